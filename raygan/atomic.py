@@ -1,0 +1,41 @@
+"""Atomic file writes: a crash or a full disk never leaves a half-written file behind."""
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from raygan.errors import RayganError
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; on success rename it over ``path``.
+
+    The rename is atomic on POSIX file systems, so readers see either the old file or
+    the complete new one.  On any failure the temporary file is removed and the old
+    file, if any, is left untouched.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise RayganError(f"cannot write {path}: {err.strerror}; choose a writable location") from None
+    os.close(fd)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
+        yield Path(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        raise RayganError(f"cannot write {path}: {err.strerror}; free disk space or choose another location") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,49 @@
+"""What every raygan command shares: user errors become one line on stderr and exit code 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import contextmanager
+
+from raygan.errors import RayganError
+
+USAGE_ERROR = 2
+
+
+@contextmanager
+def user_errors(prog: str):
+    """Turn RayganError (and a missing file) into ``prog: error: message`` and ``exit(2)``."""
+    try:
+        yield
+    except RayganError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR) from None
+    except FileNotFoundError as err:
+        print(f"{prog}: error: {err.filename or err} does not exist; check the path", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR) from None
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with raygan's error style: one line naming the problem, then exit 2.
+
+    Plain argparse prints the whole usage block first; for a command with a dozen options
+    that buries the one line that matters.
+    """
+
+    def error(self, message: str):
+        print(f"{self.prog.removeprefix('python -m ')}: error: {message}; see --help", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR)
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts that must be >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

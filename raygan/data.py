@@ -1,0 +1,137 @@
+"""MNIST-style datasets read from the four standard IDX ``.gz`` files, held on the device.
+
+The whole split is stored once as a uint8 tensor on the training device (60k x 784 bytes
+is 47 MB) and batches are drawn there by index, so the training loop never copies from
+host to device and never runs a DataLoader.  Files are read in place from a local
+directory; torchvision's downloader is used only when asked (``download=True``).
+"""
+from __future__ import annotations
+
+import gzip
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from raygan.config import DATASETS
+from raygan.errors import RayganError
+
+IMAGE_SHAPE = (1, 28, 28)
+NUM_CLASSES = 10
+SPLIT_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+# Where torchvision's own downloader puts the raw files under a data root.
+_TORCHVISION_SUBDIRS = {"mnist": "MNIST/raw", "fashion_mnist": "FashionMNIST/raw"}
+_HOW_TO_GET = {
+    "mnist": "copy the four MNIST IDX .gz files there, or pass download=True / --download when online",
+    "fashion_mnist": "install Debian's dataset-fashion-mnist (files in /usr/share/datasets/fashion-mnist) "
+                     "or pass download=True / --download when online",
+}
+
+
+@dataclass
+class ImageData:
+    """One split resident on a device: uint8 images (N, 1, 28, 28) and int64 labels (N,)."""
+
+    name: str
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    @property
+    def device(self) -> torch.device:
+        return self.images.device
+
+    def to(self, device) -> "ImageData":
+        return ImageData(self.name, self.images.to(device), self.labels.to(device))
+
+    def batch(self, size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Draw ``size`` random examples (with replacement) as floats in [-1, 1], on-device."""
+        index = torch.randint(len(self), (size,), device=self.device, generator=generator)
+        return to_unit_range(self.images[index]), self.labels[index]
+
+    def floats(self, start: int = 0, stop: int | None = None) -> torch.Tensor:
+        """Images ``start:stop`` as floats in [-1, 1]."""
+        return to_unit_range(self.images[start:stop])
+
+
+def to_unit_range(images_uint8: torch.Tensor) -> torch.Tensor:
+    """Map uint8 pixels 0..255 to floats in [-1, 1], the range of a tanh generator."""
+    return images_uint8.float().div_(127.5).sub_(1.0)
+
+
+def load_dataset(name: str, data_dir, split: str = "train", device="cpu", download: bool = False) -> ImageData:
+    """Load ``split`` ("train" or "test") of dataset ``name`` from ``data_dir`` onto ``device``."""
+    if name not in DATASETS:
+        raise RayganError(f"unknown dataset '{name}'; choose one of {', '.join(DATASETS)}")
+    if split not in SPLIT_FILES:
+        raise RayganError(f"unknown split '{split}'; choose train or test")
+    folder = find_files(name, data_dir, download)
+    image_file, label_file = (folder / f for f in SPLIT_FILES[split])
+    images = read_idx(image_file, expected_dims=3)
+    labels = read_idx(label_file, expected_dims=1)
+    if images.shape[0] != labels.shape[0] or images.shape[1:] != IMAGE_SHAPE[1:]:
+        raise RayganError(
+            f"{image_file} and {label_file} do not match (images {images.shape}, labels {labels.shape}); "
+            "re-copy the dataset files"
+        )
+    images_t = torch.from_numpy(images).unsqueeze(1)
+    labels_t = torch.from_numpy(labels.astype(np.int64))
+    return ImageData(name, images_t.to(device), labels_t.to(device))
+
+
+def find_files(name: str, data_dir, download: bool = False) -> Path:
+    """Return the folder holding all four IDX files of ``name``; download or fail clearly."""
+    if data_dir is None:
+        raise RayganError(f"no data directory given for {name}; pass --data-dir DIR ({_HOW_TO_GET[name]})")
+    root = Path(data_dir).expanduser()
+    needed = [f for pair in SPLIT_FILES.values() for f in pair]
+    for folder in (root, root / _TORCHVISION_SUBDIRS[name]):
+        if all((folder / f).is_file() for f in needed):
+            return folder
+    if download:
+        _download(name, root)
+        return root / _TORCHVISION_SUBDIRS[name]
+    missing = [f for f in needed if not (root / f).is_file()]
+    where = "does not exist" if not root.is_dir() else f"lacks {', '.join(missing)}"
+    raise RayganError(f"{name} data directory {root} {where}; {_HOW_TO_GET[name]}")
+
+
+def _download(name: str, root: Path) -> None:
+    from torchvision import datasets  # imported here: only needed online
+
+    cls = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}[name]
+    try:
+        for train in (True, False):
+            cls(str(root), train=train, download=True)
+    except Exception as err:  # torchvision raises URLError, RuntimeError, ... when offline
+        raise RayganError(
+            f"could not download {name} into {root} ({type(err).__name__}); "
+            f"without internet, {_HOW_TO_GET[name].split(', or')[0]}"
+        ) from None
+
+
+def read_idx(path: Path, expected_dims: int) -> np.ndarray:
+    """Read a gzipped IDX file of unsigned bytes (the MNIST format) into a numpy array."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error) as err:
+        raise RayganError(f"cannot read {path} ({err}); the file is truncated or corrupt, re-copy it") from None
+    if len(raw) < 4 + 4 * expected_dims:
+        raise RayganError(f"{path} is too short to be an IDX file; re-copy it")
+    zero, dtype_code, dims = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code != 0x08 or dims != expected_dims:
+        raise RayganError(f"{path} is not an IDX file of {expected_dims}-d unsigned bytes; re-copy it")
+    shape = struct.unpack(f">{dims}I", raw[4:4 + 4 * dims])
+    body = raw[4 + 4 * dims:]
+    if len(body) != int(np.prod(shape)):
+        raise RayganError(f"{path} holds {len(body)} bytes but its header promises {int(np.prod(shape))}; re-copy it")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape).copy()

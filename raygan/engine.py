@@ -1,0 +1,170 @@
+"""The training engine: one GAN step loop shared by the CLI, Ray Tune trials and benchmarks.
+
+A *step* is one generator update preceded by ``d_steps`` discriminator updates.  The loop
+keeps its running statistics (loss sums and the discriminator's confusion counts) on the
+device and reads them back once per report, so a GPU is never stalled by per-step
+``.item()`` calls; batches come from the device-resident dataset (:mod:`raygan.data`).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import torch
+
+from raygan.config import GANConfig
+from raygan.data import ImageData
+from raygan.losses import accuracies, confusion_counts, discriminator_loss, generator_loss
+from raygan.models import build_models
+
+ReportFn = Callable[[dict], None]
+_LOSS_D, _LOSS_G, _COUNTS = 0, 1, slice(2, 6)
+
+
+class GANTrainer:
+    """Holds G, D, their Adam optimisers and the RNG of one run; ``run`` advances it."""
+
+    def __init__(self, config: GANConfig, data: ImageData, device=None):
+        self.config = config
+        self.data = data
+        self.device = torch.device(device) if device is not None else data.device
+        if self.data.device != self.device:
+            self.data = data.to(self.device)
+        torch.manual_seed(config.seed)
+        generator, discriminator = build_models(config)
+        self.generator = generator.to(self.device)
+        self.discriminator = discriminator.to(self.device)
+        self._d_has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                    for m in self.discriminator.modules())
+        fused = self.device.type == "cuda"  # one kernel per optimiser step instead of one per tensor
+        betas = (config.beta1, config.beta2)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas, fused=fused)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas, fused=fused)
+        self.rng = torch.Generator(self.device).manual_seed(config.seed)
+        self.step = 0
+        self._window = torch.zeros(6, device=self.device)  # loss_d sum, loss_g sum, tp, fn, tn, fp
+        self._window_steps = 0
+
+    def _fake_batch(self, size: int):
+        z = torch.randn(size, self.config.latent_dim, device=self.device, generator=self.rng)
+        labels = (torch.randint(self.generator.num_classes, (size,), device=self.device, generator=self.rng)
+                  if self.config.conditional else None)
+        return self.generator(z, labels), labels
+
+    def _judge(self, real, real_labels, fake, fake_labels) -> tuple[torch.Tensor, torch.Tensor]:
+        """D's logits on a real and a fake batch.
+
+        Without batch norm in D, the two batches go through as one (the same maths, half the
+        kernel launches and larger matrix products); with it they stay separate, so batch
+        statistics are never mixed across real and fake.
+        """
+        if self._d_has_batchnorm:
+            return self.discriminator(real, real_labels), self.discriminator(fake, fake_labels)
+        labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
+        logits = self.discriminator(torch.cat([real, fake]), labels)
+        return logits[:real.shape[0]], logits[real.shape[0]:]
+
+    def _d_update(self, fake: torch.Tensor, fake_labels) -> torch.Tensor:
+        real, real_labels = self.data.batch(self.config.batch_size, self.rng)
+        if not self.config.conditional:
+            real_labels = None
+        real_logits, fake_logits = self._judge(real, real_labels, fake.detach(), fake_labels)
+        loss = discriminator_loss(real_logits, fake_logits, self.config.label_smoothing)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        self._window[_COUNTS] += confusion_counts(real_logits.detach(), fake_logits.detach())
+        return loss.detach()
+
+    def train_step(self) -> None:
+        """One generator update after ``d_steps`` discriminator updates.
+
+        The fake batch of the last discriminator update is reused for the generator update:
+        G has not changed in between, so this is the same computation as drawing it again,
+        at one generator forward pass less.
+        """
+        size = self.config.batch_size
+        loss_d = torch.zeros((), device=self.device)
+        for _ in range(self.config.d_steps - 1):
+            with torch.no_grad():
+                fake, fake_labels = self._fake_batch(size)
+            loss_d += self._d_update(fake, fake_labels)
+        fake, fake_labels = self._fake_batch(size)
+        loss_d += self._d_update(fake, fake_labels)
+        # D's weights need no gradient for G's update: skipping them saves a third of the
+        # backward pass through D.
+        self.discriminator.requires_grad_(False)
+        loss_g = generator_loss(self.discriminator(fake, fake_labels))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self.discriminator.requires_grad_(True)
+        self._window[_LOSS_D] += loss_d / self.config.d_steps
+        self._window[_LOSS_G] += loss_g.detach()
+        self._window_steps += 1
+        self.step += 1
+
+    def report(self, seconds: float) -> dict:
+        """Summarise the steps since the last report (one host sync) and start a new window."""
+        loss_d, loss_g, tp, fn, tn, fp = self._window.tolist()
+        steps = max(self._window_steps, 1)
+        images = self._window_steps * self.config.batch_size * self.config.d_steps
+        out = {"step": self.step, "loss_d": loss_d / steps, "loss_g": loss_g / steps,
+               "tp": int(tp), "fn": int(fn), "tn": int(tn), "fp": int(fp),
+               **accuracies(tp, fn, tn, fp),
+               "images_per_s": images / seconds if seconds > 0 else 0.0}
+        self._window.zero_()
+        self._window_steps = 0
+        return out
+
+    def run(self, steps: int, report_every: int, on_report: ReportFn | None = None) -> dict | None:
+        """Train until ``self.step == steps``, calling ``on_report`` every ``report_every`` steps.
+
+        A report is also made at the final step if it does not fall on the interval.
+        Returns the last report.  ``images_per_s`` counts real images through D per second.
+        """
+        last = None
+        started = time.perf_counter()
+        while self.step < steps:
+            self.train_step()
+            if self.step % report_every == 0 or self.step == steps:
+                now = time.perf_counter()
+                last = self.report(now - started)
+                if on_report is not None:
+                    on_report(last)
+                started = time.perf_counter()  # time spent in the callback is not training
+        return last
+
+    def losses_finite(self, report: dict) -> bool:
+        return math.isfinite(report["loss_d"]) and math.isfinite(report["loss_g"])
+
+    # -- checkpoints -------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue this run bit-for-bit: weights, optimisers, step, RNG.
+
+        Holds only tensors, numbers, strings and dicts, so it loads with
+        ``torch.load(..., weights_only=True)``.
+        """
+        return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "step": self.step, "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a checkpoint, keeping *this* trainer's hyper-parameters (learning rates, betas).
+
+        Optimiser state restores Adam's moments, but ``load_state_dict`` would also bring
+        back the saved learning rates; they are reset to the config's so that a trial
+        restored under new hyper-parameters trains with them.
+        """
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        for opt, lr in ((self.opt_g, self.config.lr_g), (self.opt_d, self.config.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+                group["betas"] = (self.config.beta1, self.config.beta2)
+        self.step = int(state["step"])
+        self.rng.set_state(state["rng"])
+        torch.set_rng_state(state["torch_rng"])

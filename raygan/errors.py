@@ -1,0 +1,11 @@
+"""The one exception type users see.
+
+Every problem a user can fix (bad config, missing data, corrupt file) is raised as
+:class:`RayganError` with a one-line message naming the problem and the fix.  CLIs catch
+it, print the message and exit with status 2; anything else is a bug and keeps its
+traceback.
+"""
+
+
+class RayganError(ValueError):
+    """A user-fixable problem; ``str(err)`` is a single line saying what to do."""

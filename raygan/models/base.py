@@ -1,0 +1,80 @@
+"""What every generator and discriminator shares: label handling and sampling."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from raygan.errors import RayganError
+
+
+class LabelCode(nn.Module):
+    """Class labels as vectors: one-hot (``embedding == 0``) or a learned embedding."""
+
+    def __init__(self, num_classes: int, embedding: int):
+        super().__init__()
+        self.num_classes = num_classes
+        self.table = nn.Embedding(num_classes, embedding) if embedding else None
+        self.dim = embedding or num_classes
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        if self.table is None:
+            return nn.functional.one_hot(labels, self.num_classes).float()
+        return self.table(labels)
+
+
+class Generator(nn.Module):
+    """Maps latent vectors (and labels, when conditional) to (N, 1, 28, 28) images in [-1, 1]."""
+
+    def __init__(self, latent_dim: int, num_classes: int, conditional: bool):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.conditional = conditional
+
+    def check_labels(self, n: int, labels) -> torch.Tensor | None:
+        """Validate ``labels`` for ``n`` samples; return them as a LongTensor (or None)."""
+        if not self.conditional:
+            if labels is not None:
+                raise RayganError("this generator is unconditional; do not pass labels")
+            return None
+        if labels is None:
+            raise RayganError(f"this generator is conditional; pass labels in 0..{self.num_classes - 1}")
+        labels = torch.as_tensor(labels, dtype=torch.long).reshape(-1)
+        if labels.numel() == 1 and n != 1:
+            labels = labels.expand(n)
+        if labels.numel() != n:
+            raise RayganError(f"got {labels.numel()} labels for {n} samples; pass one label or one per sample")
+        if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= self.num_classes):
+            raise RayganError(f"labels must be in 0..{self.num_classes - 1}, got {labels.min()}..{labels.max()}")
+        return labels
+
+    @torch.no_grad()
+    def sample(self, n: int, labels=None, generator: torch.Generator | None = None,
+               batch_size: int = 4096) -> torch.Tensor:
+        """Draw ``n`` images in eval mode (batch-norm running statistics), on this module's device.
+
+        ``labels`` is required for conditional models: one label for all, or one per sample.
+        ``generator`` seeds the latent noise for reproducible samples.
+        """
+        if n < 0:
+            raise RayganError(f"number of samples must be >= 0, got {n}")
+        labels = self.check_labels(n, labels)
+        device = next(self.parameters()).device
+        was_training = self.training
+        self.eval()
+        try:
+            z = torch.randn(n, self.latent_dim, device=device, generator=generator)
+            if labels is not None:
+                labels = labels.to(device)
+            chunks = [
+                self(z[i:i + batch_size], None if labels is None else labels[i:i + batch_size])
+                for i in range(0, n, batch_size)
+            ]
+        finally:
+            self.train(was_training)
+        return torch.cat(chunks) if chunks else torch.empty(0, 1, 28, 28, device=device)
+
+
+def leaky() -> nn.Module:
+    """The discriminator (and MLP generator) activation of the DCGAN paper: slope 0.2."""
+    return nn.LeakyReLU(0.2, inplace=True)

@@ -1,0 +1,83 @@
+"""Fully connected GAN (``gan``) and conditional GAN (``cgan``) for 28x28 images.
+
+Hidden layers are Linear + LeakyReLU(0.2).  Two options stabilise the small MLP game on
+MNIST: batch norm in the generator's hidden layers (``g_norm="batch"``, the default, as
+in PyTorch-GAN's MLP GAN) and dropout in the discriminator's (``d_dropout``).
+
+Conditioning (``cond``): ``input`` concatenates the label code with z in G and with the
+flattened image in D; ``hidden`` maps the label through its own dense layer and
+concatenates it with the first hidden layer's output, as in Mirza & Osindero (2014).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from raygan.models.base import Generator, LabelCode, leaky
+
+PIXELS = 28 * 28
+
+
+def _dense(fan_in: int, fan_out: int, batch_norm: bool = False, dropout: float = 0.0) -> list[nn.Module]:
+    layers = [nn.Linear(fan_in, fan_out)]
+    if batch_norm:
+        layers.append(nn.BatchNorm1d(fan_out))
+    layers.append(leaky())
+    if dropout:
+        layers.append(nn.Dropout(dropout))
+    return layers
+
+
+def _dense_stack(widths: list[int], batch_norm: bool = False, dropout: float = 0.0) -> nn.Sequential:
+    return nn.Sequential(*[layer for fan_in, fan_out in zip(widths, widths[1:])
+                           for layer in _dense(fan_in, fan_out, batch_norm, dropout)])
+
+
+class _Conditioner(nn.Module):
+    """Joins a label code to an input or first-hidden activation; identity when unconditional."""
+
+    def __init__(self, num_classes: int, cond: str | None, embedding: int, hidden_width: int):
+        super().__init__()
+        self.cond = cond
+        self.code = LabelCode(num_classes, embedding) if cond else None
+        self.to_hidden = (nn.Sequential(nn.Linear(self.code.dim, hidden_width), leaky())
+                          if cond == "hidden" else None)
+        self.extra_input = self.code.dim if cond == "input" else 0
+        self.extra_hidden = hidden_width if cond == "hidden" else 0
+
+    def at_input(self, x, labels):
+        return torch.cat([x, self.code(labels)], 1) if self.cond == "input" else x
+
+    def at_hidden(self, h, labels):
+        return torch.cat([h, self.to_hidden(self.code(labels))], 1) if self.cond == "hidden" else h
+
+
+class MLPGenerator(Generator):
+    def __init__(self, latent_dim: int, hidden: tuple[int, ...], num_classes: int = 10,
+                 cond: str | None = None, label_embedding: int = 0, batch_norm: bool = True):
+        super().__init__(latent_dim, num_classes, conditional=cond is not None)
+        self.join = _Conditioner(num_classes, cond, label_embedding, hidden[0])
+        # No batch norm on the first layer, whose output is joined with the label code.
+        self.first = nn.Sequential(*_dense(latent_dim + self.join.extra_input, hidden[0]))
+        widths = [hidden[0] + self.join.extra_hidden, *hidden[1:]]
+        self.rest = _dense_stack(widths, batch_norm=batch_norm)
+        self.out = nn.Linear(widths[-1], PIXELS)
+
+    def forward(self, z, labels=None):
+        h = self.join.at_hidden(self.first(self.join.at_input(z, labels)), labels)
+        return torch.tanh(self.out(self.rest(h))).view(-1, 1, 28, 28)
+
+
+class MLPDiscriminator(nn.Module):
+    def __init__(self, hidden: tuple[int, ...], num_classes: int = 10,
+                 cond: str | None = None, label_embedding: int = 0, dropout: float = 0.0):
+        super().__init__()
+        self.join = _Conditioner(num_classes, cond, label_embedding, hidden[0])
+        self.first = nn.Sequential(*_dense(PIXELS + self.join.extra_input, hidden[0], dropout=dropout))
+        widths = [hidden[0] + self.join.extra_hidden, *hidden[1:]]
+        self.rest = _dense_stack(widths, dropout=dropout)
+        self.out = nn.Linear(widths[-1], 1)
+
+    def forward(self, images, labels=None):
+        h = self.join.at_hidden(self.first(self.join.at_input(images.flatten(1), labels)), labels)
+        return self.out(self.rest(h)).squeeze(1)

@@ -1,0 +1,59 @@
+"""Pictures a person reads: sample grids and training curves (written atomically)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and cluster nodes
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from torchvision.utils import save_image  # noqa: E402
+
+from raygan.atomic import atomic_path  # noqa: E402
+
+
+def save_grid(images: torch.Tensor, path, nrow: int = 8) -> Path:
+    """Save (N, 1, 28, 28) images in [-1, 1] as one PNG grid, ``nrow`` images per row."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        save_image(images.detach().float().cpu().clamp(-1, 1), str(tmp), nrow=nrow,
+                   normalize=True, value_range=(-1, 1), padding=2, format="png")
+    return path
+
+
+def save_curves(reports: list[dict], path, metric: str | None = None) -> Path:
+    """Plot losses, discriminator accuracy and (if given and reported) ``metric`` against step."""
+    steps = [r["step"] for r in reports]
+    panels = [("loss", ("loss_d", "loss_g")), ("discriminator accuracy", ("d_acc", "d_acc_real", "d_acc_fake"))]
+    if metric and any(metric in r for r in reports):
+        panels.append((metric, (metric,)))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6))
+    for ax, (title, keys) in zip(axes, panels):
+        for key in keys:
+            ax.plot(steps, [r.get(key, float("nan")) for r in reports], label=key)
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return path
+
+
+def sample_grid(generator, num: int = 64, seed: int = 0, label: int | None = None) -> tuple[torch.Tensor, int]:
+    """A fixed-noise sample grid: for conditional models one row per class unless ``label`` is given.
+
+    Returns the images and the number per row.
+    """
+    rng = torch.Generator(next(generator.parameters()).device).manual_seed(seed)
+    if not generator.conditional:
+        return generator.sample(num, generator=rng), 8
+    if label is not None:
+        return generator.sample(num, labels=label, generator=rng), 8
+    per_class = max(num // generator.num_classes, 1)
+    labels = torch.arange(generator.num_classes).repeat_interleave(per_class)
+    return generator.sample(len(labels), labels=labels, generator=rng), per_class

@@ -1,0 +1,143 @@
+"""raygan.metrics.evaluate / evaluate_generator and the ``python -m raygan.evaluate`` CLI."""
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+import torch
+from torch import nn
+
+from raygan.config import GANConfig
+from raygan.data import load_dataset
+from raygan.errors import RayganError
+from raygan.export import save_generator
+from raygan.metrics import METRICS, QUICK_METRICS, evaluate, evaluate_generator, quick_metrics, reference
+from raygan.evaluate import main as cli_main
+from raygan.models import build_generator
+
+
+@pytest.fixture(scope="module")
+def mnist(mnist_dir):
+    return load_dataset("mnist", mnist_dir, "train"), load_dataset("mnist", mnist_dir, "test")
+
+
+def test_real_images_score_well_on_every_metric(mnist, mnist_dir):
+    train, _ = mnist
+    result = evaluate(train.floats(0, 2000), "mnist", mnist_dir)
+    assert list(result) == [name for name in METRICS if name != "label_acc"]
+    assert result["fid"] < 15 and result["kid"] < 1.0 and result["inception_score"] > 9.5
+    assert result["precision"] > 0.9 and result["recall"] > 0.9 and 0.9 < result["density"] < 1.1
+    assert result["coverage"] > 0.45  # 2000 samples cannot reach every ball of 10000 test images
+    assert result["classes_covered"] == 10 and result["class_kl"] < 0.01
+    with_labels = evaluate(train.floats(0, 2000), "mnist", mnist_dir, labels=train.labels[:2000].tolist(),
+                           metrics=["label_acc"])
+    assert with_labels["label_acc"] > 0.98
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_samples_give_finite_bad_values(value, mnist, mnist_dir):
+    train, _ = mnist
+    samples = train.floats(0, 500)
+    samples[:, :, 10:20, 10:20] = value  # a broken patch in every image
+    broken = evaluate(samples, "mnist", mnist_dir, labels=train.labels[:500])
+    assert all(math.isfinite(v) for v in broken.values()), broken
+    everywhere = evaluate(torch.full((500, 1, 28, 28), value), "mnist", mnist_dir)
+    assert all(math.isfinite(v) for v in everywhere.values()), everywhere
+    real = evaluate(train.floats(500, 1000), "mnist", mnist_dir, metrics=["fid"])["fid"]
+    assert everywhere["fid"] > broken["fid"] > 5 * real
+
+
+def test_user_mistakes_are_one_line_errors(mnist, mnist_dir):
+    train, _ = mnist
+    images = train.floats(0, 20)
+    cases = [
+        (lambda: evaluate(train.images[:20], "mnist", mnist_dir), "float tensor"),
+        (lambda: evaluate(images.view(20, 784), "mnist", mnist_dir), "float tensor"),
+        (lambda: evaluate(images[:5], "mnist", mnist_dir), "at least 10 samples"),
+        (lambda: evaluate(images, "mnist", mnist_dir, metrics=["fidd"]), "unknown metric 'fidd'"),
+        (lambda: evaluate(images, "mnist", mnist_dir, metrics=["label_acc"]), "needs the labels"),
+        (lambda: evaluate(images, "mnist", mnist_dir, labels=torch.full((20,), 10)), "labels must be"),
+        (lambda: evaluate(images, "mnist", None, metrics=["fid"]), "need its data directory"),
+        (lambda: evaluate(images, "cifar", mnist_dir), "unknown dataset 'cifar'"),
+    ]
+    for call, message in cases:
+        with pytest.raises(RayganError, match=message):
+            call()
+    assert evaluate(images, "mnist", None, metrics=["classes_covered"]) == {"classes_covered": 10}
+
+
+def test_reference_is_cached_per_dataset_directory_and_device(mnist_dir):
+    first = reference("mnist", mnist_dir)
+    assert reference("mnist", str(mnist_dir.parent / "mnist")) is first
+    assert first.features.shape == (10000, 128)
+    assert first.stats is first.stats  # computed once
+
+
+class LookupGenerator(nn.Module):
+    """A stand-in generator that 'draws' real test images of the requested classes."""
+
+    def __init__(self, data, conditional):
+        super().__init__()
+        self.data, self.conditional, self.num_classes, self.latent_dim = data, conditional, 10, 2
+        self.anchor = nn.Parameter(torch.zeros(1))
+        self.asked = None
+
+    def sample(self, n, labels=None, generator=None):
+        self.asked = labels
+        pool = torch.randint(len(self.data), (n,), generator=generator)
+        if labels is not None:  # the i-th example of each requested class
+            by_class = [torch.nonzero(self.data.labels == c).flatten() for c in range(10)]
+            pool = torch.stack([by_class[c][int(p) % len(by_class[c])] for c, p in zip(labels.tolist(), pool)])
+        return self.data.floats()[pool]
+
+
+def test_evaluate_generator_balances_labels_and_is_seeded(mnist, mnist_dir):
+    _, test = mnist
+    conditional = LookupGenerator(test, conditional=True)
+    result = evaluate_generator(conditional, "mnist", mnist_dir, num=1000, metrics=quick_metrics(True))
+    assert torch.bincount(conditional.asked).tolist() == [100] * 10
+    assert list(result) == [*QUICK_METRICS, "label_acc"]
+    assert result["label_acc"] > 0.98 and result["classes_covered"] == 10
+    unconditional = LookupGenerator(test, conditional=False)
+    first = evaluate_generator(unconditional, "mnist", mnist_dir, num=500, metrics=["fid"], seed=1)
+    assert first == evaluate_generator(unconditional, "mnist", mnist_dir, num=500, metrics=["fid"], seed=1)
+    assert first != evaluate_generator(unconditional, "mnist", mnist_dir, num=500, metrics=["fid"], seed=2)
+    assert quick_metrics(False) == QUICK_METRICS
+
+
+@pytest.fixture(scope="module")
+def generator_file(tmp_path_factory):
+    config = GANConfig(model="gan", dataset="fashion_mnist", latent_dim=8, g_hidden=(32,), d_hidden=(32,))
+    torch.manual_seed(0)
+    return save_generator(tmp_path_factory.mktemp("gen") / "g.safetensors", build_generator(config), config)
+
+
+def test_cli_prints_metrics_as_json(generator_file, fashion_dir, capsys):
+    cli_main([str(generator_file), "--data-dir", str(fashion_dir), "--num", "200", "--metrics", "fid,classes_covered",
+              "--device", "cpu"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["dataset"] == "fashion_mnist" and out["num_samples"] == 200  # the generator's own dataset
+    assert out["fid"] > 100 and 1 <= out["classes_covered"] <= 10  # an untrained generator
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.safetensors"], "generator file missing.safetensors does not exist"),
+    (["GEN", "--num", "0"], "argument --num: must be at least 1, got 0"),
+    (["GEN", "--metrics", "fid,nope"], "unknown metric 'nope'"),
+    (["GEN", "--metrics", "label_acc"], "needs the labels"),
+    (["GEN", "--metrics", "fid"], "need its data directory"),
+])
+def test_cli_user_errors_are_one_line_exit_2(args, message, generator_file, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main([str(generator_file) if a == "GEN" else a for a in args])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.startswith("raygan.evaluate: error: ") and message in err and err.count("\n") == 1
+
+
+def test_cli_module_entry_point(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "raygan.evaluate", str(tmp_path / "g.safetensors")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("raygan.evaluate: error: generator file")

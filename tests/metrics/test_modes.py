@@ -1,0 +1,58 @@
+"""Mode metrics: class coverage, KL to uniform and label accuracy, on exact and real inputs."""
+import math
+
+import pytest
+import torch
+
+from raygan.data import load_dataset
+from raygan.metrics import evaluate
+from raygan.metrics.modes import class_kl, classes_covered, label_accuracy
+
+
+def one_hot(labels):
+    return torch.eye(10)[torch.as_tensor(labels)]
+
+
+def test_one_class_gives_one_and_log10():
+    probs = one_hot([7] * 100)
+    assert classes_covered(probs) == 1
+    assert class_kl(probs) == pytest.approx(math.log(10), rel=1e-12)
+
+
+def test_balanced_gives_ten_and_zero():
+    probs = one_hot(list(range(10)) * 20)
+    assert classes_covered(probs) == 10
+    assert class_kl(probs) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_coverage_threshold_is_a_share_of_uniform():
+    # 1000 samples: classes 0..8 share 995, class 9 gets 5 (0.5 %, below the default 1 %).
+    labels = [i % 9 for i in range(995)] + [9] * 5
+    assert classes_covered(one_hot(labels)) == 9
+    assert classes_covered(one_hot(labels), min_share=0.05) == 10
+    labels = [i % 9 for i in range(990)] + [9] * 10  # exactly 1 %: counted
+    assert classes_covered(one_hot(labels)) == 10
+
+
+def test_label_accuracy_counts_matches():
+    probs = one_hot([0, 1, 2, 3])
+    assert label_accuracy(probs, torch.tensor([0, 1, 2, 0])) == 0.75
+
+
+def test_real_images_of_one_class(mnist_dir):
+    train = load_dataset("mnist", mnist_dir, "train")
+    sevens = train.floats()[train.labels == 7][:3000]
+    result = evaluate(sevens, "mnist", mnist_dir, metrics=["classes_covered", "class_kl"])
+    assert result["classes_covered"] == 1
+    assert result["class_kl"] == pytest.approx(math.log(10), abs=0.05)
+
+
+@pytest.mark.parametrize("dataset, fixture, floor",
+                         [("mnist", "mnist_dir", 0.99), ("fashion_mnist", "fashion_dir", 0.90)])
+def test_real_test_images_with_true_labels(dataset, fixture, floor, request):
+    data_dir = request.getfixturevalue(fixture)
+    test = load_dataset(dataset, data_dir, "test")
+    images, labels = test.floats(0, 5000), test.labels[:5000]
+    assert evaluate(images, dataset, data_dir, labels=labels, metrics=["label_acc"])["label_acc"] >= floor
+    wrong = (labels + 1) % 10
+    assert evaluate(images, dataset, data_dir, labels=wrong, metrics=["label_acc"])["label_acc"] < 0.02

@@ -1,0 +1,49 @@
+"""GANConfig: validation of every field and coercion from strings."""
+import pytest
+
+from raygan.config import GANConfig, parse_overrides
+from raygan.errors import RayganError
+
+
+def test_defaults_validate_and_round_trip():
+    config = GANConfig()
+    assert GANConfig.from_dict(config.to_dict()) == config
+
+
+def test_strings_are_coerced():
+    config = GANConfig.from_dict({"model": "cgan", "latent_dim": "64", "lr_g": "1e-3", "g_hidden": "128,256"})
+    assert (config.latent_dim, config.lr_g, config.g_hidden) == (64, 1e-3, (128, 256))
+    assert config.conditional
+
+
+@pytest.mark.parametrize("values, words", [
+    ({"model": "vae"}, ["unknown", "model", "gan"]),
+    ({"cond": "output"}, ["cond", "input", "hidden"]),
+    ({"latent_dim": 0}, ["latent_dim", "2", "512"]),
+    ({"latent_dim": 513}, ["latent_dim"]),
+    ({"latent_dim": "ten"}, ["latent_dim", "integer"]),
+    ({"lr_g": 0}, ["lr_g"]),
+    ({"lr_d": -1e-3}, ["lr_d"]),
+    ({"dataset": "cifar10"}, ["dataset", "mnist"]),
+    ({"batch_size": 1}, ["batch_size"]),
+    ({"learning_rate": 1e-3}, ["unknown key", "learning_rate", "lr_g"]),
+])
+def test_bad_values_raise_one_line_errors(values, words):
+    with pytest.raises(RayganError) as err:
+        GANConfig.from_dict(values, source="test.yaml")
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("test.yaml")
+    for word in words:
+        assert word in message
+
+
+def test_replace_validates():
+    with pytest.raises(RayganError):
+        GANConfig().replace(latent_dim=1)
+    assert GANConfig().replace(latent_dim=2).latent_dim == 2
+
+
+def test_parse_overrides():
+    assert parse_overrides(["lr_g=1e-4", " cond = hidden "]) == {"lr_g": "1e-4", "cond": "hidden"}
+    with pytest.raises(RayganError, match="key=value"):
+        parse_overrides(["lr_g"])
