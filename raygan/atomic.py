@@ -35,6 +35,20 @@ def atomic_path(path):
             os.unlink(tmp)
 
 
+def check_writable(path) -> None:
+    """Fail now, not after hours of work, if ``path`` could not be written (an existing file stays)."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".check", dir=path.parent)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as err:
+        raise RayganError(f"cannot write {path}: {err.strerror}; choose a writable location") from None
+    if path.is_dir():
+        raise RayganError(f"{path} is a folder; give a file name such as {path / 'best.safetensors'}")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

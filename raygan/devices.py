@@ -16,3 +16,8 @@ def best_device(requested: str | None = None) -> torch.device:
         return torch.device(requested)
     except RuntimeError:
         raise RayganError(f"unknown device '{requested}'; use cpu or cuda") from None
+
+
+# GPU share per trial when the cluster has GPUs and --gpus-per-trial is not given: two small
+# GAN trials keep one GPU busier than one (see bench/RESULTS.md, "Trial packing").
+GPU_SHARE_DEFAULT = 0.5

@@ -36,6 +36,25 @@ def save_curves(reports: list[dict], path, metric: str | None = None) -> Path:
         ax.set_xlabel("step")
         ax.legend()
         ax.grid(alpha=0.3)
+    return _save_figure(fig, path)
+
+
+def save_metric_by_trial(series: dict[str, tuple[list, list]], path, metric: str) -> Path:
+    """One line per trial: ``series`` maps a trial name to (steps, values) of ``metric``."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, (steps, values) in series.items():
+        ax.plot(steps, values, marker=".", label=name)
+    ax.set_xlabel("step")
+    ax.set_ylabel(metric)
+    if metric == "fid":
+        ax.set_yscale("log")
+    ax.set_title(f"{metric} per trial")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    return _save_figure(fig, path)
+
+
+def _save_figure(fig, path) -> Path:
     fig.tight_layout()
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -18,13 +18,13 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from raygan.data import IMAGE_SHAPE, NUM_CLASSES, load_dataset
+from raygan.data import IMAGE_SHAPE, NUM_CLASSES, ImageData, load_dataset
 from raygan.errors import RayganError
 from raygan.metrics import inception_score, kid, modes, prdc
 from raygan.metrics.evaluator import embed, load_evaluator
 from raygan.metrics.fid import frechet_distance, gaussian_stats
 
-QUICK_METRICS = ("fid", "classes_covered", "class_kl")  # cheap enough for every training report
+QUICK_METRICS = ("fid", "classes_covered", "class_kl", "diversity")  # cheap enough for every training report
 MIN_SAMPLES = 10
 
 
@@ -49,8 +49,22 @@ def _reference(dataset: str, data_dir: str, device: str) -> Reference:
     return Reference(embed(load_evaluator(dataset, device), test.floats())[0])
 
 
+_IN_MEMORY: dict[tuple[int, str], tuple[ImageData, Reference]] = {}
+
+
 def reference(dataset: str, data_dir, device="cpu") -> Reference:
-    """The cached :class:`Reference` of ``dataset``'s test split, on ``device``."""
+    """The cached :class:`Reference` of ``dataset``'s test split, on ``device``.
+
+    ``data_dir`` is the folder holding the dataset's files, or the test split itself as
+    :class:`~raygan.data.ImageData` (how Ray trials get it: from the object store, with no
+    files on the worker).
+    """
+    if isinstance(data_dir, ImageData):
+        key = (id(data_dir), str(torch.device(device)))
+        if key not in _IN_MEMORY:  # the entry keeps the data alive, so its id is never reused
+            features = embed(load_evaluator(dataset, key[1]), data_dir.to(device).floats())[0]
+            _IN_MEMORY[key] = (data_dir, Reference(features))
+        return _IN_MEMORY[key][1]
     if data_dir is None:
         raise RayganError(f"metrics against real {dataset} data need its data directory; pass data_dir / --data-dir")
     return _reference(dataset, str(Path(data_dir).expanduser().resolve()), str(torch.device(device)))
@@ -71,6 +85,11 @@ class Samples:
     def reference(self) -> Reference:
         return reference(self.dataset, self.data_dir, self.features.device)
 
+    def stats(self) -> tuple[np.ndarray, np.ndarray]:
+        if "stats" not in self.memo:
+            self.memo["stats"] = gaussian_stats(self.features)
+        return self.memo["stats"]
+
     def prdc_values(self) -> dict:
         if "prdc" not in self.memo:
             ref = self.reference
@@ -79,7 +98,11 @@ class Samples:
 
 
 def _fid(s: Samples) -> float:
-    return frechet_distance(*gaussian_stats(s.features), *s.reference.stats)
+    return frechet_distance(*s.stats(), *s.reference.stats)
+
+
+def _diversity(s: Samples) -> float:
+    return modes.diversity(s.features, s.reference.features)
 
 
 def _prdc_entry(name: str) -> Callable[[Samples], float]:
@@ -96,6 +119,7 @@ METRICS: dict[str, Callable[[Samples], float]] = {
     "coverage": _prdc_entry("coverage"),
     "classes_covered": lambda s: modes.classes_covered(s.probs),
     "class_kl": lambda s: modes.class_kl(s.probs),
+    "diversity": _diversity,
     "label_acc": lambda s: modes.label_accuracy(s.probs, s.labels),
 }
 NEEDS_LABELS = ("label_acc",)

@@ -56,3 +56,14 @@ def test_real_test_images_with_true_labels(dataset, fixture, floor, request):
     assert evaluate(images, dataset, data_dir, labels=labels, metrics=["label_acc"])["label_acc"] >= floor
     wrong = (labels + 1) % 10
     assert evaluate(images, dataset, data_dir, labels=wrong, metrics=["label_acc"])["label_acc"] < 0.02
+
+
+def test_diversity_is_about_one_for_real_data_and_zero_for_repeats(mnist_dir):
+    from raygan.data import load_dataset
+    from raygan.metrics import evaluate
+
+    train = load_dataset("mnist", mnist_dir, "train").floats(0, 2000)
+    real = evaluate(train, "mnist", mnist_dir, metrics=["diversity", "classes_covered"])
+    repeated = evaluate(train[:20].repeat(100, 1, 1, 1), "mnist", mnist_dir, metrics=["diversity", "classes_covered"])
+    assert 0.8 < real["diversity"] < 1.2
+    assert repeated["diversity"] < 0.05 and repeated["classes_covered"] == 10  # classes alone miss this collapse

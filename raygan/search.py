@@ -1,0 +1,84 @@
+"""``python -m raygan.search``: tune a GAN's hyper-parameters with Ray Tune, Optuna and ASHA.
+
+Example::
+
+    python -m raygan.search --space search_spaces/dcgan.yaml --num-samples 32 \\
+        --data-dir ../shared/data/mnist --export best_generator.safetensors
+
+Runs on an embedded local Ray by default, or joins a running cluster (``--address auto``).
+The driver loads the dataset once; trials get it through Ray's object store.  At the end it
+prints a summary table and writes, in the experiment directory, ``summary.jsonl``,
+``<metric>_by_trial.png``, ``best_curves.png`` and ``best_samples.png``; ``--export``
+writes the best trial's best checkpoint as a generator file.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from raygan.atomic import check_writable
+from raygan.cli import Parser, non_negative_float, positive_float, positive_int, user_errors
+from raygan.devices import GPU_SHARE_DEFAULT
+from raygan.errors import RayganError
+
+PROG = "raygan.search"
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
+    parser.add_argument("--space", required=True, help="search-space YAML file (see search_spaces/)")
+    parser.add_argument("--data-dir", required=True, help="folder with the dataset's four IDX .gz files")
+    parser.add_argument("--num-samples", type=positive_int, default=8, help="trials to run (default 8)")
+    parser.add_argument("--max-concurrent", type=positive_int, default=None,
+                        help="trials at once (default: as many as the cluster's resources fit)")
+    parser.add_argument("--cpus-per-trial", type=positive_float, default=1.0, help="default 1")
+    parser.add_argument("--gpus-per-trial", type=non_negative_float, default=None,
+                        help=f"GPU share per trial (default {GPU_SHARE_DEFAULT} when the cluster has GPUs, else 0)")
+    parser.add_argument("--address", default=None, help="join a running Ray cluster ('auto' or HOST:PORT)")
+    parser.add_argument("--storage-path", default="runs",
+                        help="where experiments live: a folder or s3://bucket/path (default ./runs)")
+    parser.add_argument("--name", default=None, help="experiment name (default MODEL-DATASET-TIME)")
+    parser.add_argument("--resume", action="store_true", help="continue the experiment --name under --storage-path")
+    parser.add_argument("--export", default=None, help="write the best generator to this .safetensors file")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Optuna sampler (default 0)")
+    parser.add_argument("--study-db", default=None,
+                        help="also keep the Optuna study in this database, e.g. sqlite:///study.db "
+                             "(inspect it with optuna-dashboard)")
+    parser.add_argument("--max-failures", type=int, default=2, help="restarts of a failed trial (default 2)")
+    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Ray's progress output")
+    return parser
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+    with user_errors(PROG):
+        from raygan.space import load_space
+
+        space = load_space(args.space)  # every mistake in the file surfaces before Ray starts
+        if args.resume and not args.name:
+            raise RayganError("--resume needs --name NAME of the experiment to continue")
+        if args.export:
+            check_writable(args.export)
+        name = args.name or f"{space.model}-{space.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+        from raygan.tuning import SearchOptions, run_search
+
+        options = SearchOptions(num_samples=args.num_samples, max_concurrent=args.max_concurrent,
+                                cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
+                                address=args.address, storage_path=args.storage_path, name=name,
+                                resume=args.resume, seed=args.seed, study_db=args.study_db,
+                                max_failures=args.max_failures, verbose=args.verbose)
+        outcome = run_search(space, args.data_dir, options, export=args.export)
+        print(outcome.table())
+        print(f"experiment: {outcome.experiment_dir}")
+        if outcome.export_error:
+            raise RayganError(outcome.export_error)
+        if args.export:
+            print(f"best generator: {args.export} (trial {outcome.best_trial}, "
+                  f"{space.metric} {outcome.best_value:.4g} at step {outcome.best_step})")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,242 @@
+"""Search-space files (``search_spaces/*.yaml``): load, validate, turn into Ray Tune's space.
+
+The format (every top-level key but ``params`` is optional)::
+
+    model: gan                  # any raygan model
+    dataset: mnist
+    metric: fid                 # what Optuna and ASHA optimise: a per-report metric
+    mode: min
+    budget:
+      max_steps: 3000           # generator steps per trial
+      report_every: 250         # steps between reports (and ASHA rungs, collapse checks)
+      grace_period: 1000        # steps every trial gets before ASHA may stop it
+      reduction_factor: 3       # ASHA keeps the best 1/reduction_factor at each rung
+      checkpoint_every: 1       # reports between checkpoints
+      quick_num: 2000           # samples for the per-report metrics
+    collapse: {d_acc_max: 0.99, min_classes: 2, min_diversity: 0.25, patience: 3, warmup_steps: 500}
+    fixed:                      # config values shared by every trial
+      g_norm: batch
+    params:                     # one distribution per searched config value
+      lr_g: {dist: loguniform, low: 1.0e-5, high: 3.0e-3}
+      beta1: {dist: uniform, low: 0.0, high: 0.9}
+      d_dropout: {dist: quniform, low: 0.0, high: 0.5, q: 0.1}
+      latent_dim: {dist: int, low: 16, high: 256, log: true}   # both ends included
+      batch_size: {dist: choice, values: [32, 64, 128]}
+
+Every value is checked before any trial starts, against the same validation as
+``--set``: each range's ends and each choice must make a valid config.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from raygan.collapse import CollapseRules
+from raygan.config import GANConfig
+from raygan.errors import RayganError
+
+DISTRIBUTIONS = {  # name -> the keys it takes besides "dist"
+    "loguniform": ("low", "high"),
+    "uniform": ("low", "high"),
+    "quniform": ("low", "high", "q"),
+    "int": ("low", "high", "log"),
+    "choice": ("values",),
+}
+MODES = ("min", "max")
+TOP_LEVEL = ("model", "dataset", "metric", "mode", "budget", "collapse", "fixed", "params")
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_steps: int = 3000
+    report_every: int = 250
+    grace_period: int = 1000
+    reduction_factor: int = 3
+    checkpoint_every: int = 1
+    quick_num: int = 2000
+
+
+@dataclass(frozen=True)
+class Param:
+    dist: str
+    low: float | None = None
+    high: float | None = None
+    q: float | None = None
+    log: bool = False
+    values: tuple = ()
+
+    def to_tune(self):
+        from ray import tune
+
+        if self.dist == "loguniform":
+            return tune.loguniform(self.low, self.high)
+        if self.dist == "uniform":
+            return tune.uniform(self.low, self.high)
+        if self.dist == "quniform":
+            return tune.quniform(self.low, self.high, self.q)
+        if self.dist == "int":  # Tune's upper bound is exclusive; ours is inclusive
+            return (tune.lograndint if self.log else tune.randint)(int(self.low), int(self.high) + 1)
+        return tune.choice(list(self.values))
+
+    def extremes(self) -> list:
+        """The values that bound what this distribution can produce."""
+        return list(self.values) if self.dist == "choice" else [self.low, self.high]
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    source: str
+    model: str = "gan"
+    dataset: str = "mnist"
+    metric: str = "fid"
+    mode: str = "min"
+    budget: Budget = field(default_factory=Budget)
+    collapse: CollapseRules = field(default_factory=CollapseRules)
+    fixed: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+    def base_config(self) -> dict:
+        return {"model": self.model, "dataset": self.dataset, **self.fixed}
+
+    def tune_space(self) -> dict:
+        """Ray Tune's ``param_space``: fixed values as constants, searched ones as distributions."""
+        return {**self.base_config(), **{name: p.to_tune() for name, p in self.params.items()}}
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "dataset": self.dataset, "metric": self.metric, "mode": self.mode,
+                "budget": dataclasses.asdict(self.budget), "collapse": self.collapse.to_dict(),
+                "fixed": self.fixed, "params": {n: dataclasses.asdict(p) for n, p in self.params.items()}}
+
+
+def load_space(path) -> SearchSpace:
+    """Read and validate a search-space file; every mistake is a one-line RayganError."""
+    path = Path(path)
+    if not path.is_file():
+        raise RayganError(f"search space {path} does not exist; pass one of search_spaces/*.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or "syntax error"
+        raise RayganError(f"{path}: malformed YAML{where} ({problem}); fix the syntax") from None
+    except UnicodeDecodeError:
+        raise RayganError(f"{path} is not a text file; pass a YAML search space") from None
+    return parse_space(raw, str(path))
+
+
+def parse_space(raw, source: str) -> SearchSpace:
+    if not isinstance(raw, dict):
+        raise RayganError(f"{source}: expected a mapping of keys ({', '.join(TOP_LEVEL)}), got {_kind(raw)}")
+    _no_unknown(raw, TOP_LEVEL, source)
+    from raygan.metrics import quick_metrics
+
+    top = {key: raw[key] for key in ("model", "dataset", "metric", "mode") if key in raw}
+    for key, value in top.items():
+        if not isinstance(value, str):
+            raise RayganError(f"{source}: {key} must be a string, got {_kind(value)}")
+    fixed = _mapping(raw.get("fixed"), f"{source}: fixed")
+    base = GANConfig.from_dict({"model": top.get("model", "gan"), "dataset": top.get("dataset", "mnist"), **fixed},
+                               source=f"{source}: fixed")
+    metric, mode = top.get("metric", "fid"), top.get("mode", "min")
+    allowed = quick_metrics(base.conditional)
+    if metric not in allowed:
+        raise RayganError(f"{source}: metric '{metric}' is not reported every step; choose one of {', '.join(allowed)}")
+    if mode not in MODES:
+        raise RayganError(f"{source}: mode must be min or max, got '{mode}'")
+    params_raw = _mapping(raw.get("params"), f"{source}: params")
+    if not params_raw:
+        raise RayganError(f"{source}: params is empty; give at least one distribution (see search_spaces/gan.yaml)")
+    params = {}
+    for name, spec in params_raw.items():
+        where = f"{source}: params.{name}"
+        if name in fixed or name in ("model", "dataset"):
+            raise RayganError(f"{where}: '{name}' is also fixed; search it or fix it, not both")
+        params[name] = _param(spec, where)
+        for value in params[name].extremes():
+            GANConfig.from_dict({**base.to_dict(), name: value}, source=where)
+    return SearchSpace(source, base.model, base.dataset, metric, mode,
+                       _budget(raw.get("budget"), f"{source}: budget"),
+                       CollapseRules.from_dict(_mapping(raw.get("collapse"), f"{source}: collapse"),
+                                               source=f"{source}: collapse"),
+                       fixed, params)
+
+
+def _param(spec, where: str) -> Param:
+    if not isinstance(spec, dict) or "dist" not in spec:
+        raise RayganError(f"{where}: expected a mapping with 'dist' (one of {', '.join(DISTRIBUTIONS)}), "
+                          f"e.g. {{dist: loguniform, low: 1.0e-5, high: 1.0e-3}}")
+    dist = spec["dist"]
+    if dist not in DISTRIBUTIONS:
+        raise RayganError(f"{where}: unknown dist '{dist}'; choose one of {', '.join(DISTRIBUTIONS)}")
+    keys = DISTRIBUTIONS[dist]
+    _no_unknown({k: v for k, v in spec.items() if k != "dist"}, keys, where)
+    if dist == "choice":
+        values = spec.get("values")
+        if not isinstance(values, list) or not values:
+            raise RayganError(f"{where}: choice needs a non-empty list 'values', e.g. values: [32, 64, 128]")
+        return Param(dist, values=tuple(tuple(v) if isinstance(v, list) else v for v in values))
+    for key in ("low", "high") + (("q",) if dist == "quniform" else ()):
+        if key not in spec:
+            raise RayganError(f"{where}: {dist} needs '{key}'")
+    low, high = _number(spec["low"], f"{where}.low"), _number(spec["high"], f"{where}.high")
+    if low >= high:
+        raise RayganError(f"{where}: low ({low}) must be below high ({high}); swap or widen them")
+    log = spec.get("log", False)
+    if not isinstance(log, bool):
+        raise RayganError(f"{where}.log must be true or false, got {log!r}")
+    if (dist == "loguniform" or log) and low <= 0:
+        raise RayganError(f"{where}: a log-scale range needs low > 0, got {low}; use e.g. low: 1.0e-5")
+    q = _number(spec["q"], f"{where}.q") if dist == "quniform" else None
+    if q is not None and (q <= 0 or q > high - low):
+        raise RayganError(f"{where}: q must be in (0, high - low], got {q}")
+    if dist == "int" and not (float(low).is_integer() and float(high).is_integer()):
+        raise RayganError(f"{where}: int needs whole-number low and high, got {low} and {high}")
+    return Param(dist, low=low, high=high, q=q, log=log)
+
+
+def _budget(raw, where: str) -> Budget:
+    values = _mapping(raw, where)
+    names = [f.name for f in dataclasses.fields(Budget)]
+    _no_unknown(values, names, where)
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise RayganError(f"{where}.{key} must be a whole number >= 1, got {value!r}")
+    budget = Budget(**values)
+    if budget.report_every > budget.max_steps or budget.grace_period > budget.max_steps:
+        raise RayganError(f"{where}: report_every and grace_period must not exceed max_steps ({budget.max_steps})")
+    if budget.quick_num < 100:
+        raise RayganError(f"{where}.quick_num must be at least 100 samples (the search metric needs them), "
+                          f"got {budget.quick_num}")
+    return budget
+
+
+def _number(value, where: str) -> float:
+    """A float, also from strings: YAML 1.1 reads ``1e-5`` (no dot) as a string."""
+    if isinstance(value, bool):
+        raise RayganError(f"{where} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise RayganError(f"{where} must be a number, got {value!r}") from None
+
+
+def _mapping(raw, where: str) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise RayganError(f"{where} must be a mapping (key: value lines), got {_kind(raw)}")
+    return raw
+
+
+def _no_unknown(raw: dict, allowed, where: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            raise RayganError(f"{where}: unknown key '{key}'; valid keys are {', '.join(allowed)}")
+
+
+def _kind(value) -> str:
+    return f"{type(value).__name__} {value!r}"[:60]

@@ -1,0 +1,55 @@
+"""Collapse rules on constructed report histories (no Ray, no training)."""
+import math
+
+import pytest
+
+from raygan.collapse import CollapseRules, collapse_reason
+from raygan.errors import RayganError
+
+RULES = CollapseRules(d_acc_max=0.99, min_classes=2, min_diversity=0.25, patience=3, warmup_steps=500)
+
+
+def report(step, **values):
+    return {"step": step, "loss_d": 0.7, "loss_g": 1.5, "d_acc": 0.7, "classes_covered": 10, "diversity": 0.9,
+            **values}
+
+
+def test_healthy_run_is_not_collapsed():
+    assert collapse_reason([report(250 * i) for i in range(1, 12)], RULES) is None
+    assert collapse_reason([], RULES) is None
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_loss_collapses_at_once(bad):
+    reason = collapse_reason([report(250), report(500, loss_g=bad)], RULES)
+    assert reason.startswith("non-finite loss at step 500")
+
+
+def test_discriminator_winning_needs_patience():
+    history = [report(250, d_acc=1.0), report(500, d_acc=0.995)]
+    assert collapse_reason(history, RULES) is None
+    history.append(report(750, d_acc=0.991))
+    assert "discriminator accuracy >= 0.99 for 3 reports" in collapse_reason(history, RULES)
+    history.append(report(1000, d_acc=0.5))
+    assert collapse_reason(history, RULES) is None
+
+
+def test_mode_collapse_only_after_warmup():
+    early = [report(s, classes_covered=1) for s in (250, 500, 750)]
+    assert collapse_reason(early, RULES) is None  # reports inside the warm-up do not count
+    late = early + [report(1000, classes_covered=2), report(1250, classes_covered=1)]
+    assert "mode collapse" in collapse_reason(late, RULES)
+
+
+def test_low_diversity_collapses():
+    history = [report(s, diversity=0.05) for s in (750, 1000, 1250)]
+    assert "repeats itself" in collapse_reason(history, RULES)
+    history[0]["diversity"] = 0.3
+    assert collapse_reason(history, RULES) is None
+
+
+def test_rules_from_dict_validate():
+    assert CollapseRules.from_dict({"patience": 5, "d_acc_max": 1}).patience == 5
+    for bad in ({"patience": 0}, {"d_acc_max": 1.5}, {"min_classes": "two"}, {"patience": 2.5}, {"wait": 3}):
+        with pytest.raises(RayganError):
+            CollapseRules.from_dict(bad)

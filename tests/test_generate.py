@@ -1,0 +1,54 @@
+"""``python -m raygan.generate``: grids from exported generators; label mistakes are one line, exit 2."""
+import pytest
+import torch
+from PIL import Image
+
+from raygan.config import GANConfig
+from raygan.export import save_generator
+from raygan.generate import main
+from raygan.models import build_generator
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gens")
+    out = {}
+    for model in ("gan", "cgan"):
+        config = GANConfig(model=model, latent_dim=8, g_hidden=(16, 32))
+        torch.manual_seed(0)
+        out[model] = save_generator(folder / f"{model}.safetensors", build_generator(config), config)
+    return out
+
+
+def test_conditional_grid_has_one_row_per_digit(files, tmp_path):
+    out = tmp_path / "grid.png"
+    main([str(files["cgan"]), "--num", "50", "--out", str(out)])
+    width, height = Image.open(out).size
+    assert (width, height) == (2 + 5 * 30, 2 + 10 * 30)  # 5 per row, 10 rows, 2 px padding
+
+
+def test_label_and_plain_grids(files, tmp_path):
+    main([str(files["cgan"]), "--num", "16", "--label", "3", "--out", str(tmp_path / "three.png")])
+    main([str(files["gan"]), "--num", "16", "--out", str(tmp_path / "plain.png")])
+    assert Image.open(tmp_path / "three.png").size == Image.open(tmp_path / "plain.png").size == (2 + 8 * 30, 62)
+
+
+@pytest.mark.parametrize("model, args, message", [
+    ("cgan", ["--label", "10"], "--label must be in 0..9"),
+    ("cgan", ["--label", "-1"], "--label must be in 0..9"),
+    ("gan", ["--label", "3"], "unconditional; drop --label"),
+    ("gan", ["--num", "0"], "--num"),
+])
+def test_bad_labels_are_one_line(files, tmp_path, capsys, model, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(files[model]), "--out", str(tmp_path / "x.png"), *args])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
+
+
+def test_foreign_file_is_one_line(tmp_path, capsys):
+    path = tmp_path / "notes.safetensors"
+    path.write_text("hello")
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(path)])
+    assert exit_info.value.code == 2 and "not a safetensors file" in capsys.readouterr().err

@@ -1,0 +1,66 @@
+"""Search-space files: the shipped ones load; every kind of mistake is one line naming file, key and fix."""
+from pathlib import Path
+
+import pytest
+
+from raygan.errors import RayganError
+from raygan.space import load_space
+
+SPACES = Path(__file__).resolve().parents[1] / "search_spaces"
+GOOD = """
+model: gan
+params:
+  lr_g: {dist: loguniform, low: 1.0e-5, high: 1.0e-3}
+"""
+
+
+@pytest.mark.parametrize("name", ["gan", "dcgan", "cgan", "cdcgan"])
+def test_shipped_spaces_load_and_tune_the_required_parameters(name):
+    space = load_space(SPACES / f"{name}.yaml")
+    assert space.model == name and space.metric == "fid" and space.mode == "min"
+    assert {"lr_g", "lr_d", "beta1", "latent_dim", "batch_size"} <= set(space.params)
+    if name == "cgan":
+        assert space.params["cond"].values == ("input", "hidden")
+    tune_space = space.tune_space()
+    assert set(space.params) <= set(tune_space)
+
+
+def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("params:\n  lr_g: {dist: loguniform, low: 1e-5, high: 1e-3}\n")  # PyYAML reads 1e-5 as str
+    assert load_space(path).params["lr_g"].low == 1e-5
+
+
+@pytest.mark.parametrize("text, words", [
+    ("model: gan\nparams: {lr_g: {dist: loguniform, low: 1.0e-5, high: [1\n", ["malformed YAML", "line"]),
+    ("- just\n- a list\n", ["expected a mapping"]),
+    (GOOD + "epochs: 3\n", ["unknown key 'epochs'", "valid keys"]),
+    (GOOD + "  learning_rate: {dist: uniform, low: 0.1, high: 0.2}\n", ["params.learning_rate", "unknown key"]),
+    (GOOD + "  beta1: {dist: uniform, low: zero, high: 0.9}\n", ["params.beta1.low", "number"]),
+    (GOOD + "  batch_size: {dist: choice, values: []}\n", ["params.batch_size", "non-empty"]),
+    (GOOD + "  beta1: {dist: uniform, low: 0.9, high: 0.1}\n", ["params.beta1", "below high"]),
+    (GOOD + "  lr_d: {dist: loguniform, low: 0.0, high: 1.0e-3}\n", ["params.lr_d", "low > 0"]),
+    (GOOD + "  latent_dim: {dist: int, low: 0, high: 64}\n", ["params.latent_dim", "latent_dim"]),
+    (GOOD + "  latent_dim: {dist: int, low: 16, high: 4096}\n", ["params.latent_dim", "512"]),
+    (GOOD + "  cond: {dist: choice, values: [input, output]}\n", ["params.cond", "output"]),
+    (GOOD + "  beta1: {dist: normal, low: 0.1, high: 0.2}\n", ["unknown dist 'normal'"]),
+    (GOOD + "  beta1: 0.5\n", ["params.beta1", "dist"]),
+    (GOOD + "budget: {max_steps: ten}\n", ["budget.max_steps", "whole number"]),
+    (GOOD + "budget: {max_steps: 100, report_every: 500}\n", ["report_every", "max_steps"]),
+    (GOOD + "collapse: {patience: 0}\n", ["collapse", "patience"]),
+    (GOOD + "fixed: {lr_g: 1.0e-4}\n", ["params.lr_g", "also fixed"]),
+    (GOOD + "fixed: {g_hiden: [64]}\n", ["fixed", "unknown key 'g_hiden'"]),
+    (GOOD + "metric: kid\n", ["metric 'kid'", "fid"]),
+    (GOOD + "mode: lowest\n", ["mode", "min or max"]),
+    ("model: gan\nparams: {}\n", ["params is empty"]),
+    ("model: vae\n" + GOOD.split("\n", 2)[2], ["unknown model 'vae'"]),
+])
+def test_bad_spaces_are_rejected(tmp_path, text, words):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(RayganError) as err:
+        load_space(path)
+    message = str(err.value)
+    assert "\n" not in message and str(path) in message
+    for word in words:
+        assert word in message
