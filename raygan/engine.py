@@ -33,11 +33,12 @@ class GANTrainer:
             self.data = data.to(self.device)
         torch.manual_seed(config.seed)
         generator, discriminator = build_models(config)
-        self.generator = generator.to(self.device)
-        self.discriminator = discriminator.to(self.device)
+        # channels_last lets oneDNN / cuDNN pick their fastest convolution kernels; a no-op for MLPs.
+        self.generator = generator.to(self.device, memory_format=torch.channels_last)
+        self.discriminator = discriminator.to(self.device, memory_format=torch.channels_last)
         self._d_has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
                                     for m in self.discriminator.modules())
-        fused = self.device.type == "cuda"  # one kernel per optimiser step instead of one per tensor
+        fused = True  # one pass over each parameter instead of ~10 elementwise kernels (CPU and CUDA)
         betas = (config.beta1, config.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas, fused=fused)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas, fused=fused)

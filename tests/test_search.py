@@ -1,4 +1,5 @@
 """``python -m raygan.search`` argument and input errors: one line, exit code 2, before Ray starts."""
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,46 @@ def test_embedded_ray_has_no_dashboard():
         assert not ray._private.worker.global_worker.node.address_info.get("webui_url")
     finally:
         ray.shutdown()
+
+
+def test_driver_killed_mid_search_resumes_with_results_and_searcher_kept(tmp_path, mnist_dir):
+    """SIGKILL the driver after its first trial finished; --resume finishes the rest, keeping what was done."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import time
+
+    space = tmp_path / "space.yaml"
+    space.write_text("""
+model: gan
+budget: {max_steps: 200, report_every: 20, grace_period: 200, checkpoint_every: 1, quick_num: 200}
+fixed: {g_hidden: [32, 64], d_hidden: [64, 32]}
+params:
+  lr_g: {dist: loguniform, low: 1.0e-4, high: 1.0e-3}
+""")
+    command = [sys.executable, "-m", "raygan.search", "--space", str(space), "--data-dir", str(mnist_dir),
+               "--num-samples", "3", "--max-concurrent", "1", "--storage-path", str(tmp_path / "runs"),
+               "--name", "killed", "--verbose", "0"]
+    env = {**os.environ, "TUNE_GLOBAL_CHECKPOINT_S": "1"}
+    experiment = tmp_path / "runs" / "killed"
+    driver = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and len(list(experiment.glob("train_gan_*"))) < 2:
+            time.sleep(0.5)  # with one trial at a time, a second trial folder means the first has finished
+        assert len(list(experiment.glob("train_gan_*"))) >= 2, "the search did not get going"
+        time.sleep(2)
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)  # the driver and the local Ray it started
+        driver.wait()
+    first = min(experiment.glob("train_gan_*"), key=lambda p: p.stat().st_mtime)
+    first_results = (first / "result.json").read_text()
+
+    resumed = subprocess.run(command + ["--resume"], env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    rows = [json.loads(line) for line in (experiment / "summary.jsonl").read_text().splitlines()]
+    assert len(rows) == 3  # num_samples still 3: the searcher resumed, it did not start over
+    assert (first / "result.json").read_text().startswith(first_results)  # finished work kept
+    assert all(row["status"] == "completed" for row in rows), rows
