@@ -28,7 +28,7 @@ def test_cluster_yaml_holds_no_secrets():
         assert secret not in text
 
 
-def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir):
+def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir, tiny_space):
     """Head (no CPUs) + two workers with one fake GPU each; four trials at 0.5 GPU must use both workers."""
     import ray
     from ray.cluster_utils import Cluster
@@ -37,14 +37,7 @@ def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir):
     from raygan.space import load_space
     from raygan.tuning import SearchOptions, run_search
 
-    space_file = tmp_path / "space.yaml"
-    space_file.write_text("""
-model: gan
-budget: {max_steps: 40, report_every: 20, grace_period: 40, checkpoint_every: 1, quick_num: 200}
-fixed: {g_hidden: [32, 64], d_hidden: [64, 32]}
-params:
-  lr_g: {dist: loguniform, low: 1.0e-4, high: 1.0e-3}
-""")
+    space_file = tiny_space(max_steps=40, grace_period=40, patience=50)
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
     workers = [cluster.add_node(num_cpus=2, num_gpus=1) for _ in range(2)]
     try:

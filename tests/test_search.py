@@ -56,7 +56,7 @@ def test_embedded_ray_has_no_dashboard():
         ray.shutdown()
 
 
-def test_driver_killed_mid_search_resumes_with_results_and_searcher_kept(tmp_path, mnist_dir):
+def test_driver_killed_mid_search_resumes_with_results_and_searcher_kept(tmp_path, mnist_dir, tiny_space):
     """SIGKILL the driver after its first trial finished; --resume finishes the rest, keeping what was done."""
     import json
     import os
@@ -64,14 +64,7 @@ def test_driver_killed_mid_search_resumes_with_results_and_searcher_kept(tmp_pat
     import subprocess
     import time
 
-    space = tmp_path / "space.yaml"
-    space.write_text("""
-model: gan
-budget: {max_steps: 200, report_every: 20, grace_period: 200, checkpoint_every: 1, quick_num: 200}
-fixed: {g_hidden: [32, 64], d_hidden: [64, 32]}
-params:
-  lr_g: {dist: loguniform, low: 1.0e-4, high: 1.0e-3}
-""")
+    space = tiny_space(max_steps=200, grace_period=200, patience=50)
     command = [sys.executable, "-m", "raygan.search", "--space", str(space), "--data-dir", str(mnist_dir),
                "--num-samples", "3", "--max-concurrent", "1", "--storage-path", str(tmp_path / "runs"),
                "--name", "killed", "--verbose", "0"]

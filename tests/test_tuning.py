@@ -16,15 +16,6 @@ from raygan.tuning import SearchOptions, run_search
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # trial wrappers below run in Ray workers
 
-TINY = """
-model: gan
-budget: {{max_steps: {steps}, report_every: 20, grace_period: 20, reduction_factor: 2, checkpoint_every: 1,
-          quick_num: 200}}
-collapse: {{patience: {patience}, warmup_steps: 0}}
-fixed: {{g_hidden: [64, 128], d_hidden: [128, 64]}}
-params:
-{params}
-"""
 LR_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}
   lr_d: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}
   batch_size: {dist: choice, values: [32, 64]}"""
@@ -37,15 +28,9 @@ def local_ray():
     ray.shutdown()
 
 
-def space_file(tmp_path, params=LR_PARAMS, steps=60, patience=2):
-    path = tmp_path / "space.yaml"
-    path.write_text(TINY.format(params=params, steps=steps, patience=patience))
-    return path
-
-
-def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, capsys):
+def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, tiny_space, capsys):
     export = tmp_path / "best.safetensors"
-    search_main(["--space", str(space_file(tmp_path)), "--num-samples", "4", "--data-dir", str(mnist_dir),
+    search_main(["--space", str(tiny_space(LR_PARAMS)), "--num-samples", "4", "--data-dir", str(mnist_dir),
                  "--storage-path", str(tmp_path / "runs"), "--name", "e2e", "--export", str(export),
                  "--verbose", "0", "--seed", "1"])
     out = capsys.readouterr().out
@@ -69,9 +54,9 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     assert meta["steps"] == rows[0]["best_step"] and meta["metrics"]["fid"] == pytest.approx(rows[0]["best"])
 
 
-def test_absurd_learning_rate_collapses_with_a_reason_and_finite_metric(tmp_path, mnist_dir):
+def test_absurd_learning_rate_collapses_with_a_reason_and_finite_metric(tmp_path, mnist_dir, tiny_space):
     params = "  lr_g: {dist: choice, values: [5.0]}\n  lr_d: {dist: choice, values: [5.0]}"
-    space = load_space(space_file(tmp_path, params, steps=200))
+    space = load_space(tiny_space(params, max_steps=200))
     outcome = run_search(space, mnist_dir, SearchOptions(num_samples=1, storage_path=str(tmp_path), name="boom",
                                                          verbose=0))
     (row,) = outcome.rows
@@ -101,13 +86,14 @@ def crash_once(config, train_data, test_data, settings, marker):
     raygan.trainable.train_gan(config, train_data, test_data, settings)
 
 
-def test_killed_trial_restarts_from_its_checkpoint_with_its_own_learning_rates(tmp_path, mnist_dir, monkeypatch):
+def test_killed_trial_restarts_from_its_checkpoint_with_its_own_learning_rates(tmp_path, mnist_dir, tiny_space,
+                                                                             monkeypatch):
     marker = str(tmp_path / "crashed")
     monkeypatch.setattr("raygan.tuning.train_gan",
                         lambda config, train_data, test_data, settings:
                         crash_once(config, train_data, test_data, settings, marker))
     params = "  lr_g: {dist: choice, values: [3.0e-4]}\n  lr_d: {dist: choice, values: [7.0e-4]}"
-    space = load_space(space_file(tmp_path, params, steps=100, patience=50))  # no collapse stop here
+    space = load_space(tiny_space(params, max_steps=100, patience=50))  # no collapse stop here
     run_search(space, mnist_dir, SearchOptions(num_samples=1, storage_path=str(tmp_path), name="crash", verbose=0))
     assert os.path.exists(marker)
     (trial_dir,) = [p for p in (tmp_path / "crash").iterdir() if p.is_dir()]
