@@ -61,7 +61,7 @@ def collapse_reason(history: list[dict], rules: CollapseRules) -> str | None:
     if not history:
         return None
     last = history[-1]
-    if not all(math.isfinite(last.get(key, 0.0)) for key in ("loss_d", "loss_g")):
+    if not all(_finite(last.get(key, 0.0)) for key in ("loss_d", "loss_g")):
         return f"non-finite loss at step {last['step']} (learning rate too high?)"
     recent = history[-rules.patience:]
     if len(recent) < rules.patience:
@@ -78,3 +78,8 @@ def collapse_reason(history: list[dict], rules: CollapseRules) -> str | None:
         return (f"sample diversity {last['diversity']:.2f} < {rules.min_diversity} for {rules.patience} "
                 f"reports (step {last['step']}): the generator repeats itself")
     return None
+
+
+def _finite(value) -> bool:
+    """False for NaN, +-inf and None (how a non-finite value comes back from a JSON history)."""
+    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -29,6 +29,7 @@ def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--space", required=True, help="search-space YAML file (see search_spaces/)")
     parser.add_argument("--data-dir", required=True, help="folder with the dataset's four IDX .gz files")
+    parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
     parser.add_argument("--num-samples", type=positive_int, default=8, help="trials to run (default 8)")
     parser.add_argument("--max-concurrent", type=positive_int, default=None,
                         help="trials at once (default: as many as the cluster's resources fit)")
@@ -68,7 +69,7 @@ def main(argv=None) -> None:
                                 address=args.address, storage_path=args.storage_path, name=name,
                                 resume=args.resume, seed=args.seed, study_db=args.study_db,
                                 max_failures=args.max_failures, verbose=args.verbose)
-        outcome = run_search(space, args.data_dir, options, export=args.export)
+        outcome = run_search(space, args.data_dir, options, export=args.export, download=args.download)
         print(outcome.table())
         print(f"experiment: {outcome.experiment_dir}")
         if outcome.export_error:

@@ -71,9 +71,10 @@ class Outcome:
                          for line in lines)
 
 
-def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None) -> Outcome:
+def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None,
+               download: bool = False) -> Outcome:
     """Run (or resume) the search described by ``space``; optionally export the best generator."""
-    train = load_dataset(space.dataset, data_dir, "train")
+    train = load_dataset(space.dataset, data_dir, "train", download=download)
     test = load_dataset(space.dataset, data_dir, "test")
     started_here = start_ray(options.address)
     try:
@@ -103,6 +104,9 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
             ray.shutdown()
 
 
+_START_A_CLUSTER = "start one with 'ray start --head' or 'ray up cluster.yaml', or drop --address to run locally"
+
+
 def start_ray(address: str | None) -> bool:
     """Connect to ``address`` or start a local Ray (dashboard off); True if we started it."""
     if ray.is_initialized():
@@ -115,9 +119,7 @@ def start_ray(address: str | None) -> bool:
         else:
             ray.init(include_dashboard=False, logging_level=logging.WARNING)
     except ConnectionError:
-        raise RayganError(f"no Ray cluster found at --address {address}; "
-                          "start one with 'ray start --head' or 'ray up cluster.yaml', "
-                          "or drop --address to run locally") from None
+        raise RayganError(f"no Ray cluster found at --address {address}; {_START_A_CLUSTER}") from None
     return True
 
 
@@ -125,13 +127,16 @@ def _check_reachable(address: str) -> None:
     """Fail in seconds, not minutes (Ray retries for a long time), when nothing listens at HOST:PORT."""
     import socket
 
-    host, _, port = address.rpartition(":")
+    host, sep, port = address.rpartition(":")
+    if not sep:
+        host, port = address, "6379"
     try:
-        socket.create_connection((host or address, int(port or 6379)), timeout=5).close()
-    except (OSError, ValueError) as err:
-        raise RayganError(f"no Ray cluster at --address {address} ({getattr(err, 'strerror', None) or err}); "
-                          "start one with 'ray start --head' or 'ray up cluster.yaml', "
-                          "or drop --address to run locally") from None
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except ValueError:
+        raise RayganError(f"--address {address} is not HOST:PORT or 'auto'; e.g. --address 10.0.0.5:6379") from None
+    except OSError as err:
+        raise RayganError(f"no Ray cluster at --address {address} ({err.strerror or err}); "
+                          f"{_START_A_CLUSTER}") from None
 
 
 def trial_resources(options: SearchOptions) -> tuple[dict, int | None]:

@@ -19,7 +19,7 @@ def test_healthy_run_is_not_collapsed():
     assert collapse_reason([], RULES) is None
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, None])
 def test_non_finite_loss_collapses_at_once(bad):
     reason = collapse_reason([report(250), report(500, loss_g=bad)], RULES)
     assert reason.startswith("non-finite loss at step 500")
