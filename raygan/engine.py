@@ -38,10 +38,10 @@ class GANTrainer:
         self.discriminator = discriminator.to(self.device, memory_format=torch.channels_last)
         self._d_has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
                                     for m in self.discriminator.modules())
-        fused = True  # one pass over each parameter instead of ~10 elementwise kernels (CPU and CUDA)
+        # fused: one pass over each parameter instead of ~10 elementwise kernels (CPU and CUDA)
         betas = (config.beta1, config.beta2)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas, fused=fused)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas, fused=fused)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas, fused=True)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas, fused=True)
         self.rng = torch.Generator(self.device).manual_seed(config.seed)
         self.step = 0
         self._window = torch.zeros(6, device=self.device)  # loss_d sum, loss_g sum, tp, fn, tn, fp

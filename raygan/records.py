@@ -16,6 +16,14 @@ def append_jsonl(path, record: dict) -> None:
         fh.write(json.dumps(finite_or_none(record)) + "\n")
 
 
+def write_jsonl(path, records: list[dict]) -> None:
+    """Write ``records`` as a whole new file, atomically."""
+    from raygan.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(json.dumps(finite_or_none(r)) + "\n" for r in records), encoding="utf-8")
+
+
 def read_jsonl(path) -> list[dict]:
     with open(Path(path), encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]

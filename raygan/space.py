@@ -102,8 +102,12 @@ class SearchSpace:
         return {"model": self.model, "dataset": self.dataset, **self.fixed}
 
     def tune_space(self) -> dict:
-        """Ray Tune's ``param_space``: fixed values as constants, searched ones as distributions."""
-        return {**self.base_config(), **{name: p.to_tune() for name, p in self.params.items()}}
+        """Ray Tune's ``param_space``: the searched values as distributions.
+
+        Fixed values reach trials with the rest of :meth:`base_config`, not through Tune,
+        so Optuna only sees what it searches.
+        """
+        return {name: p.to_tune() for name, p in self.params.items()}
 
     def to_dict(self) -> dict:
         return {"model": self.model, "dataset": self.dataset, "metric": self.metric, "mode": self.mode,

@@ -32,7 +32,7 @@ from raygan.data import ImageData
 from raygan.engine import GANTrainer
 from raygan.errors import RayganError
 from raygan.export import save_generator
-from raygan.records import append_jsonl, read_jsonl
+from raygan.records import read_jsonl, write_jsonl
 
 STATE_FILE = "trainer.pt"
 HISTORY_FILE = "history.jsonl"
@@ -115,8 +115,7 @@ def resume(trainer: GANTrainer, checkpoint, device) -> list[dict]:
 def write_checkpoint(folder: Path, trainer: GANTrainer, history: list[dict], report: dict) -> None:
     with atomic_path(folder / STATE_FILE) as tmp:
         torch.save(trainer.state_dict(), tmp)
-    for record in history:
-        append_jsonl(folder / HISTORY_FILE, record)
+    write_jsonl(folder / HISTORY_FILE, history)
     save_generator(folder / GENERATOR_FILE, trainer.generator, trainer.config,
                    extra={"steps": trainer.step, "metrics": _metric_values(report)})
 

@@ -16,9 +16,9 @@ from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.devices import GPU_SHARE_DEFAULT
 from raygan.errors import RayganError
-from raygan.export import load_generator, read_metadata, save_generator
+from raygan.export import load_generator, save_generator
 from raygan.plots import sample_grid, save_curves, save_grid, save_metric_by_trial
-from raygan.records import append_jsonl
+from raygan.records import write_jsonl
 from raygan.space import SearchSpace
 from raygan.trainable import GENERATOR_FILE, TrialSettings, train_gan
 
@@ -91,10 +91,11 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
         tuner = make_tuner(space, options, trainable, storage, path, concurrent)
         grid = tuner.fit()
         outcome = summarize(grid, space, path)
-        write_reports(grid, outcome, report_dir(options))
+        best = best_generator(grid, space)
+        write_reports(grid, outcome, report_dir(options), best)
         if export:
             try:
-                export_best(grid, space, export, options.name)
+                export_best(best, space, export, options.name)
             except RayganError as err:  # the experiment is intact: say how to export it again
                 outcome.export_error = (f"{err} (the experiment is intact: fix that and run again with "
                                         f"--resume --name {options.name} --export FILE)")
@@ -139,7 +140,7 @@ def _check_reachable(address: str) -> None:
                           f"{_START_A_CLUSTER}") from None
 
 
-def trial_resources(options: SearchOptions) -> tuple[dict, int | None]:
+def trial_resources(options: SearchOptions) -> tuple[dict, int]:
     """Per-trial resources and the concurrency limit, defaulting to what the cluster fits."""
     cluster = ray.cluster_resources()
     gpus = options.gpus_per_trial
@@ -188,8 +189,7 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, storage: s
         checkpoint_config=tune.CheckpointConfig(num_to_keep=2, checkpoint_score_attribute=space.metric,
                                                 checkpoint_score_order=space.mode),
         failure_config=tune.FailureConfig(max_failures=options.max_failures))
-    param_space = {name: param.to_tune() for name, param in space.params.items()}
-    return tune.Tuner(trainable, param_space=param_space, run_config=run_config,
+    return tune.Tuner(trainable, param_space=space.tune_space(), run_config=run_config,
                       tune_config=tune.TuneConfig(metric=space.metric, mode=space.mode, search_alg=searcher,
                                                   scheduler=scheduler, num_samples=options.num_samples))
 
@@ -226,52 +226,47 @@ def summarize(grid, space: SearchSpace, path: str) -> Outcome:
     return outcome
 
 
-def write_reports(grid, outcome: Outcome, folder: Path) -> None:
-    """summary.jsonl and the plots, in the local experiment folder."""
+def best_generator(grid, space: SearchSpace):
+    """``(result, generator)`` of the best trial's best checkpoint by the metric (not its last), or None."""
+    try:
+        best = grid.get_best_result(space.metric, space.mode, scope="all", filter_nan_and_inf=True)
+    except RuntimeError:  # no trial reported the metric
+        return None
+    checkpoint = best.get_best_checkpoint(space.metric, space.mode)
+    if checkpoint is None:
+        return None
+    with checkpoint.as_directory() as folder:
+        return best, load_generator(Path(folder) / GENERATOR_FILE)
+
+
+def write_reports(grid, outcome: Outcome, folder: Path, best) -> None:
+    """summary.jsonl and the plots, in the local experiment folder; ``best`` from :func:`best_generator`."""
     folder.mkdir(parents=True, exist_ok=True)
     metric = outcome.space.metric
-    summary = folder / "summary.jsonl"
-    summary.unlink(missing_ok=True)
-    for row in outcome.rows:
-        append_jsonl(summary, {k: v for k, v in row.items() if k != "history"})
+    write_jsonl(folder / "summary.jsonl", [{k: v for k, v in row.items() if k != "history"} for row in outcome.rows])
     series = {f"{r['trial']}": ([h[0] for h in r["history"]], [h[1] for h in r["history"]])
               for r in outcome.rows if r["history"]}
     if series:
         save_metric_by_trial(series, folder / f"{metric}_by_trial.png", metric)
-    best = _best_result(grid, outcome.space)
     if best is None:
         return
-    save_curves(best.metrics_dataframe.to_dict("records"), folder / "best_curves.png", metric=metric)
-    checkpoint = best.get_best_checkpoint(metric, outcome.space.mode)
-    if checkpoint is not None:
-        with checkpoint.as_directory() as ckpt:
-            generator = load_generator(Path(ckpt) / GENERATOR_FILE)
-        images, per_row = sample_grid(generator)
-        save_grid(images, folder / "best_samples.png", nrow=per_row)
+    result, generator = best
+    save_curves(result.metrics_dataframe.to_dict("records"), folder / "best_curves.png", metric=metric)
+    images, per_row = sample_grid(generator)
+    save_grid(images, folder / "best_samples.png", nrow=per_row)
 
 
-def export_best(grid, space: SearchSpace, path, experiment: str) -> Path:
-    """The best trial's best checkpoint (by the search metric, not its last) as a generator file."""
-    best = _best_result(grid, space)
-    checkpoint = None if best is None else best.get_best_checkpoint(space.metric, space.mode)
-    if checkpoint is None:
+def export_best(best, space: SearchSpace, path, experiment: str) -> Path:
+    """Write ``best`` (from :func:`best_generator`) as a generator file, hyper-parameters added."""
+    if best is None:
         raise RayganError("no trial saved a checkpoint, so there is nothing to export; see the summary above")
-    with checkpoint.as_directory() as folder:
-        source = Path(folder) / GENERATOR_FILE
-        generator = load_generator(source)
-        metadata = read_metadata(source)
-    config = GANConfig.from_dict(metadata["config"], source=str(source))
+    result, generator = best
+    metadata = generator.metadata  # read by load_generator
+    config = GANConfig.from_dict(metadata["config"], source="best checkpoint")
     return save_generator(path, generator, config, extra={
         "steps": metadata.get("steps"), "metrics": metadata.get("metrics"),
-        "hyperparameters": dict(best.config), "trial": Path(best.path).name, "experiment": experiment,
+        "hyperparameters": dict(result.config), "trial": Path(result.path).name, "experiment": experiment,
         "search_space": space.to_dict()})
-
-
-def _best_result(grid, space: SearchSpace):
-    try:
-        return grid.get_best_result(space.metric, space.mode, scope="all", filter_nan_and_inf=True)
-    except RuntimeError:
-        return None
 
 
 def storage_uri(storage_path: str) -> str:

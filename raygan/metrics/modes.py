@@ -35,18 +35,8 @@ def label_accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
     return (probs.argmax(dim=1) == labels.to(probs.device)).double().mean().item()
 
 
-def diversity(sample_features: torch.Tensor, reference_features: torch.Tensor, max_n: int = 1000) -> float:
-    """Median nearest-neighbour distance among the samples over the same among real images.
-
-    About 1 for real data; near 0 when the generator repeats itself (mode collapse), even
-    when the repeated images fall in many classes.  Both sets use the first n = min(N,
-    ``max_n``) points, since nearest-neighbour distances shrink as n grows.
-    """
-    n = min(len(sample_features), len(reference_features), max_n)
-    return _median_nn_distance(sample_features[:n]) / max(_median_nn_distance(reference_features[:n]), 1e-12)
-
-
-def _median_nn_distance(features: torch.Tensor) -> float:
+def median_nn_distance(features: torch.Tensor) -> float:
+    """Median over points of the distance to their nearest other point (float64)."""
     points = features.double()
     distances = torch.cdist(points, points)
     distances.fill_diagonal_(float("inf"))
