@@ -1,21 +1,26 @@
 """raygan: tune GANs (MLP, DCGAN, conditional) on MNIST-style data with Ray Tune.
 
-The public API: configs, data, models, the training engine, metrics and generator files.
-The Ray side (:mod:`raygan.tuning`, :mod:`raygan.trainable`) is imported on use, so that
-``import raygan`` stays light where Ray is not needed.
+The public API: configs and budgets, data, models, the training engine and run loop,
+metrics and generator files.  The Ray side (:mod:`raygan.tuning`) is imported on use, so
+that ``import raygan`` stays light where Ray is not needed.
 """
 __version__ = "0.1.0"
 
+from raygan.budget import Budget  # noqa: E402
 from raygan.collapse import CollapseRules, collapse_reason  # noqa: E402
 from raygan.config import GANConfig  # noqa: E402
-from raygan.data import ImageData, load_dataset  # noqa: E402
+from raygan.data import DatasetInfo, ImageData, dataset_info, load_dataset  # noqa: E402
+from raygan.devices import pick_device  # noqa: E402
 from raygan.engine import GANTrainer  # noqa: E402
 from raygan.errors import RayganError  # noqa: E402
 from raygan.export import load_generator, read_metadata, save_generator  # noqa: E402
-from raygan.metrics import evaluate, evaluate_generator  # noqa: E402
-from raygan.models import build_models  # noqa: E402
+from raygan.loop import RunPlan, run_loop  # noqa: E402
+from raygan.metrics import METRICS, evaluate, evaluate_generator  # noqa: E402
+from raygan.models import MODELS, build_models  # noqa: E402
+from raygan.run import train_run  # noqa: E402
 from raygan.space import SearchSpace, load_space  # noqa: E402
 
-__all__ = ["CollapseRules", "GANConfig", "GANTrainer", "ImageData", "RayganError", "SearchSpace", "build_models",
-           "collapse_reason", "evaluate", "evaluate_generator", "load_dataset", "load_generator", "load_space",
-           "read_metadata", "save_generator", "__version__"]
+__all__ = ["Budget", "CollapseRules", "DatasetInfo", "GANConfig", "GANTrainer", "ImageData", "METRICS", "MODELS",
+           "RayganError", "RunPlan", "SearchSpace", "build_models", "collapse_reason", "dataset_info", "evaluate",
+           "evaluate_generator", "load_dataset", "load_generator", "load_space", "pick_device", "read_metadata",
+           "run_loop", "save_generator", "train_run", "__version__"]

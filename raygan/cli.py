@@ -5,6 +5,7 @@ import argparse
 import math
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 from raygan.errors import RayganError
 
@@ -66,3 +67,25 @@ def positive_float(text: str) -> float:
     if value == 0:
         raise argparse.ArgumentTypeError("must be above 0")
     return value
+
+
+def existing_folder(path, flag: str) -> Path:
+    """``path`` as a folder that exists; one-line errors for a missing path or a file."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise RayganError(f"{flag} {path} does not exist; check the path")
+    if not path.is_dir():
+        raise RayganError(f"{flag} {path} is a file; pass a folder")
+    return path
+
+
+def output_folder(path, flag: str) -> Path:
+    """Create the output folder ``path`` now (before any work); one-line errors if it cannot be."""
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise RayganError(f"{flag} {path} is a file; give a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RayganError(f"cannot create {flag} {path}: {err.strerror}; choose a writable folder") from None
+    return path

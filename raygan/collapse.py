@@ -2,8 +2,8 @@
 
 Pure logic over a trial's sequence of reports, so it is tested without Ray.  The trainable
 annotates every report with :func:`collapse_reason` (``collapsed`` and
-``collapse_reason``), and :class:`raygan.tune.CollapseStopper` ends the trial on it, so
-the trial's last result says why it stopped while its metric stays finite for Optuna.
+``collapse_reason``), and the run loop (:mod:`raygan.loop`) ends the run on it, so the
+last report says why it stopped while its metric stays finite for Optuna.
 
 A trial has collapsed when:
 
@@ -23,6 +23,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 from raygan.errors import RayganError
+from raygan.records import is_finite_number
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def collapse_reason(history: list[dict], rules: CollapseRules) -> str | None:
     if not history:
         return None
     last = history[-1]
-    if not all(_finite(last.get(key, 0.0)) for key in ("loss_d", "loss_g")):
+    if not all(is_finite_number(last.get(key, 0.0)) for key in ("loss_d", "loss_g")):
         return f"non-finite loss at step {last['step']} (learning rate too high?)"
     recent = history[-rules.patience:]
     if len(recent) < rules.patience:
@@ -78,8 +79,3 @@ def collapse_reason(history: list[dict], rules: CollapseRules) -> str | None:
         return (f"sample diversity {last['diversity']:.2f} < {rules.min_diversity} for {rules.patience} "
                 f"reports (step {last['step']}): the generator repeats itself")
     return None
-
-
-def _finite(value) -> bool:
-    """False for NaN, +-inf and None (how a non-finite value comes back from a JSON history)."""
-    return isinstance(value, (int, float)) and math.isfinite(value)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from raygan.data import DATASETS
 from raygan.errors import RayganError
+from raygan.models import FAMILIES, MODELS
 
-MODELS = ("gan", "dcgan", "cgan", "cdcgan")
-CONDITIONAL_MODELS = ("cgan", "cdcgan")
 CONDITIONINGS = ("input", "hidden")
-DATASETS = ("mnist", "fashion_mnist")
 G_NORMS = ("batch", "none")
 
 
@@ -45,7 +44,7 @@ class GANConfig:
 
     @property
     def conditional(self) -> bool:
-        return self.model in CONDITIONAL_MODELS
+        return FAMILIES[self.model].conditional
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)

@@ -16,11 +16,40 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from raygan.config import DATASETS
 from raygan.errors import RayganError
 
-IMAGE_SHAPE = (1, 28, 28)
-NUM_CLASSES = 10
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What models, metrics and exports need to know about a dataset: its images and classes."""
+
+    name: str
+    image_shape: tuple[int, int, int]  # (channels, height, width)
+    class_names: tuple[str, ...]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "image_shape": list(self.image_shape), "class_names": list(self.class_names)}
+
+
+KNOWN_DATASETS = {
+    "mnist": DatasetInfo("mnist", (1, 28, 28), tuple("0123456789")),
+    "fashion_mnist": DatasetInfo("fashion_mnist", (1, 28, 28), (
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")),
+}
+DATASETS = tuple(KNOWN_DATASETS)
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    """The :class:`DatasetInfo` of a dataset raygan knows by name; a one-line error otherwise."""
+    if name not in KNOWN_DATASETS:
+        raise RayganError(f"unknown dataset '{name}'; choose one of {', '.join(DATASETS)}")
+    return KNOWN_DATASETS[name]
+
+
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
@@ -36,11 +65,15 @@ _HOW_TO_GET = {
 
 @dataclass
 class ImageData:
-    """One split resident on a device: uint8 images (N, 1, 28, 28) and int64 labels (N,)."""
+    """One split resident on a device: uint8 images (N, C, H, W), int64 labels (N,) and what they are."""
 
-    name: str
+    info: DatasetInfo
     images: torch.Tensor
     labels: torch.Tensor
+
+    @property
+    def name(self) -> str:
+        return self.info.name
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -50,7 +83,7 @@ class ImageData:
         return self.images.device
 
     def to(self, device) -> "ImageData":
-        return ImageData(self.name, self.images.to(device), self.labels.to(device))
+        return ImageData(self.info, self.images.to(device), self.labels.to(device))
 
     def batch(self, size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw ``size`` random examples (with replacement) as floats in [-1, 1], on-device."""
@@ -69,22 +102,21 @@ def to_unit_range(images_uint8: torch.Tensor) -> torch.Tensor:
 
 def load_dataset(name: str, data_dir, split: str = "train", device="cpu", download: bool = False) -> ImageData:
     """Load ``split`` ("train" or "test") of dataset ``name`` from ``data_dir`` onto ``device``."""
-    if name not in DATASETS:
-        raise RayganError(f"unknown dataset '{name}'; choose one of {', '.join(DATASETS)}")
+    info = dataset_info(name)
     if split not in SPLIT_FILES:
         raise RayganError(f"unknown split '{split}'; choose train or test")
     folder = find_files(name, data_dir, download)
     image_file, label_file = (folder / f for f in SPLIT_FILES[split])
     images = read_idx(image_file, expected_dims=3)
     labels = read_idx(label_file, expected_dims=1)
-    if images.shape[0] != labels.shape[0] or images.shape[1:] != IMAGE_SHAPE[1:]:
+    if images.shape[0] != labels.shape[0] or images.shape[1:] != info.image_shape[1:]:
         raise RayganError(
             f"{image_file} and {label_file} do not match (images {images.shape}, labels {labels.shape}); "
             "re-copy the dataset files"
         )
     images_t = torch.from_numpy(images).unsqueeze(1)
     labels_t = torch.from_numpy(labels.astype(np.int64))
-    return ImageData(name, images_t.to(device), labels_t.to(device))
+    return ImageData(info, images_t.to(device), labels_t.to(device))
 
 
 def find_files(name: str, data_dir, download: bool = False) -> Path:
@@ -92,6 +124,8 @@ def find_files(name: str, data_dir, download: bool = False) -> Path:
     if data_dir is None:
         raise RayganError(f"no data directory given for {name}; pass --data-dir DIR ({_HOW_TO_GET[name]})")
     root = Path(data_dir).expanduser()
+    if root.exists() and not root.is_dir():
+        raise RayganError(f"{name} data directory {root} is a file; pass the folder that holds the dataset's files")
     needed = [f for pair in SPLIT_FILES.values() for f in pair]
     for folder in (root, root / _TORCHVISION_SUBDIRS[name]):
         if all((folder / f).is_file() for f in needed):

@@ -1,4 +1,4 @@
-"""Which torch device a run uses: the one asked for if it exists, else the best present."""
+"""Which torch device a run uses: the one place that decides it, for commands and Ray trials alike."""
 from __future__ import annotations
 
 import torch
@@ -6,8 +6,12 @@ import torch
 from raygan.errors import RayganError
 
 
-def best_device(requested: str | None = None) -> torch.device:
-    """``requested`` if usable, else CUDA when present, else CPU; a clear error for missing CUDA."""
+def pick_device(requested: str | None = "auto") -> torch.device:
+    """``requested`` if usable; for ``auto`` (or None) CUDA when torch can use it, else the CPU.
+
+    A Ray trial asks for ``auto``: a "GPU" resource with no CUDA behind it (a CPU-only node
+    that advertises GPUs, or a simulated cluster's fake ones) falls back to the CPU.
+    """
     if requested in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if requested.startswith("cuda") and not torch.cuda.is_available():
@@ -15,9 +19,4 @@ def best_device(requested: str | None = None) -> torch.device:
     try:
         return torch.device(requested)
     except RuntimeError:
-        raise RayganError(f"unknown device '{requested}'; use cpu or cuda") from None
-
-
-# GPU share per trial when the cluster has GPUs and --gpus-per-trial is not given: two small
-# GAN trials keep one GPU busier than one (see bench/RESULTS.md, "Trial packing").
-GPU_SHARE_DEFAULT = 0.5
+        raise RayganError(f"unknown device '{requested}'; use cpu, cuda or auto") from None

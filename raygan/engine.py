@@ -7,7 +7,6 @@ device and reads them back once per report, so a GPU is never stalled by per-ste
 """
 from __future__ import annotations
 
-import math
 import time
 from typing import Callable
 
@@ -18,7 +17,7 @@ from raygan.data import ImageData
 from raygan.losses import accuracies, confusion_counts, discriminator_loss, generator_loss
 from raygan.models import build_models
 
-ReportFn = Callable[[dict], None]
+ReportFn = Callable[[dict], "bool | None"]  # returns True to stop the run
 _LOSS_D, _LOSS_G, _COUNTS = 0, 1, slice(2, 6)
 
 
@@ -31,8 +30,9 @@ class GANTrainer:
         self.device = torch.device(device) if device is not None else data.device
         if self.data.device != self.device:
             self.data = data.to(self.device)
+        self.info = data.info
         torch.manual_seed(config.seed)
-        generator, discriminator = build_models(config)
+        generator, discriminator = build_models(config, data.info)
         # channels_last lets oneDNN / cuDNN pick their fastest convolution kernels; a no-op for MLPs.
         self.generator = generator.to(self.device, memory_format=torch.channels_last)
         self.discriminator = discriminator.to(self.device, memory_format=torch.channels_last)
@@ -122,8 +122,9 @@ class GANTrainer:
     def run(self, steps: int, report_every: int, on_report: ReportFn | None = None) -> dict | None:
         """Train until ``self.step == steps``, calling ``on_report`` every ``report_every`` steps.
 
-        A report is also made at the final step if it does not fall on the interval.
-        Returns the last report.  ``images_per_s`` counts real images through D per second.
+        A report is also made at the final step if it does not fall on the interval; the run
+        ends early when ``on_report`` returns True.  Returns the last report.
+        ``images_per_s`` counts real images through D per second.
         """
         last = None
         started = time.perf_counter()
@@ -132,13 +133,10 @@ class GANTrainer:
             if self.step % report_every == 0 or self.step == steps:
                 now = time.perf_counter()
                 last = self.report(now - started)
-                if on_report is not None:
-                    on_report(last)
+                if on_report is not None and on_report(last):
+                    break
                 started = time.perf_counter()  # time spent in the callback is not training
         return last
-
-    def losses_finite(self, report: dict) -> bool:
-        return math.isfinite(report["loss_d"]) and math.isfinite(report["loss_g"])
 
     # -- checkpoints -------------------------------------------------------------------
     def state_dict(self) -> dict:

@@ -4,24 +4,34 @@ Example::
 
     python -m raygan.evaluate runs/dcgan/generator.safetensors --data-dir ../shared/data/mnist \\
         --num 10000 --metrics fid,kid,classes_covered
+
+When the generator sits in a ``python -m raygan.train`` output folder, the result is also
+appended to that folder's ``evaluations.jsonl``.
 """
 from __future__ import annotations
 
+import argparse
 import json
+from pathlib import Path
 
+from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, positive_int, user_errors
-from raygan.config import DATASETS
+from raygan.data import DATASETS
+from raygan.metrics.registry import describe_metrics
 
 PROG = "raygan.evaluate"
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
+    parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0],
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                    epilog="metrics (name: meaning):\n" + describe_metrics())
     parser.add_argument("generator", help="a generator .safetensors file exported by raygan")
     parser.add_argument("--dataset", choices=DATASETS, default=None,
                         help="evaluator and reference data (default: the dataset the generator was trained on)")
     parser.add_argument("--data-dir", default=None, help="folder with the dataset's four IDX .gz files")
-    parser.add_argument("--num", type=positive_int, default=10000, help="samples to draw (default 10000)")
+    parser.add_argument("--num", type=positive_int, default=FINAL_NUM,
+                        help=f"samples to draw (default {FINAL_NUM})")
     parser.add_argument("--metrics", default=None, help="comma-separated metric names (default: all that apply)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent noise (default 0)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default: cuda if present)")
@@ -29,17 +39,28 @@ def build_parser() -> Parser:
 
 
 def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
     with user_errors(PROG):
-        args = build_parser().parse_args(argv)
-        from raygan.devices import best_device
-        from raygan.export import load_generator, read_metadata
-        from raygan.metrics import evaluate_generator
+        from raygan.data import find_files
+        from raygan.devices import pick_device
+        from raygan.export import load_generator
+        from raygan.metrics import check_metrics, evaluate_generator
+        from raygan.records import append_jsonl
+        from raygan.run import EVALUATIONS, OPTIONS_FILE
 
-        dataset = args.dataset or read_metadata(args.generator)["dataset"]
-        generator = load_generator(args.generator, device=best_device(args.device))
+        generator = load_generator(args.generator, device=pick_device(args.device))
+        dataset = args.dataset or generator.metadata["dataset"]
         names = None if args.metrics is None else [name.strip() for name in args.metrics.split(",") if name.strip()]
+        check_metrics(names, generator.conditional)
+        if args.data_dir is not None:
+            find_files(dataset, args.data_dir)  # before sampling: a wrong folder is a one-line error now
         result = evaluate_generator(generator, dataset, args.data_dir, num=args.num, metrics=names, seed=args.seed)
-        print(json.dumps({"generator": args.generator, "dataset": dataset, "num_samples": args.num, **result}))
+        record = {"generator": str(args.generator), "dataset": dataset, "steps": generator.metadata.get("steps"),
+                  "seed": args.seed, **result}
+        run_folder = Path(args.generator).parent
+        if (run_folder / OPTIONS_FILE).is_file():
+            append_jsonl(run_folder / EVALUATIONS, record)
+        print(json.dumps(record))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("generator", help="a generator .safetensors file exported by raygan")
     parser.add_argument("--num", type=positive_int, default=64, help="images in the grid (default 64)")
-    parser.add_argument("--label", type=int, default=None, help="class 0..9 to draw (conditional generators)")
+    parser.add_argument("--label", type=int, default=None, help="class index to draw (conditional generators)")
     parser.add_argument("--out", default="grid.png", help="PNG file to write (default grid.png)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent noise (default 0)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
@@ -28,11 +28,14 @@ def build_parser() -> Parser:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
-        from raygan.devices import best_device
+        from raygan.devices import pick_device
         from raygan.export import load_generator
         from raygan.plots import sample_grid, save_grid
 
-        generator = load_generator(args.generator, device=best_device(args.device))
+        from raygan.atomic import check_writable
+
+        check_writable(args.out)
+        generator = load_generator(args.generator, device=pick_device(args.device))
         if args.label is not None and not generator.conditional:
             raise RayganError(f"{args.generator} is unconditional; drop --label")
         if args.label is not None and not 0 <= args.label < generator.num_classes:

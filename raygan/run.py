@@ -1,61 +1,145 @@
-"""One complete training run on one device, writing everything a person needs to judge it.
+"""One run in an output folder: the face of the run loop that ``python -m raygan.train`` uses.
 
-``train_run`` is what ``python -m raygan.train`` calls: it trains, and under ``out`` it
-writes ``metrics.jsonl`` (one object per report), ``samples/step_NNNNNN.png`` (a
-fixed-noise grid per report), ``curves.png`` and ``generator.safetensors``.
+An output folder holds exactly one run:
+
+- ``options.json``: the run's resolved options (config, budget, data folder, device),
+  written before training starts; ``--resume`` reads them back;
+- ``metrics.jsonl``: one object per report; ``samples/step_NNNNNN.png``: a fixed-noise grid per report;
+- ``checkpoint/``: the latest checkpoint (see :mod:`raygan.checkpoint`), from which
+  ``--resume`` continues bit for bit on the CPU;
+- ``best_generator.safetensors``: the generator at the best report by the tracked metric;
+- at the end, ``curves.png``, ``generator.safetensors`` (the last generator, with the
+  final metric record) and ``final_metrics.jsonl``.
+
+A folder that holds anything else is never written into silently: :func:`prepare_folder`
+refuses unless the caller resumes the run in it (:func:`read_options`) or overwrites it.
 """
 from __future__ import annotations
 
-import time
+import json
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from raygan import metrics
+from raygan.atomic import atomic_path
+from raygan.budget import Budget
+from raygan.checkpoint import has_checkpoint
+from raygan.cli import output_folder
+from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.engine import GANTrainer
+from raygan.errors import RayganError
 from raygan.export import save_generator
+from raygan.loop import ReportEvent, RunPlan, run_loop
 from raygan.plots import sample_grid, save_curves, save_grid
-from raygan.records import append_jsonl
+from raygan.records import append_jsonl, write_jsonl
+
+OPTIONS_FILE = "options.json"
+METRICS_FILE = "metrics.jsonl"
+CHECKPOINT_DIR = "checkpoint"
+BEST_GENERATOR = "best_generator.safetensors"
+FINAL_GENERATOR = "generator.safetensors"
+FINAL_METRICS = "final_metrics.jsonl"
+EVALUATIONS = "evaluations.jsonl"  # appended by python -m raygan.evaluate
+RUN_OUTPUTS = (OPTIONS_FILE, METRICS_FILE, "samples", CHECKPOINT_DIR, BEST_GENERATOR, "curves.png", FINAL_GENERATOR,
+               FINAL_METRICS, EVALUATIONS)
 
 
-def train_run(config: GANConfig, data_dir, steps: int, report_every: int, out, device="cpu",
-              quick_num: int = 2000, final_num: int = 10000, download: bool = False,
-              log=print) -> dict:
-    """Train ``config`` for ``steps`` steps and write the run's outputs under ``out``.
+def prepare_folder(out: Path, overwrite: bool) -> None:
+    """Make ``out`` ready for a new run: missing or empty, or (``overwrite``) cleared of a previous run's outputs."""
+    output_folder(out, "--out")
+    if any(out.iterdir()):
+        if not overwrite:
+            what = "a raygan run" if (out / OPTIONS_FILE).exists() else "other files"
+            raise RayganError(f"--out {out} already holds {what}; pass --resume to continue it, "
+                              "--overwrite to replace it, or choose another --out")
+        for name in RUN_OUTPUTS:  # only what a run writes: a user's own files stay
+            path = out / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
 
-    Every report adds the cheap quality metrics on ``quick_num`` samples; the end of the
-    run evaluates the full metric set on ``final_num`` samples.  Returns the final metrics.
+
+def read_options(out: Path) -> dict:
+    """The saved options of the run in ``out`` (to resume it); a one-line error if there is none."""
+    path = out / OPTIONS_FILE
+    if not path.is_file():
+        raise RayganError(f"--resume: {out} holds no raygan run ({OPTIONS_FILE} is missing); "
+                          "pass the --out folder of the run to continue, or drop --resume")
+    try:
+        options = json.loads(path.read_text(encoding="utf-8"))
+        for key in ("config", "budget"):
+            if not isinstance(options[key], dict):
+                raise TypeError(key)
+        return options
+    except (OSError, ValueError, KeyError, TypeError):
+        raise RayganError(f"{path} is corrupt; start a new run with --overwrite or another --out") from None
+
+
+def write_options(out: Path, options: dict) -> None:
+    with atomic_path(out / OPTIONS_FILE) as tmp:
+        tmp.write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
+
+
+class FolderFace:
+    """Reports, grids and checkpoints as files under ``out``."""
+
+    def __init__(self, out: Path, log=print):
+        self.out = out
+        self.log = log
+
+    @contextmanager
+    def latest_checkpoint(self):
+        folder = self.out / CHECKPOINT_DIR
+        yield folder if has_checkpoint(folder) else None
+
+    def start(self, history: list[dict]) -> None:
+        # Reports written after the checkpoint (a run killed between checkpoints) are dropped: they are redone.
+        write_jsonl(self.out / METRICS_FILE, history)
+        if history:
+            self.log(f"resuming at step {history[-1]['step']} from {self.out / CHECKPOINT_DIR}")
+
+    def publish(self, event: ReportEvent) -> None:
+        report = event.report
+        append_jsonl(self.out / METRICS_FILE, report)
+        images, per_row = sample_grid(event.trainer.generator)
+        save_grid(images, self.out / "samples" / f"step_{report['step']:06d}.png", nrow=per_row)
+        if event.checkpoint_due:
+            event.write_checkpoint(self.out / CHECKPOINT_DIR)
+        if event.new_best:
+            event.write_generator(self.out / BEST_GENERATOR)
+        self.log(one_line(report))
+        if event.collapsed:
+            self.log(f"stopped: {report['collapse_reason']}")
+
+
+def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", rules: CollapseRules | None = None,
+              download: bool = False, log=print) -> dict:
+    """Train ``config`` under ``budget`` in the prepared folder ``out``, resuming from its checkpoint if any.
+
+    Returns a summary: steps, whether and why the run collapsed, and the final metric
+    record (``final_num`` samples).
     """
     out = Path(out)
-    (out / "samples").mkdir(parents=True, exist_ok=True)
-    metrics_file = out / "metrics.jsonl"
-    metrics_file.unlink(missing_ok=True)
     data = load_dataset(config.dataset, data_dir, "train", device=device, download=download)
     trainer = GANTrainer(config, data)
-    reports = []
-    started = time.perf_counter()
-
-    def on_report(report: dict) -> None:
-        if quick_num:
-            report.update(metrics.evaluate_generator(trainer.generator, config.dataset, data_dir,
-                                                     num=quick_num, metrics=metrics.quick_metrics(config.conditional)))
-        report["seconds"] = round(time.perf_counter() - started, 2)
-        reports.append(report)
-        append_jsonl(metrics_file, report)
-        images, per_row = sample_grid(trainer.generator)
-        save_grid(images, out / "samples" / f"step_{report['step']:06d}.png", nrow=per_row)
-        log(_one_line(report))
-
-    trainer.run(steps, report_every, on_report)
-    save_curves(reports, out / "curves.png", metric="fid")
-    final = metrics.evaluate_generator(trainer.generator, config.dataset, data_dir, num=final_num) if final_num else {}
-    save_generator(out / "generator.safetensors", trainer.generator, config,
+    face = FolderFace(out, log)
+    history = run_loop(trainer, RunPlan(budget, rules or CollapseRules()), data_dir, face)
+    save_curves(history, out / "curves.png", metric="fid")
+    final = (metrics.evaluate_generator(trainer.generator, config.dataset, data_dir, num=budget.final_num)
+             if budget.final_num else {})
+    save_generator(out / FINAL_GENERATOR, trainer.generator, config, trainer.info,
                    extra={"steps": trainer.step, "metrics": final})
-    append_jsonl(out / "final_metrics.jsonl", {"step": trainer.step, "num_samples": final_num, **final})
-    return final
+    append_jsonl(out / FINAL_METRICS, {"step": trainer.step, **final})
+    last = history[-1] if history else {}
+    return {"steps": trainer.step, "collapsed": bool(last.get("collapsed")),
+            "collapse_reason": last.get("collapse_reason", ""), **final}
 
 
-def _one_line(report: dict) -> str:
+def one_line(report: dict) -> str:
     keys = ("loss_d", "loss_g", "d_acc", "fid", "classes_covered", "label_acc", "images_per_s")
-    shown = " ".join(f"{k}={report[k]:.3g}" for k in keys if k in report)
+    shown = " ".join(f"{k}={report[k]:.3g}" for k in keys if isinstance(report.get(k), (int, float)))
     return f"step {report['step']}: {shown}"

@@ -5,21 +5,20 @@ Example::
     python -m raygan.search --space search_spaces/dcgan.yaml --num-samples 32 \\
         --data-dir ../shared/data/mnist --export best_generator.safetensors
 
-Runs on an embedded local Ray by default, or joins a running cluster (``--address auto``).
+Runs on a new embedded local Ray by default, or joins a running cluster (``--address auto``).
 The driver loads the dataset once; trials get it through Ray's object store.  At the end it
 prints a summary table and writes, in the experiment directory, ``summary.jsonl``,
 ``<metric>_by_trial.png``, ``best_curves.png`` and ``best_samples.png``; ``--export``
-writes the best trial's best checkpoint as a generator file.
+writes the best trial's best checkpoint as a generator file, measured on the space's
+``final_num`` samples.
 """
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 from raygan.atomic import check_writable
 from raygan.cli import Parser, non_negative_float, positive_float, positive_int, user_errors
-from raygan.devices import GPU_SHARE_DEFAULT
 from raygan.errors import RayganError
 
 PROG = "raygan.search"
@@ -35,8 +34,9 @@ def build_parser() -> Parser:
                         help="trials at once (default: as many as the cluster's resources fit)")
     parser.add_argument("--cpus-per-trial", type=positive_float, default=1.0, help="default 1")
     parser.add_argument("--gpus-per-trial", type=non_negative_float, default=None,
-                        help=f"GPU share per trial (default {GPU_SHARE_DEFAULT} when the cluster has GPUs, else 0)")
-    parser.add_argument("--address", default=None, help="join a running Ray cluster ('auto' or HOST:PORT)")
+                        help="GPU share per trial (default 0.5 when the cluster has GPUs, else 0)")
+    parser.add_argument("--address", default=None,
+                        help="join a running Ray cluster ('auto' or HOST:PORT; default: a new local Ray)")
     parser.add_argument("--storage-path", default="runs",
                         help="where experiments live: a folder or s3://bucket/path (default ./runs)")
     parser.add_argument("--name", default=None, help="experiment name (default MODEL-DATASET-TIME)")
@@ -51,16 +51,31 @@ def build_parser() -> Parser:
     return parser
 
 
+def check_study_db(url: str) -> None:
+    """A database URL Optuna can open, and for SQLite a file it can create; fails before Ray starts."""
+    if "://" not in url:
+        raise RayganError(f"--study-db {url} is not a database URL; use e.g. sqlite:///study.db")
+    if url.startswith("sqlite:///"):
+        check_writable(url.removeprefix("sqlite:///"))
+
+
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
+        from raygan.cli import output_folder
+        from raygan.data import find_files
         from raygan.space import load_space
 
         space = load_space(args.space)  # every mistake in the file surfaces before Ray starts
         if args.resume and not args.name:
             raise RayganError("--resume needs --name NAME of the experiment to continue")
+        find_files(space.dataset, args.data_dir, args.download)
+        if "://" not in args.storage_path:
+            output_folder(args.storage_path, "--storage-path")
         if args.export:
             check_writable(args.export)
+        if args.study_db:
+            check_study_db(args.study_db)
         name = args.name or f"{space.model}-{space.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
         from raygan.tuning import SearchOptions, run_search
 
@@ -75,11 +90,14 @@ def main(argv=None) -> None:
         if outcome.export_error:
             raise RayganError(outcome.export_error)
         if args.export:
-            print(f"best generator: {args.export} (trial {outcome.best_trial}, "
-                  f"{space.metric} {outcome.best_value:.4g} at step {outcome.best_step})")
+            record = outcome.export_metrics or {}
+            measured = (f"; {space.metric} {record[space.metric]:.4g} on {record['num_samples']} samples "
+                        f"({record['evaluator']})" if space.metric in record else "")
+            print(f"best generator: {args.export} (trial {outcome.best_trial}, {space.metric} "
+                  f"{outcome.best_value:.4g} at step {outcome.best_step} on {space.budget.quick_num} samples"
+                  f"{measured})")
         sys.stdout.flush()
 
 
 if __name__ == "__main__":
     main()
-

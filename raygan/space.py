@@ -6,13 +6,14 @@ The format (every top-level key but ``params`` is optional)::
     dataset: mnist
     metric: fid                 # what Optuna and ASHA optimise: a per-report metric
     mode: min
-    budget:
+    budget:                     # a run's budget (raygan.budget.Budget) plus ASHA's two settings
       max_steps: 3000           # generator steps per trial
       report_every: 250         # steps between reports (and ASHA rungs, collapse checks)
-      grace_period: 1000        # steps every trial gets before ASHA may stop it
-      reduction_factor: 3       # ASHA keeps the best 1/reduction_factor at each rung
       checkpoint_every: 1       # reports between checkpoints
       quick_num: 2000           # samples for the per-report metrics
+      final_num: 10000          # samples for the exported generator's metrics
+      grace_period: 1000        # steps every trial gets before ASHA may stop it
+      reduction_factor: 3       # ASHA keeps the best 1/reduction_factor at each rung
     collapse: {d_acc_max: 0.99, min_classes: 2, min_diversity: 0.25, patience: 3, warmup_steps: 500}
     fixed:                      # config values shared by every trial
       g_norm: batch
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import yaml
 
+from raygan.budget import Budget
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
 from raygan.errors import RayganError
@@ -49,14 +51,13 @@ MODES = ("min", "max")
 TOP_LEVEL = ("model", "dataset", "metric", "mode", "budget", "collapse", "fixed", "params")
 
 
+SEARCH_QUICK_MIN = 100  # per-report samples the search metric needs to be worth optimising
+
+
 @dataclass(frozen=True)
-class Budget:
-    max_steps: int = 3000
-    report_every: int = 250
-    grace_period: int = 1000
-    reduction_factor: int = 3
-    checkpoint_every: int = 1
-    quick_num: int = 2000
+class ASHASettings:
+    grace_period: int = 1000  # steps every trial gets before ASHA may stop it
+    reduction_factor: int = 3  # ASHA keeps the best 1/reduction_factor at each rung
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class SearchSpace:
     metric: str = "fid"
     mode: str = "min"
     budget: Budget = field(default_factory=Budget)
+    asha: ASHASettings = field(default_factory=ASHASettings)
     collapse: CollapseRules = field(default_factory=CollapseRules)
     fixed: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
@@ -111,13 +113,15 @@ class SearchSpace:
 
     def to_dict(self) -> dict:
         return {"model": self.model, "dataset": self.dataset, "metric": self.metric, "mode": self.mode,
-                "budget": dataclasses.asdict(self.budget), "collapse": self.collapse.to_dict(),
+                "budget": {**self.budget.to_dict(), **dataclasses.asdict(self.asha)}, "collapse": self.collapse.to_dict(),
                 "fixed": self.fixed, "params": {n: dataclasses.asdict(p) for n, p in self.params.items()}}
 
 
 def load_space(path) -> SearchSpace:
     """Read and validate a search-space file; every mistake is a one-line RayganError."""
     path = Path(path)
+    if path.is_dir():
+        raise RayganError(f"search space {path} is a folder; pass a YAML file such as search_spaces/gan.yaml")
     if not path.is_file():
         raise RayganError(f"search space {path} does not exist; pass one of search_spaces/*.yaml")
     try:
@@ -162,8 +166,8 @@ def parse_space(raw, source: str) -> SearchSpace:
         params[name] = _param(spec, where)
         for value in params[name].extremes():
             GANConfig.from_dict({**base.to_dict(), name: value}, source=where)
-    return SearchSpace(source, base.model, base.dataset, metric, mode,
-                       _budget(raw.get("budget"), f"{source}: budget"),
+    budget, asha = _budget(raw.get("budget"), f"{source}: budget")
+    return SearchSpace(source, base.model, base.dataset, metric, mode, budget, asha,
                        CollapseRules.from_dict(_mapping(raw.get("collapse"), f"{source}: collapse"),
                                                source=f"{source}: collapse"),
                        fixed, params)
@@ -202,20 +206,23 @@ def _param(spec, where: str) -> Param:
     return Param(dist, low=low, high=high, q=q, log=log)
 
 
-def _budget(raw, where: str) -> Budget:
-    values = _mapping(raw, where)
-    names = [f.name for f in dataclasses.fields(Budget)]
-    _no_unknown(values, names, where)
-    for key, value in values.items():
+def _budget(raw, where: str) -> tuple[Budget, ASHASettings]:
+    values = dict(_mapping(raw, where))
+    _no_unknown(values, [*Budget.__dataclass_fields__, *ASHASettings.__dataclass_fields__], where)
+    asha_values = {key: values.pop(key) for key in ("grace_period", "reduction_factor") if key in values}
+    for key, value in asha_values.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise RayganError(f"{where}.{key} must be a whole number >= 1, got {value!r}")
-    budget = Budget(**values)
-    if budget.report_every > budget.max_steps or budget.grace_period > budget.max_steps:
-        raise RayganError(f"{where}: report_every and grace_period must not exceed max_steps ({budget.max_steps})")
-    if budget.quick_num < 100:
-        raise RayganError(f"{where}.quick_num must be at least 100 samples (the search metric needs them), "
-                          f"got {budget.quick_num}")
-    return budget
+    budget = Budget.from_dict(values, source=where)
+    asha = ASHASettings(**asha_values)
+    if asha.grace_period > budget.max_steps:
+        raise RayganError(f"{where}: grace_period ({asha.grace_period}) must not exceed max_steps ({budget.max_steps})")
+    if asha.reduction_factor < 2:
+        raise RayganError(f"{where}.reduction_factor must be at least 2, got {asha.reduction_factor}")
+    if budget.quick_num < SEARCH_QUICK_MIN:
+        raise RayganError(f"{where}.quick_num must be at least {SEARCH_QUICK_MIN} samples (the search metric "
+                          f"needs them), got {budget.quick_num}")
+    return budget, asha
 
 
 def _number(value, where: str) -> float:

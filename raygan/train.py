@@ -4,51 +4,110 @@ Example::
 
     python -m raygan.train --model dcgan --dataset mnist --data-dir ../shared/data/mnist \\
         --steps 3000 --report-every 500 --out runs/dcgan --set lr_g=1e-4 --set latent_dim=64
+
+A run killed part-way continues from its last checkpoint with ``--resume --out FOLDER``
+(bit for bit on the CPU); ``--steps`` may be raised on resume to train longer.
 """
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
-from raygan.cli import Parser, positive_int, user_errors
-from raygan.config import DATASETS, MODELS, GANConfig, parse_overrides
-from raygan.devices import best_device
+from raygan import __version__
+from raygan.budget import Budget
+from raygan.cli import Parser, user_errors
+from raygan.config import GANConfig, parse_overrides
+from raygan.data import DATASETS
+from raygan.errors import RayganError
+from raygan.models import MODELS
 
 PROG = "raygan.train"
+DEFAULTS = Budget()
 
 
 def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="gan", help=f"one of {', '.join(MODELS)} (default gan)")
-    parser.add_argument("--dataset", default="mnist", help=f"one of {', '.join(DATASETS)} (default mnist)")
-    parser.add_argument("--data-dir", required=True, help="folder with the four IDX .gz files")
+    parser.add_argument("--model", default=None, help=f"one of {', '.join(MODELS)} (default gan)")
+    parser.add_argument("--dataset", default=None, help=f"one of {', '.join(DATASETS)} (default mnist)")
+    parser.add_argument("--data-dir", default=None, help="folder with the four IDX .gz files (required)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
-    parser.add_argument("--steps", type=positive_int, default=3000, help="generator steps (default 3000)")
-    parser.add_argument("--report-every", type=positive_int, default=500, help="steps between reports (default 500)")
+    parser.add_argument("--steps", "--max-steps", dest="max_steps", type=int, default=None,
+                        help=f"generator steps (default {DEFAULTS.max_steps})")
+    parser.add_argument("--report-every", type=int, default=None,
+                        help=f"steps between reports (default {DEFAULTS.report_every})")
+    parser.add_argument("--checkpoint-every", type=int, default=None,
+                        help=f"reports between checkpoints (default {DEFAULTS.checkpoint_every})")
+    parser.add_argument("--quick-num", type=int, default=None,
+                        help=f"samples for the per-report metrics, 0 for none (default {DEFAULTS.quick_num})")
+    parser.add_argument("--final-num", type=int, default=None,
+                        help=f"samples for the final metrics, 0 for none (default {DEFAULTS.final_num})")
     parser.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATASET-TIME)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="any config field, e.g. lr_g=1e-4, cond=hidden, g_hidden=256,512 (repeatable)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (same as --set seed=S)")
-    parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default: cuda if present)")
-    parser.add_argument("--quick-num", type=int, default=2000, help="samples for per-report metrics (0: none)")
-    parser.add_argument("--final-num", type=int, default=10000, help="samples for the final metrics (0: none)")
+    parser.add_argument("--device", default=None, help="cpu, cuda or auto (default: cuda if present)")
     return parser
+
+
+def _given(args) -> tuple[dict, dict]:
+    """The config values and budget values this command line sets explicitly."""
+    config = {key: getattr(args, key) for key in ("model", "dataset", "seed") if getattr(args, key) is not None}
+    config.update(parse_overrides(args.set))
+    budget = {key: getattr(args, key) for key in Budget.__dataclass_fields__ if getattr(args, key) is not None}
+    return config, budget
+
+
+def resolve_options(args, saved: dict | None) -> dict:
+    """The run's options: from the command line for a new run; the saved ones (checked) for --resume."""
+    config_values, budget_values = _given(args)
+    if saved is None:
+        if args.data_dir is None:
+            raise RayganError("--data-dir is required: the folder with the dataset's files")
+        config = GANConfig.from_dict({"model": "gan", "dataset": "mnist", **config_values}, source="arguments")
+        budget = Budget.from_dict(budget_values, source="arguments", flags=True)
+        return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
+                "data_dir": str(Path(args.data_dir).expanduser().resolve()), "device": args.device or "auto"}
+    config = GANConfig.from_dict({**saved["config"], **config_values}, source="arguments")
+    budget = Budget.from_dict({**saved["budget"], **budget_values}, source="arguments", flags=True)
+    for what, new, old in (("config", config.to_dict(), saved["config"]),
+                           ("budget", budget.to_dict(), saved["budget"])):
+        for key in new:
+            if new[key] != old.get(key) and key != "max_steps":
+                raise RayganError(f"--resume continues the run with its saved options, but {what} {key} differs "
+                                  f"(saved {old.get(key)!r}, given {new[key]!r}); drop that option, or start a "
+                                  "new run with --overwrite or another --out")
+    data_dir = args.data_dir or saved.get("data_dir")
+    return {**saved, "budget": budget.to_dict(), "data_dir": str(Path(data_dir).expanduser().resolve()),
+            "device": args.device or saved.get("device", "auto")}
 
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
-        from raygan.run import train_run  # after argument errors, so --help stays fast
+        from raygan.data import find_files
+        from raygan.devices import pick_device
+        from raygan.run import prepare_folder, read_options, train_run, write_options
 
-        values = {"model": args.model, "dataset": args.dataset, **parse_overrides(args.set)}
-        if args.seed is not None:
-            values["seed"] = args.seed
-        config = GANConfig.from_dict(values, source="arguments")
-        out = args.out or f"runs/{config.model}-{config.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
-        final = train_run(config, args.data_dir, args.steps, args.report_every, out,
-                          device=best_device(args.device), quick_num=args.quick_num,
-                          final_num=args.final_num, download=args.download)
-        print(json.dumps({"out": str(out), **final}))
+        if args.resume and args.overwrite:
+            raise RayganError("--resume and --overwrite contradict each other; pass one")
+        config_values, _ = _given(args)
+        out = Path(args.out or f"runs/{config_values.get('model', 'gan')}-{config_values.get('dataset', 'mnist')}-"
+                               f"{time.strftime('%Y%m%d-%H%M%S')}")
+        if args.resume and args.out is None:
+            raise RayganError("--resume needs --out FOLDER of the run to continue")
+        options = resolve_options(args, read_options(out) if args.resume else None)
+        config = GANConfig.from_dict(options["config"], source=str(out / "options.json"))
+        budget = Budget.from_dict(options["budget"], source=str(out / "options.json"))
+        device = pick_device(options["device"])
+        find_files(config.dataset, options["data_dir"], args.download)  # missing data fails before any work
+        if not args.resume:
+            prepare_folder(out, overwrite=args.overwrite)
+        write_options(out, options)
+        summary = train_run(config, budget, options["data_dir"], out, device=device, download=args.download)
+        print(json.dumps({"out": str(out), **summary}))
 
 
 if __name__ == "__main__":

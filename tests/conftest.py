@@ -23,7 +23,7 @@ def fashion_dir() -> Path:
 TINY_SPACE = """
 model: gan
 budget: {{max_steps: {max_steps}, report_every: 20, grace_period: {grace_period}, reduction_factor: 2,
-          checkpoint_every: 1, quick_num: 200}}
+          checkpoint_every: 1, quick_num: 200, final_num: 500}}
 collapse: {{patience: {patience}, warmup_steps: 0}}
 fixed: {{g_hidden: [32, 64], d_hidden: [64, 32]}}
 params:

@@ -87,4 +87,77 @@ def test_failed_export_keeps_the_previous_file(tmp_path, monkeypatch):
         save_generator(path, build_generator(config), config, extra={"run": 2})
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["g.safetensors"]  # no temporary left behind
-    assert json.loads(json.dumps(read_metadata(path)["run"])) == 1
+    assert read_metadata(path)["run"] == 1  # the file from before the failed write, whole
+
+
+@pytest.fixture(scope="module")
+def good_file(tmp_path_factory):
+    config = GANConfig(model="cgan", latent_dim=8, g_hidden=(16,))
+    path = tmp_path_factory.mktemp("good") / "g.safetensors"
+    return save_generator(path, build_generator(config), config, extra={"steps": 5, "metrics": {"fid": 9.0}})
+
+
+def _rewrite_header(good_file, path, change):
+    from safetensors.torch import load_file, safe_open
+
+    with safe_open(str(good_file), framework="pt") as fh:
+        header = dict(fh.metadata())
+    change(header)
+    save_file(load_file(str(good_file)), str(path), metadata=header)
+    return path
+
+
+def _set(key, value):
+    return lambda header: header.__setitem__(key, value)
+
+
+def _drop(key):
+    return lambda header: header.pop(key)
+
+
+def _config(**changes):
+    return lambda header: header.__setitem__("config", json.dumps({**json.loads(header["config"]), **changes}))
+
+
+@pytest.mark.parametrize("change, words", [
+    (_set("format_version", "one"), ["'format_version'", "whole number"]),
+    (_drop("format_version"), ["'format_version' is missing"]),
+    (_drop("config"), ["'config' is missing"]),
+    (_drop("raygan_version"), ["'raygan_version' is missing"]),
+    (_drop("dataset"), ["'dataset' is missing"]),
+    (_drop("image_shape"), ["'image_shape' is missing"]),
+    (_drop("num_classes"), ["'num_classes' is missing"]),
+    (_set("config", "{not json"), ["corrupt 'config' header"]),
+    (_set("config", "[1, 2]"), ["'config' must be a JSON object"]),
+    (_config(latent_dim="many"), ["header field 'config'", "latent_dim"]),
+    (_config(colour="red"), ["header field 'config'", "unknown key 'colour'"]),
+    (_config(model="gan"), ["'model' says 'cgan' but the config says 'gan'"]),
+    (_set("model", "vae"), ["'model' names an unknown model 'vae'"]),
+    (_set("image_shape", "[1, 28]"), ["'image_shape' must be [channels, height, width]"]),
+    (_set("image_shape", '"28x28"'), ["'image_shape'"]),
+    (_set("num_classes", "0"), ["'num_classes' must be a whole number >= 1"]),
+    (_set("num_classes", "2.5"), ["'num_classes'"]),
+    (_set("class_names", '["zero"]'), ["'class_names' must list 10 class names"]),
+    (_set("steps", "-3"), ["'steps' must be a whole number >= 0"]),
+    (_set("steps", '"many"'), ["'steps'"]),
+    (_set("metrics", "[9.0]"), ["'metrics' must be a JSON object"]),
+    (_set("hyperparameters", "3"), ["'hyperparameters' must be a JSON object"]),
+    (_set("num_classes", "7"), ["'class_names' must list 7 class names"]),
+    (lambda h: (_set("num_classes", "7")(h), _drop("class_names")(h)),  # consistent, but weights for 10 classes
+     ["does not match its config"]),
+    (_set("image_shape", "[1, 32, 32]"), ["does not match its config"]),
+])
+def test_every_wrong_header_field_is_a_one_line_error(good_file, tmp_path, change, words):
+    path = _rewrite_header(good_file, tmp_path / "edited.safetensors", change)
+    with pytest.raises(RayganError) as err:
+        load_generator(path)
+    message = str(err.value)
+    assert "\n" not in message and str(path) in message
+    for word in words:
+        assert word in message, message
+
+
+def test_an_untouched_header_loads_with_its_dataset(good_file):
+    generator = load_generator(good_file)
+    assert generator.info.class_names == tuple("0123456789") and generator.info.image_shape == (1, 28, 28)
+    assert generator.metadata["steps"] == 5 and generator.metadata["format_version"] == FORMAT_VERSION

@@ -35,19 +35,32 @@ def test_search_cli_rejects_a_bad_space_before_starting_ray(tmp_path, mnist_dir,
     (["--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist does not exist"),
     (["--cpus-per-trial", "0"], "--cpus-per-trial"),
     (["--export", "/proc/raygan/best.safetensors"], "cannot write /proc/raygan/best.safetensors"),
+    (["--export", "FOLDER"], "is a folder; give a file name"),
+    (["--space", "FOLDER"], "is a folder; pass a YAML file"),
+    (["--data-dir", "FILE"], "is a file; pass the folder"),
+    (["--storage-path", "FILE"], "--storage-path FILE is a file; give a folder"),
+    (["--storage-path", "FILE/runs"], "cannot create --storage-path FILE/runs"),
+    (["--study-db", "study.db"], "not a database URL"),
+    (["--study-db", "sqlite:////proc/nope/study.db"], "cannot write /proc/nope/study.db"),
 ])
-def test_search_cli_argument_errors(args, message, mnist_dir, capsys):
+def test_search_cli_argument_errors(args, message, mnist_dir, tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
     base = ["--space", str(SPACES / "gan.yaml"), "--data-dir", str(mnist_dir)]
     with pytest.raises(SystemExit) as exit_info:
-        search_main(base + args)
+        search_main(base + [a.replace("FOLDER", str(tmp_path)).replace("FILE", str(a_file)) for a in args])
     err = capsys.readouterr().err
-    assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
+    message = message.replace("FILE", str(a_file))
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err, err
+    import ray
+
+    assert not ray.is_initialized()  # all of it found before Ray started
 
 
 def test_embedded_ray_has_no_dashboard():
     import ray
 
-    from raygan.tuning import start_ray
+    from raygan.tuning.ray_session import start_ray
 
     assert start_ray(None) is True
     try:

@@ -22,7 +22,16 @@ def test_shipped_spaces_load_and_tune_the_required_parameters(name):
     if name == "cgan":
         assert space.params["cond"].values == ("input", "hidden")
     tune_space = space.tune_space()
-    assert set(space.params) <= set(tune_space)
+    assert set(tune_space) == set(space.params)  # fixed values reach trials through the base config, not Tune
+    for name, param in space.params.items():
+        domain = tune_space[name]
+        if param.dist == "choice":
+            assert list(domain.categories) == list(param.values)
+        else:  # Tune's integer ranges exclude their upper end; ours include it
+            assert (domain.lower, domain.upper) == (param.low, param.high + (1 if param.dist == "int" else 0))
+            sampler = domain.get_sampler()
+            sampler = getattr(sampler, "sampler", sampler)  # quniform wraps its sampler
+            assert ("LogUniform" in type(sampler).__name__) == (param.dist == "loguniform" or param.log)
 
 
 def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
@@ -45,7 +54,7 @@ def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
     (GOOD + "  cond: {dist: choice, values: [input, output]}\n", ["params.cond", "output"]),
     (GOOD + "  beta1: {dist: normal, low: 0.1, high: 0.2}\n", ["unknown dist 'normal'"]),
     (GOOD + "  beta1: 0.5\n", ["params.beta1", "dist"]),
-    (GOOD + "budget: {max_steps: ten}\n", ["budget.max_steps", "whole number"]),
+    (GOOD + "budget: {max_steps: ten}\n", ["budget: max_steps", "whole number"]),
     (GOOD + "budget: {max_steps: 100, report_every: 500}\n", ["report_every", "max_steps"]),
     (GOOD + "collapse: {patience: 0}\n", ["collapse", "patience"]),
     (GOOD + "fixed: {lr_g: 1.0e-4}\n", ["params.lr_g", "also fixed"]),

@@ -1,28 +1,39 @@
-"""``python -m raygan.train``: a short real MNIST run writes every output; bad input exits 2 in one line."""
+"""``python -m raygan.train``: real MNIST runs write every output, resume bit for bit after a kill,
+stop on collapse, refuse another run's folder; bad input exits 2 in one line."""
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
 from raygan import load_generator
 from raygan.records import read_jsonl
 from raygan.train import main
+
+TINY = ["--set", "batch_size=16", "--set", "g_width=8", "--set", "d_width=8",
+        "--set", "g_hidden=32,64", "--set", "d_hidden=64,32"]
 
 
 @pytest.mark.parametrize("model", ["gan", "cdcgan"])
 def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys):
     out = tmp_path / model
     main(["--model", model, "--data-dir", str(mnist_dir), "--steps", "20", "--report-every", "10",
-          "--out", str(out), "--quick-num", "200", "--final-num", "500", "--device", "cpu",
-          "--set", "batch_size=16", "--set", "g_width=8", "--set", "d_width=8",
-          "--set", "g_hidden=32,64", "--set", "d_hidden=64,32"])
+          "--out", str(out), "--quick-num", "200", "--final-num", "500", "--device", "cpu", *TINY])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    options = json.loads((out / "options.json").read_text())
+    assert options["config"]["model"] == model and options["budget"]["max_steps"] == 20
     reports = read_jsonl(out / "metrics.jsonl")
     assert [r["step"] for r in reports] == [10, 20]
     for report in reports:
         for key in ("loss_d", "loss_g", "d_acc", "d_acc_real", "d_acc_fake", "images_per_s", "fid"):
             assert math.isfinite(report[key]), key
-        assert report["tp"] + report["fn"] == 10 * 16
+        assert report["tp"] + report["fn"] == 10 * 16 and report["num_samples"] == 200
     if model == "cdcgan":
         assert "label_acc" in reports[0] and "label_acc" in summary
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000010.png", "step_000020.png"]
@@ -31,7 +42,75 @@ def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys):
     labels = 3 if model == "cdcgan" else None
     samples = generator.sample(4, labels=labels)
     assert samples.shape == (4, 1, 28, 28) and samples.abs().max() <= 1
-    assert generator.metadata["steps"] == 20 and math.isfinite(summary["fid"])
+    final = generator.metadata["metrics"]
+    assert generator.metadata["steps"] == 20 and final["num_samples"] == 500 and final["fid"] == summary["fid"]
+    assert final["evaluator"] == summary["evaluator"] and final["kid_std"] > 0
+    assert read_jsonl(out / "final_metrics.jsonl")[0]["num_samples"] == 500
+    best = load_generator(out / "best_generator.safetensors").metadata
+    assert best["metrics"]["fid"] == min(r["fid"] for r in reports) and best["metrics"]["num_samples"] == 200
+
+
+def _run_args(mnist_dir, out, steps):
+    return ["--data-dir", str(mnist_dir), "--steps", str(steps), "--report-every", "20", "--quick-num", "200",
+            "--final-num", "500", "--device", "cpu", "--out", str(out), *TINY]
+
+
+def test_killed_run_resumes_to_the_same_final_metrics_bit_for_bit(tmp_path, mnist_dir):
+    """SIGKILL a real run after its first checkpoint; --resume must end exactly where an unbroken run ends."""
+    steps = 600
+    straight = tmp_path / "straight"
+    main(_run_args(mnist_dir, straight, steps))
+
+    killed = tmp_path / "killed"
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    process = subprocess.Popen([sys.executable, "-m", "raygan.train", *_run_args(mnist_dir, killed, steps)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (killed / "checkpoint" / "trainer.pt").exists():
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (killed / "final_metrics.jsonl").exists(), "the run finished before it was killed: lengthen it"
+    main(["--resume", "--out", str(killed)])
+
+    assert read_jsonl(killed / "final_metrics.jsonl") == read_jsonl(straight / "final_metrics.jsonl")
+    a, b = load_file(str(straight / "generator.safetensors")), load_file(str(killed / "generator.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    drop = ("images_per_s", "seconds")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in read_jsonl(killed / "metrics.jsonl")] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in read_jsonl(straight / "metrics.jsonl")]
+
+
+def test_collapsed_run_stops_with_its_reason(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "boom"
+    main(_run_args(mnist_dir, out, 400) + ["--set", "lr_g=5", "--set", "lr_d=5"])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    reports = read_jsonl(out / "metrics.jsonl")
+    assert summary["collapsed"] and summary["collapse_reason"] == reports[-1]["collapse_reason"] != ""
+    assert summary["steps"] < 400 and reports[-1]["step"] == summary["steps"]
+
+
+def test_an_existing_run_is_neither_overwritten_nor_mixed(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "run"
+    main(_run_args(mnist_dir, out, 20))
+    first = (out / "metrics.jsonl").read_text()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(SystemExit) as exit_info:
+        main(_run_args(mnist_dir, out, 20))
+    assert exit_info.value.code == 2 and "already holds a raygan run" in capsys.readouterr().err
+    assert (out / "metrics.jsonl").read_text() == first
+    main(_run_args(mnist_dir, out, 40) + ["--overwrite"])
+    assert [r["step"] for r in read_jsonl(out / "metrics.jsonl")] == [20, 40]
+    assert (out / "notes.txt").read_text() == "mine"  # only the run's own outputs are replaced
+
+
+def test_resume_can_extend_a_finished_run(tmp_path, mnist_dir):
+    out = tmp_path / "run"
+    main(_run_args(mnist_dir, out, 20))
+    main(["--resume", "--out", str(out), "--steps", "40"])
+    assert [r["step"] for r in read_jsonl(out / "metrics.jsonl")] == [20, 40]
+    assert json.loads((out / "options.json").read_text())["budget"]["max_steps"] == 40
 
 
 @pytest.mark.parametrize("args, message", [
@@ -39,14 +118,26 @@ def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys):
     (["--set", "cond=output", "--model", "cgan"], "cond"),
     (["--set", "latent_dim=0"], "latent_dim"),
     (["--set", "lr_g=-1"], "lr_g"),
-    (["--steps", "0"], "--steps"),
+    (["--steps", "0"], "--max-steps must be at least 1"),
+    (["--report-every", "50"], "--report-every (50) must not exceed --max-steps (2)"),
+    (["--final-num", "5"], "--final-num must be 0 (no metrics) or at least 10"),
+    (["--quick-num", "3"], "--quick-num must be 0"),
+    (["--steps", "x"], "--max-steps: invalid int value"),
     (["--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist does not exist"),
+    (["--data-dir", "FILE"], "is a file; pass the folder"),
+    (["--out", "FILE"], "is a file; give a folder"),
+    (["--out", "FILE/sub"], "cannot create --out"),
     (["--device", "tpu"], "unknown device"),
+    (["--resume"], "holds no raygan run"),
+    (["--resume", "--overwrite"], "contradict"),
 ])
 def test_bad_input_is_one_line_exit_2(args, message, mnist_dir, tmp_path, capsys):
-    base = ["--data-dir", str(mnist_dir), "--steps", "2", "--out", str(tmp_path / "o")]
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    base = ["--data-dir", str(mnist_dir), "--steps", "2", "--report-every", "1", "--out", str(tmp_path / "o")]
     with pytest.raises(SystemExit) as exit_info:
-        main(base + args)
+        main(base + [a.replace("FILE", str(a_file)) for a in args])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
-    assert err.startswith("raygan.train: error: ") and err.count("\n") == 1 and message in err
+    assert err.startswith("raygan.train: error: ") and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "o" / "metrics.jsonl").exists()  # rejected before any work

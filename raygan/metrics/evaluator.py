@@ -11,6 +11,7 @@ twice as fast for the same accuracy, so 10k samples embed in about a second.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -20,8 +21,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import nn
 
-from raygan.config import DATASETS
-from raygan.data import NUM_CLASSES
+from raygan.data import dataset_info
 from raygan.errors import RayganError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -29,19 +29,19 @@ FEATURE_DIM = 128
 
 
 class EvaluatorNet(nn.Module):
-    """Three strided conv + batch-norm layers, a 128-unit feature layer and a 10-way head."""
+    """Three strided conv + batch-norm layers, a 128-unit feature layer and a class head."""
 
-    def __init__(self):
+    def __init__(self, num_classes: int = 10):
         super().__init__()
         self.features = nn.Sequential(
             _conv(1, 32, 5), _conv(32, 64, 3), _conv(64, 128, 3), nn.Flatten(),
             nn.Linear(128 * 4 * 4, FEATURE_DIM), nn.ReLU(),
         )
         self.dropout = nn.Dropout(0.3)
-        self.head = nn.Linear(FEATURE_DIM, NUM_CLASSES)
+        self.head = nn.Linear(FEATURE_DIM, num_classes)
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Images (N, 1, 28, 28) in [-1, 1] -> (features (N, 128), logits (N, 10))."""
+        """Images (N, 1, 28, 28) in [-1, 1] -> (features (N, 128), logits (N, classes))."""
         features = self.features(images)
         return features, self.head(self.dropout(features))
 
@@ -52,28 +52,44 @@ def _conv(c_in: int, c_out: int, kernel: int) -> nn.Module:
 
 
 def weights_path(dataset: str) -> Path:
-    if dataset not in DATASETS:
-        raise RayganError(f"unknown dataset '{dataset}'; choose one of {', '.join(DATASETS)}")
-    return WEIGHTS_DIR / f"{dataset}.safetensors"
+    return WEIGHTS_DIR / f"{dataset_info(dataset).name}.safetensors"
 
 
 @lru_cache(maxsize=None)
 def load_evaluator(dataset: str, device: str = "cpu") -> EvaluatorNet:
     """The shipped evaluator for ``dataset`` on ``device``, in eval mode (cached per process)."""
     path = weights_path(dataset)
-    retrain = f"retrain it with python -m raygan.metrics.train_evaluator --dataset {dataset} --data-dir DIR"
+    retrain = _how_to_retrain(dataset)
     try:
         state = load_file(str(path), device=str(device))
     except FileNotFoundError:
         raise RayganError(f"evaluator weights {path} are missing; {retrain}") from None
     except (SafetensorError, OSError) as err:
         raise RayganError(f"evaluator weights {path} are unreadable ({err}); {retrain}") from None
-    net = EvaluatorNet()
+    net = EvaluatorNet(dataset_info(dataset).num_classes)
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError:
         raise RayganError(f"evaluator weights {path} do not fit the evaluator network; {retrain}") from None
     return net.to(device).eval().requires_grad_(False)
+
+
+@lru_cache(maxsize=None)
+def evaluator_id(dataset: str) -> str:
+    """``dataset-<first 8 hex digits of the weights' SHA-256>``: which evaluator a metric was measured with.
+
+    Metrics from different evaluator weights are not comparable; every metric record names it.
+    """
+    path = weights_path(dataset)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    except OSError:
+        raise RayganError(f"evaluator weights {path} are missing; {_how_to_retrain(dataset)}") from None
+    return f"{dataset}-{digest}"
+
+
+def _how_to_retrain(dataset: str) -> str:
+    return f"retrain it with python -m raygan.metrics.train_evaluator --dataset {dataset} --data-dir DIR"
 
 
 def sanitize(images: torch.Tensor) -> torch.Tensor:
@@ -87,14 +103,14 @@ def sanitize(images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def embed(net: EvaluatorNet, images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    """Features (N, 128) and class probabilities (N, 10) of ``images``, in batches on their device."""
+    """Features (N, 128) and class probabilities (N, classes) of ``images``, in batches on their device."""
     features, probs = [], []
     for start in range(0, images.shape[0], batch_size):
         feats, logits = net(sanitize(images[start:start + batch_size]))
         features.append(feats)
         probs.append(logits.softmax(dim=1))
     if not features:
-        return images.new_zeros(0, FEATURE_DIM), images.new_zeros(0, NUM_CLASSES)
+        return images.new_zeros(0, FEATURE_DIM), images.new_zeros(0, net.head.out_features)
     return torch.cat(features), torch.cat(probs)
 
 

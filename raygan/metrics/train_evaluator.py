@@ -14,13 +14,12 @@ import time
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 from torch import nn
 
 from raygan.atomic import atomic_path
 from raygan.cli import Parser, positive_int, user_errors
-from raygan.config import DATASETS
-from raygan.data import load_dataset, to_unit_range
+from raygan.data import DATASETS, load_dataset, to_unit_range
+from raygan.export import save_weights
 from raygan.metrics.evaluator import WEIGHTS_DIR, EvaluatorNet, embed
 from raygan.metrics.modes import label_accuracy
 
@@ -34,7 +33,7 @@ def train(dataset: str, data_dir, epochs: int = 4, batch_size: int = 128, lr: fl
     order_rng = torch.Generator().manual_seed(seed)
     train_set = load_dataset(dataset, data_dir, "train")
     test_set = load_dataset(dataset, data_dir, "test")
-    net = EvaluatorNet()
+    net = EvaluatorNet(train_set.info.num_classes)
     steps_per_epoch = len(train_set) // batch_size
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
@@ -60,9 +59,7 @@ def train(dataset: str, data_dir, epochs: int = 4, batch_size: int = 128, lr: fl
 def save(net: EvaluatorNet, dataset: str, out_dir: Path, record: dict) -> Path:
     """Write the weights and merge ``record`` into ``accuracy.json``, both atomically."""
     path = out_dir / f"{dataset}.safetensors"
-    tensors = {name: t.detach().cpu().contiguous() for name, t in net.state_dict().items()}
-    with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata={key: json.dumps(value) for key, value in record.items()})
+    save_weights(path, net, {key: json.dumps(value) for key, value in record.items()})
     record_file = out_dir / "accuracy.json"
     records = json.loads(record_file.read_text()) if record_file.is_file() else {}
     records[dataset] = record

@@ -1,34 +1,62 @@
-"""Model registry: ``build_models(config) -> (generator, discriminator)`` by model name."""
+"""The model registry: one entry per model name, the only list of models raygan has.
+
+Each :class:`Family` says whether the model is conditional and how to build its generator
+and discriminator from a validated config and the dataset's :class:`~raygan.data.DatasetInfo`
+(image shape and classes come from the data, never from constants).
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
 from torch import nn
 
-from raygan.config import GANConfig
-from raygan.data import NUM_CLASSES
+from raygan.models import dcgan, mlp
 from raygan.models.base import Generator
-from raygan.models.dcgan import DCGANDiscriminator, DCGANGenerator
-from raygan.models.mlp import MLPDiscriminator, MLPGenerator
+
+if TYPE_CHECKING:
+    from raygan.config import GANConfig
+    from raygan.data import DatasetInfo
 
 
-def build_generator(config: GANConfig) -> Generator:
-    cond = config.cond if config.conditional else None
-    if config.model in ("gan", "cgan"):
-        return MLPGenerator(config.latent_dim, config.g_hidden, NUM_CLASSES, cond, config.label_embedding,
-                            batch_norm=config.g_norm == "batch")
-    return DCGANGenerator(config.latent_dim, config.g_width, NUM_CLASSES, cond, config.label_embedding)
+@dataclass(frozen=True)
+class Family:
+    generator: Callable[["GANConfig", "DatasetInfo", str | None], Generator]
+    discriminator: Callable[["GANConfig", "DatasetInfo", str | None], nn.Module]
+    conditional: bool
 
 
-def build_discriminator(config: GANConfig) -> nn.Module:
-    cond = config.cond if config.conditional else None
-    if config.model in ("gan", "cgan"):
-        return MLPDiscriminator(config.d_hidden, NUM_CLASSES, cond, config.label_embedding,
-                                dropout=config.d_dropout)
-    return DCGANDiscriminator(config.d_width, NUM_CLASSES, cond, config.label_embedding)
+FAMILIES: dict[str, Family] = {
+    "gan": Family(mlp.build_generator, mlp.build_discriminator, conditional=False),
+    "dcgan": Family(dcgan.build_generator, dcgan.build_discriminator, conditional=False),
+    "cgan": Family(mlp.build_generator, mlp.build_discriminator, conditional=True),
+    "cdcgan": Family(dcgan.build_generator, dcgan.build_discriminator, conditional=True),
+}
+MODELS = tuple(FAMILIES)
 
 
-def build_models(config: GANConfig) -> tuple[Generator, nn.Module]:
+def _cond(config: "GANConfig") -> str | None:
+    return config.cond if FAMILIES[config.model].conditional else None
+
+
+def build_generator(config: "GANConfig", info: "DatasetInfo | None" = None) -> Generator:
+    """A fresh generator; ``info`` defaults to the config's dataset."""
+    return FAMILIES[config.model].generator(config, info or _info(config), _cond(config))
+
+
+def build_discriminator(config: "GANConfig", info: "DatasetInfo | None" = None) -> nn.Module:
+    return FAMILIES[config.model].discriminator(config, info or _info(config), _cond(config))
+
+
+def build_models(config: "GANConfig", info: "DatasetInfo | None" = None) -> tuple[Generator, nn.Module]:
     """Build a fresh generator and discriminator for a validated config."""
-    return build_generator(config), build_discriminator(config)
+    return build_generator(config, info), build_discriminator(config, info)
 
 
-__all__ = ["Generator", "build_generator", "build_discriminator", "build_models"]
+def _info(config: "GANConfig") -> "DatasetInfo":
+    from raygan.data import dataset_info
+
+    return dataset_info(config.dataset)
+
+
+__all__ = ["FAMILIES", "MODELS", "Family", "Generator", "build_generator", "build_discriminator", "build_models"]

@@ -23,11 +23,12 @@ class LabelCode(nn.Module):
 
 
 class Generator(nn.Module):
-    """Maps latent vectors (and labels, when conditional) to (N, 1, 28, 28) images in [-1, 1]."""
+    """Maps latent vectors (and labels, when conditional) to (N, C, H, W) images in [-1, 1]."""
 
-    def __init__(self, latent_dim: int, num_classes: int, conditional: bool):
+    def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], num_classes: int, conditional: bool):
         super().__init__()
         self.latent_dim = latent_dim
+        self.image_shape = tuple(image_shape)
         self.num_classes = num_classes
         self.conditional = conditional
 
@@ -72,7 +73,7 @@ class Generator(nn.Module):
             ]
         finally:
             self.train(was_training)
-        return torch.cat(chunks) if chunks else torch.empty(0, 1, 28, 28, device=device)
+        return torch.cat(chunks) if chunks else torch.empty(0, *self.image_shape, device=device)
 
 
 def leaky() -> nn.Module:

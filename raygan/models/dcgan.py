@@ -1,4 +1,4 @@
-"""DCGAN (``dcgan``) and conditional DCGAN (``cdcgan``) for 28x28 images.
+"""DCGAN (``dcgan``) and conditional DCGAN (``cdcgan``) for 28x28 images, grey or colour.
 
 Following Radford et al. (2016): the generator projects z to a 7x7 map and upsamples with
 strided transposed convolutions, batch norm and ReLU, ending in tanh; the discriminator
@@ -12,7 +12,28 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from raygan.errors import RayganError
 from raygan.models.base import Generator, LabelCode, leaky
+
+SIZE = 28  # 7 -> 14 -> 28
+
+
+def _channels(info) -> int:
+    channels, height, width = info.image_shape
+    if (height, width) != (SIZE, SIZE):
+        raise RayganError(f"dcgan and cdcgan build for {SIZE}x{SIZE} images; dataset '{info.name}' has "
+                          f"{height}x{width}: use the MLP models (gan, cgan) for it")
+    return channels
+
+
+def build_generator(config, info, cond: str | None) -> "DCGANGenerator":
+    return DCGANGenerator(config.latent_dim, config.g_width, info.num_classes, cond, config.label_embedding,
+                          channels=_channels(info))
+
+
+def build_discriminator(config, info, cond: str | None) -> "DCGANDiscriminator":
+    return DCGANDiscriminator(config.d_width, info.num_classes, cond, config.label_embedding,
+                              channels=_channels(info))
 
 
 def _label_maps(code: torch.Tensor, size: int) -> torch.Tensor:
@@ -21,8 +42,8 @@ def _label_maps(code: torch.Tensor, size: int) -> torch.Tensor:
 
 class DCGANGenerator(Generator):
     def __init__(self, latent_dim: int, width: int = 64, num_classes: int = 10,
-                 cond: str | None = None, label_embedding: int = 0):
-        super().__init__(latent_dim, num_classes, conditional=cond is not None)
+                 cond: str | None = None, label_embedding: int = 0, channels: int = 1):
+        super().__init__(latent_dim, (channels, SIZE, SIZE), num_classes, conditional=cond is not None)
         self.cond = cond
         self.code = LabelCode(num_classes, label_embedding) if cond else None
         z_in = latent_dim + (self.code.dim if cond == "input" else 0)
@@ -31,7 +52,7 @@ class DCGANGenerator(Generator):
         maps_in = 2 * width + (self.code.dim if cond == "hidden" else 0)
         self.upsample = nn.Sequential(
             nn.ConvTranspose2d(maps_in, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),
-            nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh())
+            nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh())
         self.width = width
 
     def forward(self, z, labels=None):
@@ -45,12 +66,12 @@ class DCGANGenerator(Generator):
 
 class DCGANDiscriminator(nn.Module):
     def __init__(self, width: int = 64, num_classes: int = 10,
-                 cond: str | None = None, label_embedding: int = 0):
+                 cond: str | None = None, label_embedding: int = 0, channels: int = 1):
         super().__init__()
         self.cond = cond
         self.code = LabelCode(num_classes, label_embedding) if cond else None
         extra = self.code.dim if cond else 0
-        self.first = nn.Sequential(nn.Conv2d(1 + (extra if cond == "input" else 0), width, 4, 2, 1), leaky())
+        self.first = nn.Sequential(nn.Conv2d(channels + (extra if cond == "input" else 0), width, 4, 2, 1), leaky())
         self.second = nn.Sequential(
             nn.Conv2d(width + (extra if cond == "hidden" else 0), 2 * width, 4, 2, 1, bias=False),
             nn.BatchNorm2d(2 * width), leaky())
@@ -58,7 +79,7 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, images, labels=None):
         if self.cond == "input":
-            images = torch.cat([images, _label_maps(self.code(labels), 28)], 1)
+            images = torch.cat([images, _label_maps(self.code(labels), SIZE)], 1)
         h = self.first(images)
         if self.cond == "hidden":
             h = torch.cat([h, _label_maps(self.code(labels), 14)], 1)

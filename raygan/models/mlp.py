@@ -1,4 +1,4 @@
-"""Fully connected GAN (``gan``) and conditional GAN (``cgan``) for 28x28 images.
+"""Fully connected GAN (``gan``) and conditional GAN (``cgan``) for images of any shape.
 
 Hidden layers are Linear + LeakyReLU(0.2).  Two options stabilise the small MLP game on
 MNIST: batch norm in the generator's hidden layers (``g_norm="batch"``, the default, as
@@ -10,12 +10,12 @@ concatenates it with the first hidden layer's output, as in Mirza & Osindero (20
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
 from raygan.models.base import Generator, LabelCode, leaky
-
-PIXELS = 28 * 28
 
 
 def _dense(fan_in: int, fan_out: int, batch_norm: bool = False, dropout: float = 0.0) -> list[nn.Module]:
@@ -52,28 +52,38 @@ class _Conditioner(nn.Module):
         return torch.cat([h, self.to_hidden(self.code(labels))], 1) if self.cond == "hidden" else h
 
 
+def build_generator(config, info, cond: str | None) -> "MLPGenerator":
+    return MLPGenerator(config.latent_dim, config.g_hidden, info.image_shape, info.num_classes, cond,
+                        config.label_embedding, batch_norm=config.g_norm == "batch")
+
+
+def build_discriminator(config, info, cond: str | None) -> "MLPDiscriminator":
+    return MLPDiscriminator(config.d_hidden, info.image_shape, info.num_classes, cond, config.label_embedding,
+                            dropout=config.d_dropout)
+
+
 class MLPGenerator(Generator):
-    def __init__(self, latent_dim: int, hidden: tuple[int, ...], num_classes: int = 10,
+    def __init__(self, latent_dim: int, hidden: tuple[int, ...], image_shape=(1, 28, 28), num_classes: int = 10,
                  cond: str | None = None, label_embedding: int = 0, batch_norm: bool = True):
-        super().__init__(latent_dim, num_classes, conditional=cond is not None)
+        super().__init__(latent_dim, image_shape, num_classes, conditional=cond is not None)
         self.join = _Conditioner(num_classes, cond, label_embedding, hidden[0])
         # No batch norm on the first layer, whose output is joined with the label code.
         self.first = nn.Sequential(*_dense(latent_dim + self.join.extra_input, hidden[0]))
         widths = [hidden[0] + self.join.extra_hidden, *hidden[1:]]
         self.rest = _dense_stack(widths, batch_norm=batch_norm)
-        self.out = nn.Linear(widths[-1], PIXELS)
+        self.out = nn.Linear(widths[-1], math.prod(image_shape))
 
     def forward(self, z, labels=None):
         h = self.join.at_hidden(self.first(self.join.at_input(z, labels)), labels)
-        return torch.tanh(self.out(self.rest(h))).view(-1, 1, 28, 28)
+        return torch.tanh(self.out(self.rest(h))).view(-1, *self.image_shape)
 
 
 class MLPDiscriminator(nn.Module):
-    def __init__(self, hidden: tuple[int, ...], num_classes: int = 10,
+    def __init__(self, hidden: tuple[int, ...], image_shape=(1, 28, 28), num_classes: int = 10,
                  cond: str | None = None, label_embedding: int = 0, dropout: float = 0.0):
         super().__init__()
         self.join = _Conditioner(num_classes, cond, label_embedding, hidden[0])
-        self.first = nn.Sequential(*_dense(PIXELS + self.join.extra_input, hidden[0], dropout=dropout))
+        self.first = nn.Sequential(*_dense(math.prod(image_shape) + self.join.extra_input, hidden[0], dropout=dropout))
         widths = [hidden[0] + self.join.extra_hidden, *hidden[1:]]
         self.rest = _dense_stack(widths, dropout=dropout)
         self.out = nn.Linear(widths[-1], 1)

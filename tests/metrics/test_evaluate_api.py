@@ -12,7 +12,9 @@ from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.errors import RayganError
 from raygan.export import save_generator
-from raygan.metrics import METRICS, QUICK_METRICS, evaluate, evaluate_generator, quick_metrics, reference
+from raygan.metrics import (METRICS, QUICK_METRICS, RECORD_KEYS, evaluate, evaluate_generator, quick_metrics,
+                            reference)
+from raygan.metrics.evaluator import evaluator_id, weights_path
 from raygan.evaluate import main as cli_main
 from raygan.models import build_generator
 
@@ -25,7 +27,9 @@ def mnist(mnist_dir):
 def test_real_images_score_well_on_every_metric(mnist, mnist_dir):
     train, _ = mnist
     result = evaluate(train.floats(0, 2000), "mnist", mnist_dir)
-    assert list(result) == [name for name in METRICS if name != "label_acc"]
+    assert list(result) == [name for name in METRICS if name != "label_acc"] + list(RECORD_KEYS)
+    assert result["num_samples"] == 2000 and result["evaluator"] == evaluator_id("mnist")
+    assert 0 < result["kid_std"] < 2  # KID's spread over its subsets (about 1 here), reported next to its mean
     assert result["fid"] < 15 and result["kid"] < 1.0 and result["inception_score"] > 9.5
     assert result["precision"] > 0.9 and result["recall"] > 0.9 and 0.9 < result["density"] < 1.1
     assert result["coverage"] > 0.45  # 2000 samples cannot reach every ball of 10000 test images
@@ -41,9 +45,9 @@ def test_non_finite_samples_give_finite_bad_values(value, mnist, mnist_dir):
     samples = train.floats(0, 500)
     samples[:, :, 10:20, 10:20] = value  # a broken patch in every image
     broken = evaluate(samples, "mnist", mnist_dir, labels=train.labels[:500])
-    assert all(math.isfinite(v) for v in broken.values()), broken
+    assert all(math.isfinite(broken[name]) for name in METRICS), broken
     everywhere = evaluate(torch.full((500, 1, 28, 28), value), "mnist", mnist_dir)
-    assert all(math.isfinite(v) for v in everywhere.values()), everywhere
+    assert all(math.isfinite(everywhere[name]) for name in METRICS if name != "label_acc"), everywhere
     real = evaluate(train.floats(500, 1000), "mnist", mnist_dir, metrics=["fid"])["fid"]
     assert everywhere["fid"] > broken["fid"] > 5 * real
 
@@ -64,7 +68,8 @@ def test_user_mistakes_are_one_line_errors(mnist, mnist_dir):
     for call, message in cases:
         with pytest.raises(RayganError, match=message):
             call()
-    assert evaluate(images, "mnist", None, metrics=["classes_covered"]) == {"classes_covered": 10}
+    assert evaluate(images, "mnist", None, metrics=["classes_covered"]) == {
+        "classes_covered": 10, "num_samples": 20, "evaluator": evaluator_id("mnist")}
 
 
 def test_reference_is_cached_per_dataset_directory_and_device(mnist_dir):
@@ -72,6 +77,28 @@ def test_reference_is_cached_per_dataset_directory_and_device(mnist_dir):
     assert reference("mnist", str(mnist_dir.parent / "mnist")) is first
     assert first.features.shape == (10000, 128)
     assert first.stats is first.stats  # computed once
+
+
+def test_in_memory_splits_are_cached_but_not_kept_forever(mnist):
+    """A trial actor gets a new copy of the test split per trial: only the latest few stay cached."""
+    from raygan.metrics import references as module
+    from raygan.metrics.references import IN_MEMORY_SPLITS, _IN_MEMORY
+
+    _, test = mnist
+    copies = [test.to("cpu") for _ in range(IN_MEMORY_SPLITS + 2)]
+    first = module.reference("mnist", copies[0])
+    assert module.reference("mnist", copies[0]) is first
+    for split in copies[1:]:
+        module.reference("mnist", split)
+    assert len(_IN_MEMORY) == IN_MEMORY_SPLITS
+    assert all(entry[0] is not copies[0] for entry in _IN_MEMORY.values())
+
+
+def test_evaluator_id_is_the_weights_hash():
+    import hashlib
+
+    digest = hashlib.sha256(weights_path("fashion_mnist").read_bytes()).hexdigest()[:8]
+    assert evaluator_id("fashion_mnist") == f"fashion_mnist-{digest}" != evaluator_id("mnist")
 
 
 class LookupGenerator(nn.Module):
@@ -97,7 +124,7 @@ def test_evaluate_generator_balances_labels_and_is_seeded(mnist, mnist_dir):
     conditional = LookupGenerator(test, conditional=True)
     result = evaluate_generator(conditional, "mnist", mnist_dir, num=1000, metrics=quick_metrics(True))
     assert torch.bincount(conditional.asked).tolist() == [100] * 10
-    assert list(result) == [*QUICK_METRICS, "label_acc"]
+    assert list(result) == [*QUICK_METRICS, "label_acc", *RECORD_KEYS]
     assert result["label_acc"] > 0.98 and result["classes_covered"] == 10
     unconditional = LookupGenerator(test, conditional=False)
     first = evaluate_generator(unconditional, "mnist", mnist_dir, num=500, metrics=["fid"], seed=1)
@@ -127,10 +154,14 @@ def test_cli_prints_metrics_as_json(generator_file, fashion_dir, capsys):
     (["GEN", "--metrics", "fid,nope"], "unknown metric 'nope'"),
     (["GEN", "--metrics", "label_acc"], "needs the labels"),
     (["GEN", "--metrics", "fid"], "need its data directory"),
+    (["GEN", "--data-dir", "/nonexistent/fashion"], "/nonexistent/fashion does not exist"),
+    (["GEN", "--data-dir", "GEN"], "is a file; pass the folder"),
+    (["FOLDER"], "is a folder; pass the generator .safetensors file"),
 ])
 def test_cli_user_errors_are_one_line_exit_2(args, message, generator_file, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli_main([str(generator_file) if a == "GEN" else a for a in args])
+        cli_main([str(generator_file) if a == "GEN" else str(generator_file.parent) if a == "FOLDER" else a
+                  for a in args])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
     assert err.startswith("raygan.evaluate: error: ") and message in err and err.count("\n") == 1
@@ -141,3 +172,28 @@ def test_cli_module_entry_point(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("raygan.evaluate: error: generator file")
+
+
+def test_cli_help_lists_the_registry(capsys):
+    with pytest.raises(SystemExit):
+        cli_main(["--help"])
+    text = capsys.readouterr().out
+    assert all(f"  {name}: " in text for name in METRICS)
+
+
+def test_cli_appends_to_the_run_folder_the_generator_came_from(tmp_path, generator_file, fashion_dir, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "options.json").write_text("{}")  # what marks a python -m raygan.train folder
+    generator = run / "generator.safetensors"
+    generator.write_bytes(generator_file.read_bytes())
+    for seed in ("0", "1"):
+        cli_main([str(generator), "--data-dir", str(fashion_dir), "--num", "100", "--metrics", "fid",
+                  "--seed", seed])
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    from raygan.records import read_jsonl
+
+    assert read_jsonl(run / "evaluations.jsonl") == printed
+    assert [r["seed"] for r in printed] == [0, 1] and printed[0]["num_samples"] == 100
+    cli_main([str(generator_file), "--data-dir", str(fashion_dir), "--num", "100", "--metrics", "fid"])
+    assert not (generator_file.parent / "evaluations.jsonl").exists()  # not from a run folder: print only

@@ -1,4 +1,4 @@
-"""Real searches on MNIST through Ray Tune, Optuna, ASHA and the collapse stopper (2 CPUs, tiny budgets)."""
+"""Real searches on MNIST through Ray Tune, Optuna, ASHA and the run loop's collapse stop (2 CPUs, tiny budgets)."""
 import os
 import sys
 
@@ -7,7 +7,7 @@ import ray
 import torch
 from ray import cloudpickle
 
-import raygan.trainable
+import raygan.tuning.trainable
 from raygan import load_generator
 from raygan.records import read_jsonl
 from raygan.search import main as search_main
@@ -50,8 +50,12 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     assert samples.shape == (64, 1, 28, 28) and torch.isfinite(samples).all()
     meta = generator.metadata
     assert meta["hyperparameters"] == rows[0]["config"]
-    # the best checkpoint by fid, not the last one of the trial
-    assert meta["steps"] == rows[0]["best_step"] and meta["metrics"]["fid"] == pytest.approx(rows[0]["best"])
+    # the best checkpoint by fid, not the last one of the trial, measured again in full on final_num samples
+    assert meta["steps"] == rows[0]["best_step"] and meta["search_metric"]["fid"] == pytest.approx(rows[0]["best"])
+    assert meta["search_metric"]["num_samples"] == 200 and meta["metrics"]["num_samples"] == 500
+    assert {"fid", "kid", "kid_std", "precision", "coverage"} <= set(meta["metrics"])
+    assert meta["metrics"]["evaluator"] == meta["search_metric"]["evaluator"]
+    assert "on 500 samples" in out
 
 
 def test_absurd_learning_rate_collapses_with_a_reason_and_finite_metric(tmp_path, mnist_dir, tiny_space):
@@ -82,14 +86,14 @@ class CrashingTune:
 
 
 def crash_once(config, train_data, test_data, settings, marker):
-    raygan.trainable.tune = CrashingTune(ray.tune, marker)
-    raygan.trainable.train_gan(config, train_data, test_data, settings)
+    raygan.tuning.trainable.tune = CrashingTune(ray.tune, marker)
+    raygan.tuning.trainable.train_gan(config, train_data, test_data, settings)
 
 
 def test_killed_trial_restarts_from_its_checkpoint_with_its_own_learning_rates(tmp_path, mnist_dir, tiny_space,
                                                                              monkeypatch):
     marker = str(tmp_path / "crashed")
-    monkeypatch.setattr("raygan.tuning.train_gan",
+    monkeypatch.setattr("raygan.tuning.driver.train_gan",
                         lambda config, train_data, test_data, settings:
                         crash_once(config, train_data, test_data, settings, marker))
     params = "  lr_g: {dist: choice, values: [3.0e-4]}\n  lr_d: {dist: choice, values: [7.0e-4]}"

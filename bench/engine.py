@@ -1,4 +1,4 @@
-"""``python -m raygan.bench``: raygan's training engine against the usual PyTorch GAN loop.
+"""``python -m bench.engine``: raygan's training engine against the usual PyTorch GAN loop.
 
 Both sides train the same models at the same batch size, in one process on one device.
 The reference is written the way the common examples (PyTorch-GAN, Ray's DCGAN example)
@@ -23,23 +23,33 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
+from raygan.atomic import atomic_path, check_writable
+from raygan.budget import FINAL_NUM, Budget
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.config import GANConfig
-from raygan.data import SPLIT_FILES, find_files, load_dataset
-from raygan.devices import best_device
+from raygan.data import DATASETS, SPLIT_FILES, find_files, load_dataset
+from raygan.devices import pick_device
 from raygan.engine import GANTrainer
 from raygan.models import build_models
 
-PROG = "raygan.bench"
+PROG = "bench.engine"
 
 
-def engine_images_per_s(config: GANConfig, data, device, steps: int, warmup: int) -> float:
-    """Real images through D per second in raygan's engine, after ``warmup`` steps."""
+def engine_images_per_s(config: GANConfig, data, device, steps: int, warmup: int,
+                        adjust=None, report_every: int | None = None) -> float:
+    """Real images through D per second in raygan's engine, after ``warmup`` steps.
+
+    ``adjust`` may change the constructed trainer (the ablation switches techniques off
+    from outside the engine); ``report_every`` defaults to one report (one host sync) for
+    the timed steps, as in real use.
+    """
     trainer = GANTrainer(config, data, device)
+    if adjust is not None:
+        trainer = adjust(trainer)
     trainer.run(warmup, report_every=warmup)
     _sync(device)
     started = time.perf_counter()
-    trainer.run(warmup + steps, report_every=steps)  # one report: one host sync, as in real use
+    trainer.run(warmup + steps, report_every=report_every or steps)
     _sync(device)
     return steps * config.batch_size * config.d_steps / (time.perf_counter() - started)
 
@@ -71,7 +81,8 @@ def reference_images_per_s(config: GANConfig, torchvision_root: Path, device, st
             real, labels = real.to(device), labels.to(device)
             cond = labels if config.conditional else None
             z = torch.randn(real.shape[0], config.latent_dim, device=device)
-            fake_labels = torch.randint(10, (real.shape[0],), device=device) if config.conditional else None
+            fake_labels = (torch.randint(generator.num_classes, (real.shape[0],), device=device)
+                           if config.conditional else None)
             opt_g.zero_grad()
             fake = generator(z, fake_labels)
             fake_logits = discriminator(fake, fake_labels)
@@ -106,7 +117,7 @@ def evaluation_seconds(config: GANConfig, data_dir, device, num: int) -> dict:
     """Seconds to compute every quality metric on ``num`` samples: first call and cached."""
     from raygan import metrics
 
-    generator = build_models(config)[0].to(device)
+    generator = build_models(config)[0].to(device)  # untrained: the timing does not depend on the weights
     times = []
     for _ in range(2):
         _sync(device)
@@ -180,12 +191,13 @@ def _device_name(device) -> str:
 def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True, help="folder with the dataset's four IDX .gz files")
-    parser.add_argument("--dataset", default="mnist", choices=("mnist", "fashion_mnist"))
+    parser.add_argument("--dataset", default="mnist", choices=DATASETS)
     parser.add_argument("--models", default="gan,dcgan,cgan", help="comma-separated (default gan,dcgan,cgan)")
     parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--steps", type=positive_int, default=300, help="timed steps per side (default 300)")
     parser.add_argument("--warmup", type=positive_int, default=20, help="untimed steps first (default 20)")
-    parser.add_argument("--eval-num", type=int, default=10000, help="samples for the evaluation timing (0: skip)")
+    parser.add_argument("--eval-num", type=int, default=FINAL_NUM,
+                        help=f"samples for the evaluation timing (default {FINAL_NUM}; 0: skip)")
     parser.add_argument("--workers", type=int, default=0, help="reference DataLoader workers (default 0)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
     parser.add_argument("--json", default=None, help="also write the JSON result to this file")
@@ -198,13 +210,15 @@ def main(argv=None) -> None:
         models = [m.strip() for m in args.models.split(",") if m.strip()]
         for model in models:
             GANConfig.from_dict({"model": model}, source="--models")
-        result = run_benchmark(models, args.dataset, args.data_dir, best_device(args.device), args.batch_size,
+        find_files(args.dataset, args.data_dir)
+        Budget.from_dict({"final_num": args.eval_num}, source="arguments", flags=True)  # 0, or enough samples
+        if args.json:
+            check_writable(args.json)
+        result = run_benchmark(models, args.dataset, args.data_dir, pick_device(args.device), args.batch_size,
                                args.steps, args.warmup, args.eval_num, args.workers)
         print(format_table(result))
         print(json.dumps(result))
         if args.json:
-            from raygan.atomic import atomic_path
-
             with atomic_path(Path(args.json)) as tmp:
                 tmp.write_text(json.dumps(result, indent=2) + "\n")
 

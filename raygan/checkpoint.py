@@ -1,0 +1,54 @@
+"""Run checkpoints: everything needed to continue a run bit for bit, in one atomic file.
+
+A checkpoint folder holds ``trainer.pt`` (G, D, both optimisers, step, RNG states and the
+report history, loadable with ``torch.load(..., weights_only=True)``: a file holding
+anything else is refused, never unpickled) and ``generator.safetensors`` (the generator
+as an export file, for looking at a checkpoint without raygan's trainer).  The history
+lives inside ``trainer.pt`` so that the weights and the reports that led to them are
+written, and restored, together.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import torch
+
+from raygan.atomic import atomic_path
+from raygan.engine import GANTrainer
+from raygan.errors import RayganError
+from raygan.export import save_generator
+from raygan.records import finite_or_none
+
+STATE_FILE = "trainer.pt"
+GENERATOR_FILE = "generator.safetensors"
+
+
+def write_checkpoint(folder, trainer: GANTrainer, history: list[dict], metrics: dict | None) -> None:
+    """Save ``trainer`` and its report ``history`` under ``folder``; ``metrics`` go into the generator file."""
+    folder = Path(folder)
+    state = {**trainer.state_dict(), "history": json.dumps([finite_or_none(r) for r in history])}
+    with atomic_path(folder / STATE_FILE) as tmp:
+        torch.save(state, tmp)
+    save_generator(folder / GENERATOR_FILE, trainer.generator, trainer.config, trainer.info,
+                   extra={"steps": trainer.step, "metrics": metrics})
+
+
+def has_checkpoint(folder) -> bool:
+    return (Path(folder) / STATE_FILE).is_file()
+
+
+def read_checkpoint(folder, trainer: GANTrainer) -> list[dict]:
+    """Load the checkpoint in ``folder`` into ``trainer`` (keeping its own hyper-parameters); return the history."""
+    path = Path(folder) / STATE_FILE
+    try:  # weights_only: a checkpoint holding arbitrary pickled objects is refused, never run
+        state = torch.load(path, map_location=trainer.device, weights_only=True)
+        history = json.loads(state.pop("history"))
+        trainer.load_state_dict(state)
+        return history
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError, EOFError, AttributeError,
+            pickle.UnpicklingError) as err:
+        reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+        raise RayganError(f"checkpoint {path} is corrupt or not a raygan checkpoint ({reason}); "
+                          "delete that checkpoint to start again from an earlier one or from scratch") from None

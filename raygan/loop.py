@@ -1,0 +1,125 @@
+"""The run loop: train, and at every report measure, record, check for collapse and checkpoint.
+
+One loop serves both ways of running a GAN; each supplies a thin :class:`Face`:
+
+- :class:`raygan.run.FolderFace` (``python -m raygan.train``) writes the reports, sample
+  grids and checkpoints into an output folder;
+- :class:`raygan.tuning.trainable.TuneFace` (a Ray Tune trial) hands them to ``tune.report``.
+
+At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples),
+appends the report to the run's history, annotates it with :func:`~raygan.collapse.collapse_reason`
+and the learning rates in use, decides whether a checkpoint is due (every
+``checkpoint_every`` reports, on a new best of the metric, on collapse and at the end) and
+passes it all to the face.  A collapsed run ends after that report.  A run resumes from the
+face's latest checkpoint: the trainer state and the history come back together, so the
+collapse patience and the best-so-far carry across restarts.
+"""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from raygan import metrics
+from raygan.budget import Budget
+from raygan.checkpoint import read_checkpoint, write_checkpoint
+from raygan.collapse import CollapseRules, collapse_reason
+from raygan.engine import GANTrainer
+from raygan.export import save_generator
+from raygan.records import is_finite_number
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run loop needs besides the trainer: its budget, collapse rules and the metric it tracks."""
+
+    budget: Budget = field(default_factory=Budget)
+    rules: CollapseRules = field(default_factory=CollapseRules)
+    metric: str = "fid"
+    mode: str = "min"
+
+
+@dataclass
+class ReportEvent:
+    """One report as the loop hands it to a face, with what to save and how."""
+
+    report: dict
+    history: list[dict]
+    trainer: GANTrainer
+    checkpoint_due: bool
+    new_best: bool
+
+    @property
+    def collapsed(self) -> bool:
+        return bool(self.report["collapsed"])
+
+    def metric_record(self) -> dict:
+        """The report's quality metrics with their sample count and evaluator (none if not measured)."""
+        names = (*metrics.METRICS, *metrics.RECORD_KEYS)
+        return {key: self.report[key] for key in names if key in self.report}
+
+    def write_checkpoint(self, folder) -> None:
+        write_checkpoint(folder, self.trainer, self.history, self.metric_record())
+
+    def write_generator(self, path) -> Path:
+        trainer = self.trainer
+        return save_generator(path, trainer.generator, trainer.config, trainer.info,
+                              extra={"steps": trainer.step, "metrics": self.metric_record()})
+
+
+class Face(Protocol):
+    def latest_checkpoint(self) -> AbstractContextManager[Path | None]:
+        """The folder of the checkpoint to resume from, or None for a fresh start."""
+
+    def start(self, history: list[dict]) -> None:
+        """The run starts with ``history``: empty, or the reports its checkpoint holds."""
+
+    def publish(self, event: ReportEvent) -> None:
+        """Record one report (and write its checkpoint when ``event.checkpoint_due``)."""
+
+
+def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[dict]:
+    """Train ``trainer`` to ``plan.budget.max_steps`` (or collapse); return the run's report history.
+
+    ``reference`` is what the quick metrics compare with: the dataset's folder, or its test
+    split as :class:`~raygan.data.ImageData`.
+    """
+    budget = plan.budget
+    with face.latest_checkpoint() as folder:
+        history = read_checkpoint(folder, trainer) if folder is not None else []
+    face.start(list(history))
+    if history and history[-1].get("collapsed"):
+        return history  # a collapsed run that was checkpointed on its last report is over
+    quick = metrics.quick_metrics(trainer.config.conditional)
+    dataset = trainer.config.dataset
+
+    def on_report(report: dict) -> bool:
+        if budget.quick_num:
+            report.update(metrics.evaluate_generator(trainer.generator, dataset, reference,
+                                                     num=budget.quick_num, metrics=quick))
+        reason = collapse_reason(history + [report], plan.rules)
+        report.update(collapsed=reason is not None, collapse_reason=reason or "",
+                      lr_g_in_use=trainer.opt_g.param_groups[0]["lr"],
+                      lr_d_in_use=trainer.opt_d.param_groups[0]["lr"])
+        history.append(report)
+        best = is_new_best(history, plan.metric, plan.mode)
+        reports_done = trainer.step // budget.report_every
+        due = (reason is not None or best or reports_done % budget.checkpoint_every == 0
+               or trainer.step >= budget.max_steps)
+        face.publish(ReportEvent(dict(report), history, trainer, due, best))
+        return reason is not None
+
+    trainer.run(budget.max_steps, budget.report_every, on_report)
+    return history
+
+
+def is_new_best(history: list[dict], metric: str, mode: str) -> bool:
+    """Whether the last report's ``metric`` beats every earlier one (ties are not new)."""
+    values = [r.get(metric) for r in history]
+    if not is_finite_number(values[-1]):
+        return False
+    earlier = [v for v in values[:-1] if is_finite_number(v)]
+    if mode == "min":
+        return all(values[-1] < v for v in earlier)
+    return all(values[-1] > v for v in earlier)

@@ -1,0 +1,75 @@
+"""Measuring samples and generators: the checks on what comes in, and the metric record that goes out.
+
+Every result is a *metric record*: the requested metrics plus ``num_samples`` (how many
+samples they were measured on) and ``evaluator`` (which evaluator weights, see
+:func:`~raygan.metrics.evaluator.evaluator_id`), so that two values are only compared
+when both match, the way stylegan2-ada names ``fid50k_full``.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from raygan.budget import FINAL_NUM, MIN_SAMPLES
+from raygan.data import dataset_info
+from raygan.errors import RayganError
+from raygan.metrics.evaluator import embed, evaluator_id, load_evaluator
+from raygan.metrics.registry import METRICS, NEEDS_LABELS, Samples
+
+RECORD_KEYS = ("num_samples", "evaluator")  # what a metric record adds to the metric values
+
+
+def evaluate(samples: torch.Tensor, dataset: str = "mnist", data_dir=None, labels: torch.Tensor | None = None,
+             metrics: Sequence[str] | None = None, batch_size: int = 1000) -> dict:
+    """The metric record of ``samples`` (N, C, H, W) in [-1, 1], run in batches on the samples' device.
+
+    ``labels`` (N,) are the classes a conditional generator was asked for (enables
+    ``label_acc``).  ``metrics`` defaults to every metric that applies.  ``data_dir`` (a
+    folder, or the test split as :class:`~raygan.data.ImageData`) is needed by the metrics
+    that compare with real data (fid, kid, precision, ...).
+    """
+    labels = None if labels is None else torch.as_tensor(labels)
+    names = check_metrics(metrics, labels is not None)
+    _check_samples(samples, labels, dataset)
+    features, probs = embed(load_evaluator(dataset, str(samples.device)), samples, batch_size)
+    context = Samples(features, probs, None if labels is None else labels.to(samples.device), dataset, data_dir)
+    return {**{name: METRICS[name](context) for name in names},
+            "num_samples": int(samples.shape[0]), "evaluator": evaluator_id(dataset)}
+
+
+def evaluate_generator(generator, dataset: str, data_dir, num: int = FINAL_NUM,
+                       metrics: Sequence[str] | None = None, batch_size: int = 1000, seed: int = 0) -> dict:
+    """Draw ``num`` seeded samples from ``generator`` (balanced labels if conditional) and evaluate them."""
+    device = next(generator.parameters()).device
+    labels = torch.arange(num, device=device) % generator.num_classes if generator.conditional else None
+    samples = generator.sample(num, labels=labels, generator=torch.Generator(device=device).manual_seed(seed))
+    return evaluate(samples, dataset, data_dir, labels=labels, metrics=metrics, batch_size=batch_size)
+
+
+def check_metrics(metrics, have_labels: bool) -> list[str]:
+    """The metric names to compute: ``metrics`` checked against the registry, or all that apply."""
+    if metrics is None:
+        return [name for name in METRICS if have_labels or name not in NEEDS_LABELS]
+    names = list(metrics)
+    for name in names:
+        if name not in METRICS:
+            raise RayganError(f"unknown metric '{name}'; choose from {', '.join(METRICS)}")
+        if name in NEEDS_LABELS and not have_labels:
+            raise RayganError(f"metric '{name}' needs the labels the samples were generated for "
+                              "(a conditional generator)")
+    return names
+
+
+def _check_samples(samples, labels, dataset: str) -> None:
+    info = dataset_info(dataset)
+    shape = ", ".join(map(str, info.image_shape))
+    if not isinstance(samples, torch.Tensor) or not samples.is_floating_point() \
+            or tuple(samples.shape[1:]) != info.image_shape:
+        got = tuple(samples.shape) if isinstance(samples, torch.Tensor) else type(samples).__name__
+        raise RayganError(f"samples must be a float tensor (N, {shape}) in [-1, 1] for {dataset}, got {got}")
+    if samples.shape[0] < MIN_SAMPLES:
+        raise RayganError(f"need at least {MIN_SAMPLES} samples to evaluate, got {samples.shape[0]}")
+    if labels is not None and (labels.shape != samples.shape[:1] or labels.is_floating_point()
+                               or int(labels.min()) < 0 or int(labels.max()) >= info.num_classes):
+        raise RayganError(f"labels must be N={samples.shape[0]} integers in 0..{info.num_classes - 1}")

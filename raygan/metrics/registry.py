@@ -1,0 +1,113 @@
+"""The metric registry: metric name -> function of :class:`Samples`, one file per metric behind it.
+
+:class:`Samples` is what a metric function sees: the evaluator's features and class
+probabilities of the generated images, the labels they were generated for, and a way to
+reach the real data's :class:`~raygan.metrics.references.Reference`.  Results that several
+metrics share (Gaussian statistics, PRDC, KID's subsets) are computed once per
+:class:`Samples` and memoised.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from raygan.metrics import inception_score, kid, modes, prdc
+from raygan.metrics.fid import frechet_distance, gaussian_stats
+from raygan.metrics.references import Reference, reference
+
+QUICK_METRICS = ("fid", "classes_covered", "class_kl", "diversity")  # cheap enough for every training report
+NEEDS_LABELS = ("label_acc",)
+DIVERSITY_MAX_N = 1000  # points per set for diversity: 1000x1000 distances, a few ms
+
+
+@dataclass
+class Samples:
+    """Evaluator outputs for the samples, and how to reach the reference."""
+
+    features: torch.Tensor  # (N, 128)
+    probs: torch.Tensor  # (N, classes)
+    labels: torch.Tensor | None
+    dataset: str
+    data_dir: object
+    memo: dict = field(default_factory=dict)
+
+    @property
+    def reference(self) -> Reference:
+        return reference(self.dataset, self.data_dir, self.features.device)
+
+    def once(self, key: str, compute: Callable[[], object]):
+        """``compute()``, evaluated at most once per Samples (results metrics share)."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    def stats(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.once("stats", lambda: gaussian_stats(self.features))
+
+    def prdc_values(self) -> dict:
+        return self.once("prdc", lambda: prdc.prdc(self.reference.features, self.features,
+                                                  real_radii=self.reference.radii))
+
+    def kid_mean_std(self) -> tuple[float, float]:
+        return self.once("kid", lambda: kid.kid(self.features, self.reference.features))
+
+
+def _fid(s: Samples) -> float:
+    return frechet_distance(*s.stats(), *s.reference.stats)
+
+
+def _diversity(s: Samples) -> float:
+    """Samples' median nearest-neighbour distance over the test split's, at equal n (<= 1000).
+
+    About 1 for real data; near 0 when the generator repeats itself, even across many
+    classes.  Equal n because nearest-neighbour distances shrink as n grows.
+    """
+    n = min(len(s.features), len(s.reference.features), DIVERSITY_MAX_N)
+    return modes.median_nn_distance(s.features[:n]) / max(s.reference.median_nn_distance(n), 1e-12)
+
+
+def _prdc_entry(name: str) -> Callable[[Samples], float]:
+    return lambda s: s.prdc_values()[name]
+
+
+METRICS: dict[str, Callable[[Samples], float]] = {
+    "fid": _fid,
+    "kid": lambda s: s.kid_mean_std()[0],
+    "kid_std": lambda s: s.kid_mean_std()[1],  # spread of KID over its random subsets
+    "inception_score": lambda s: inception_score.inception_score(s.probs),
+    "precision": _prdc_entry("precision"),
+    "recall": _prdc_entry("recall"),
+    "density": _prdc_entry("density"),
+    "coverage": _prdc_entry("coverage"),
+    "classes_covered": lambda s: modes.classes_covered(s.probs),
+    "class_kl": lambda s: modes.class_kl(s.probs),
+    "diversity": _diversity,
+    "label_acc": lambda s: modes.label_accuracy(s.probs, s.labels),
+}
+DESCRIPTIONS = {
+    "fid": "Frechet distance of evaluator features (lower is better)",
+    "kid": "kernel distance of evaluator features, unbiased (lower is better)",
+    "kid_std": "KID's standard deviation over its random subsets",
+    "inception_score": "confidence and spread of the evaluator's class predictions (1 to #classes)",
+    "precision": "share of samples inside the real data's k-NN manifold (fidelity)",
+    "recall": "share of real images inside the samples' k-NN manifold (diversity)",
+    "density": "real k-NN balls per sample, over k (fidelity, robust to outliers)",
+    "coverage": "share of real k-NN balls holding a sample (diversity)",
+    "classes_covered": "classes predicted for at least 1/10 of their uniform share",
+    "class_kl": "KL of the predicted-class histogram from uniform (0: balanced)",
+    "diversity": "samples' nearest-neighbour spread over the real data's (about 1 for real)",
+    "label_acc": "conditional models: share of samples classified as the label asked for",
+}
+
+
+def quick_metrics(conditional: bool) -> tuple[str, ...]:
+    """The cheap per-report subset; with ``label_acc`` for conditional generators."""
+    return QUICK_METRICS + (NEEDS_LABELS if conditional else ())
+
+
+def describe_metrics() -> str:
+    """One line per metric, for ``--help``."""
+    return "\n".join(f"  {name}: {DESCRIPTIONS[name]}" for name in METRICS)

@@ -1,0 +1,15 @@
+"""Ray Tune glue: the trial side (:mod:`.trainable`) and the driver side (:mod:`.driver`).
+
+Imported on use (``import raygan`` does not import Ray):
+
+- :mod:`.ray_session`: start a local Ray or join a cluster, failing fast with the fix;
+- :mod:`.resources`: per-trial resources and concurrency;
+- :mod:`.tuner`: Optuna + ASHA Tuner, experiment location;
+- :mod:`.summary`: per-trial rows, table, summary.jsonl and plots;
+- :mod:`.best`: the best checkpoint, measured and exported.
+"""
+from raygan.tuning.driver import run_search
+from raygan.tuning.summary import Outcome
+from raygan.tuning.tuner import SearchOptions
+
+__all__ = ["Outcome", "SearchOptions", "run_search"]

@@ -1,0 +1,51 @@
+"""The search's result: the best trial's best checkpoint, measured in full and exported.
+
+The best checkpoint is chosen by the search metric on the per-report sample count
+(``quick_num``); the export then measures that generator with every metric on
+``final_num`` samples, so an export from a search and one from ``python -m raygan.train``
+carry the same kind of metric record.  The per-report value it was chosen by is kept
+beside it as ``search_metric``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from raygan import metrics
+from raygan.checkpoint import GENERATOR_FILE
+from raygan.config import GANConfig
+from raygan.errors import RayganError
+from raygan.export import load_generator, save_generator
+from raygan.space import SearchSpace
+
+
+def load_best(grid, space: SearchSpace):
+    """``(result, generator)`` of the best trial's best checkpoint by the metric (not its last), or None."""
+    try:
+        best = grid.get_best_result(space.metric, space.mode, scope="all", filter_nan_and_inf=True)
+    except RuntimeError:  # no trial reported the metric
+        return None
+    checkpoint = best.get_best_checkpoint(space.metric, space.mode)
+    if checkpoint is None:
+        return None
+    with checkpoint.as_directory() as folder:
+        return best, load_generator(Path(folder) / GENERATOR_FILE)
+
+
+def measure_best(best, space: SearchSpace, test_data) -> dict:
+    """The metric record of the best generator on ``final_num`` samples (empty if ``final_num`` is 0)."""
+    if best is None or not space.budget.final_num:
+        return {}
+    return metrics.evaluate_generator(best[1], space.dataset, test_data, num=space.budget.final_num)
+
+
+def export_best(best, record: dict, space: SearchSpace, path, experiment: str) -> Path:
+    """Write ``best`` (from :func:`load_best`) with its metric ``record`` and the search's hyper-parameters."""
+    if best is None:
+        raise RayganError("no trial saved a checkpoint, so there is nothing to export; see the summary above")
+    result, generator = best
+    metadata = generator.metadata
+    config = GANConfig.from_dict(metadata["config"], source="best checkpoint")
+    return save_generator(path, generator, config, generator.info, extra={
+        "steps": metadata.get("steps"), "metrics": record, "search_metric": metadata.get("metrics"),
+        "hyperparameters": dict(result.config), "trial": Path(result.path).name, "experiment": experiment,
+        "search_space": space.to_dict()})

@@ -1,0 +1,95 @@
+"""Starting or joining Ray, failing in seconds with the fix instead of waiting for minutes.
+
+Two traps this avoids: ``ray.init()`` with no address follows Ray's leftover "current
+cluster" pointer (``/tmp/ray/ray_current_cluster``) to a cluster that may have died long
+ago, and then retries for minutes; and a cluster with token authentication refuses a
+client without the token, which ``ray.init`` reports only as "failed to connect".  So an
+embedded Ray is always a new local instance (``address="local"``), and an address is
+probed (TCP, then one GCS request) before ``ray.init`` is trusted with it.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+import ray
+
+from raygan.errors import RayganError
+
+PROBE_SECONDS = 10
+_START_A_CLUSTER = "start one with 'ray start --head' or 'ray up cluster.yaml', or drop --address to run locally"
+_TOKEN_FIX = ("set RAY_AUTH_MODE=token and give this machine the cluster's token (~/.ray/auth_token, "
+              "RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN; 'ray get-auth-token' on the head prints it)")
+
+
+def start_ray(address: str | None) -> bool:
+    """Connect to ``address`` or start a new local Ray (dashboard off); True if this call started it."""
+    if ray.is_initialized():
+        return False
+    if address in (None, "local"):
+        ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
+        return True
+    if "://" not in address:
+        probe(_resolve(address))
+    try:
+        ray.init(address=address, logging_level=logging.WARNING)
+    except ConnectionError:
+        raise RayganError(f"no Ray cluster found at --address {address}; {_START_A_CLUSTER}") from None
+    return True
+
+
+def _resolve(address: str) -> str:
+    """HOST:PORT for ``address``; ``auto`` is the cluster this machine last started or joined."""
+    if address != "auto":
+        return address
+    from ray._private.services import canonicalize_bootstrap_address
+
+    try:
+        resolved = canonicalize_bootstrap_address("auto")
+    except (ConnectionError, ValueError):
+        resolved = None
+    if not resolved:
+        raise RayganError(f"--address auto found no Ray cluster started on this machine; {_START_A_CLUSTER}")
+    return resolved
+
+
+def probe(address: str) -> None:
+    """Fail fast unless a Ray cluster that accepts this client answers at HOST:PORT."""
+    host, sep, port = address.rpartition(":")
+    if not sep:
+        host, port = address, "6379"
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except ValueError:
+        raise RayganError(f"--address {address} is not HOST:PORT or 'auto'; e.g. --address 10.0.0.5:6379") from None
+    except OSError as err:
+        raise RayganError(f"no Ray cluster at --address {address} ({err.strerror or err}); "
+                          f"{_START_A_CLUSTER}") from None
+    outcome: list[BaseException | None] = []
+
+    def ask_gcs() -> None:
+        from ray._raylet import GcsClient
+
+        try:
+            GcsClient(address=f"{host}:{port}")
+            outcome.append(None)
+        except BaseException as err:  # noqa: BLE001 - reported below, whatever it is
+            outcome.append(err)
+
+    # The GCS client retries for about a minute when something that is not Ray holds the port:
+    # ask from a daemon thread and give up waiting after PROBE_SECONDS.
+    thread = threading.Thread(target=ask_gcs, daemon=True)
+    thread.start()
+    thread.join(PROBE_SECONDS)
+    if not outcome:
+        raise RayganError(f"something answers at --address {address} but it is not a Ray cluster (no reply in "
+                          f"{PROBE_SECONDS} s); check the port (Ray's default is 6379) or {_START_A_CLUSTER}")
+    error = outcome[0]
+    if error is None:
+        return
+    if type(error).__name__ == "AuthenticationError":
+        raise RayganError(f"the Ray cluster at --address {address} refused this client: it requires token "
+                          f"authentication; {_TOKEN_FIX}")
+    first_line = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+    raise RayganError(f"cannot join the Ray cluster at --address {address} ({first_line}); {_START_A_CLUSTER}")

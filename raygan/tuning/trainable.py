@@ -1,0 +1,89 @@
+"""The Ray Tune function trainable: one GAN trial, the run loop with ``tune.report`` as its face.
+
+:func:`train_gan` is wrapped by ``tune.with_parameters`` in :mod:`raygan.tuning.driver`, so
+the train and test splits reach every trial through Ray's object store (loaded once by
+the driver; worker nodes need no files).  The run loop (:mod:`raygan.loop`) measures,
+checks for collapse and decides when to checkpoint; :class:`TuneFace` adds where the
+trial runs (``node_id``, ``device``, ``memory_mb``), makes every value finite for Tune
+and Optuna, and hands reports and checkpoints to Tune.
+
+On restore the trainer is rebuilt from *this* trial's config and only then loaded, so a
+restarted or exploited trial trains with its own hyper-parameters.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import ray
+import torch
+from ray import tune
+
+from raygan.config import GANConfig
+from raygan.data import ImageData
+from raygan.devices import pick_device
+from raygan.engine import GANTrainer
+from raygan.loop import ReportEvent, RunPlan, run_loop
+from raygan.records import finite_or_big
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    """What every trial of one search shares (the searched values come in the trial config)."""
+
+    base_config: dict
+    plan: RunPlan
+    threads: int = 1
+
+
+class TuneFace:
+    """Reports and checkpoints through ``tune.report``; resumes from ``tune.get_checkpoint()``."""
+
+    def __init__(self, metric: str, placement: dict):
+        # Ray's progress table shows the first four metrics of a result: put the telling ones first.
+        self.shown_first = (metric, "d_acc", "classes_covered", "step")
+        self.placement = placement
+
+    @contextmanager
+    def latest_checkpoint(self):
+        checkpoint = tune.get_checkpoint()
+        if checkpoint is None:
+            yield None
+            return
+        with checkpoint.as_directory() as folder:
+            yield Path(folder)
+
+    def start(self, history: list[dict]) -> None:
+        """Tune keeps the trial's results itself; nothing to rewrite on a restart."""
+
+    def publish(self, event: ReportEvent) -> None:
+        report = {**event.report, **self.placement, "memory_mb": resident_mb()}
+        report = finite_or_big({**{key: report[key] for key in self.shown_first if key in report}, **report})
+        if not event.checkpoint_due:
+            tune.report(report)
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            event.write_checkpoint(folder)
+            tune.report(report, checkpoint=tune.Checkpoint.from_directory(folder))
+
+
+def train_gan(config: dict, train_data: ImageData, test_data: ImageData, settings: TrialSettings) -> None:
+    torch.set_num_threads(settings.threads)  # trials share a node's cores; torch would take all of them
+    device = pick_device("auto")
+    gan_config = GANConfig.from_dict({**settings.base_config, **config}, source="trial config")
+    trainer = GANTrainer(gan_config, train_data, device)
+    placement = {"device": device.type, "node_id": ray.get_runtime_context().get_node_id()}
+    run_loop(trainer, settings.plan, test_data, TuneFace(settings.plan.metric, placement))
+
+
+def resident_mb() -> float:
+    """This process's resident memory in MiB (Linux ``/proc``; 0.0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            pages = int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
