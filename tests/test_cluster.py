@@ -28,6 +28,7 @@ def test_cluster_yaml_holds_no_secrets():
         assert secret not in text
 
 
+@pytest.mark.slow
 def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir, tiny_space):
     """Head (no CPUs) + two workers with one fake GPU each; four trials at 0.5 GPU must use both workers."""
     import ray

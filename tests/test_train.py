@@ -55,6 +55,7 @@ def _run_args(mnist_dir, out, steps):
             "--final-num", "500", "--device", "cpu", "--out", str(out), *TINY]
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_final_metrics_bit_for_bit(tmp_path, mnist_dir):
     """SIGKILL a real run after its first checkpoint; --resume must end exactly where an unbroken run ends."""
     steps = 600

@@ -4,7 +4,7 @@
 the train and test splits reach every trial through Ray's object store (loaded once by
 the driver; worker nodes need no files).  The run loop (:mod:`raygan.loop`) measures,
 checks for collapse and decides when to checkpoint; :class:`TuneFace` adds where the
-trial runs (``node_id``, ``device``, ``memory_mb``), makes every value finite for Tune
+trial runs (``node_id``, ``pid``, ``device``) and its ``memory_mb``, makes every value finite for Tune
 and Optuna, and hands reports and checkpoints to Tune.
 
 On restore the trainer is rebuilt from *this* trial's config and only then loaded, so a
@@ -75,7 +75,7 @@ def train_gan(config: dict, train_data: ImageData, test_data: ImageData, setting
     device = pick_device("auto")
     gan_config = GANConfig.from_dict({**settings.base_config, **config}, source="trial config")
     trainer = GANTrainer(gan_config, train_data, device)
-    placement = {"device": device.type, "node_id": ray.get_runtime_context().get_node_id()}
+    placement = {"device": device.type, "node_id": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
     run_loop(trainer, settings.plan, test_data, TuneFace(settings.plan.metric, placement))
 
 

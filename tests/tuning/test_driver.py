@@ -14,6 +14,7 @@ from raygan.search import main as search_main
 from raygan.space import load_space
 from raygan.tuning import SearchOptions, run_search
 
+pytestmark = pytest.mark.slow
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # trial wrappers below run in Ray workers
 
 LR_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}

@@ -29,6 +29,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_embedded_ray_ignores_a_dead_clusters_leftover_pointer(ray_tmpdir):
     """Ray's "current cluster" file names a cluster that died: ray.init() would wait on it for minutes."""
     (ray_tmpdir / "ray").mkdir()
@@ -61,6 +62,7 @@ def test_nothing_listening_and_malformed_addresses(monkeypatch):
         ray_session.start_ray("127.0.0.1:http")
 
 
+@pytest.mark.slow
 def test_a_cluster_with_token_authentication_names_the_fix(ray_tmpdir):
     """A real head node started with RAY_AUTH_MODE=token refuses a client without the token."""
     home = ray_tmpdir / "home"
