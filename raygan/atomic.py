@@ -1,4 +1,6 @@
 """Atomic file writes: a crash or a full disk never leaves a half-written file behind."""
+from __future__ import annotations
+
 import os
 import tempfile
 from contextlib import contextmanager
@@ -35,9 +37,20 @@ def atomic_path(path):
             os.unlink(tmp)
 
 
-def check_writable(path) -> None:
+def blocking_file(path) -> Path | None:
+    """The nearest existing ancestor of ``path`` that is a file (so nothing below it can be created), if any."""
+    for parent in Path(path).parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
+
+
+def check_writable(path, example: str = "best.safetensors") -> None:
     """Fail now, not after hours of work, if ``path`` could not be written (an existing file stays)."""
     path = Path(path)
+    blocker = blocking_file(path)
+    if blocker is not None:
+        raise RayganError(f"cannot write {path}: {blocker} is a file, not a folder; choose another location")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".check", dir=path.parent)
@@ -46,7 +59,7 @@ def check_writable(path) -> None:
     except OSError as err:
         raise RayganError(f"cannot write {path}: {err.strerror}; choose a writable location") from None
     if path.is_dir():
-        raise RayganError(f"{path} is a folder; give a file name such as {path / 'best.safetensors'}")
+        raise RayganError(f"{path} is a folder; give a file name such as {path / example}")
 
 
 def _umask() -> int:

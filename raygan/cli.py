@@ -7,6 +7,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from raygan.atomic import blocking_file
 from raygan.errors import RayganError
 
 USAGE_ERROR = 2
@@ -51,6 +52,25 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type for counts that may be 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """argparse type for random seeds: 0 to 2**32 - 1, what every seeded library here accepts."""
+    value = non_negative_int(text)
+    if value >= 2**32:
+        raise argparse.ArgumentTypeError(f"must be below 2**32, got {value}")
+    return value
+
+
 def non_negative_float(text: str) -> float:
     """argparse type for shares and amounts that must be finite and >= 0."""
     try:
@@ -84,6 +104,9 @@ def output_folder(path, flag: str) -> Path:
     path = Path(path).expanduser()
     if path.exists() and not path.is_dir():
         raise RayganError(f"{flag} {path} is a file; give a folder")
+    blocker = blocking_file(path)
+    if blocker is not None:
+        raise RayganError(f"cannot create {flag} {path}: {blocker} is a file, not a folder; choose another folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:

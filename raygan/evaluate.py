@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from raygan.budget import FINAL_NUM
-from raygan.cli import Parser, positive_int, user_errors
+from raygan.cli import Parser, positive_int, seed_int, user_errors
 from raygan.data import DATASETS
 from raygan.metrics.registry import describe_metrics
 
@@ -33,7 +33,7 @@ def build_parser() -> Parser:
     parser.add_argument("--num", type=positive_int, default=FINAL_NUM,
                         help=f"samples to draw (default {FINAL_NUM})")
     parser.add_argument("--metrics", default=None, help="comma-separated metric names (default: all that apply)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the latent noise (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the latent noise (default 0)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default: cuda if present)")
     return parser
 

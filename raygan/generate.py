@@ -8,7 +8,7 @@ Conditional generators give one row per class unless ``--label`` picks one.
 """
 from __future__ import annotations
 
-from raygan.cli import Parser, positive_int, user_errors
+from raygan.cli import Parser, positive_int, seed_int, user_errors
 from raygan.errors import RayganError
 
 PROG = "raygan.generate"
@@ -20,7 +20,7 @@ def build_parser() -> Parser:
     parser.add_argument("--num", type=positive_int, default=64, help="images in the grid (default 64)")
     parser.add_argument("--label", type=int, default=None, help="class index to draw (conditional generators)")
     parser.add_argument("--out", default="grid.png", help="PNG file to write (default grid.png)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the latent noise (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the latent noise (default 0)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
     return parser
 
@@ -34,7 +34,7 @@ def main(argv=None) -> None:
 
         from raygan.atomic import check_writable
 
-        check_writable(args.out)
+        check_writable(args.out, example="grid.png")
         generator = load_generator(args.generator, device=pick_device(args.device))
         if args.label is not None and not generator.conditional:
             raise RayganError(f"{args.generator} is unconditional; drop --label")

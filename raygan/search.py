@@ -18,7 +18,7 @@ import sys
 import time
 
 from raygan.atomic import check_writable
-from raygan.cli import Parser, non_negative_float, positive_float, positive_int, user_errors
+from raygan.cli import Parser, non_negative_float, non_negative_int, positive_float, positive_int, seed_int, user_errors
 from raygan.errors import RayganError
 
 PROG = "raygan.search"
@@ -42,11 +42,12 @@ def build_parser() -> Parser:
     parser.add_argument("--name", default=None, help="experiment name (default MODEL-DATASET-TIME)")
     parser.add_argument("--resume", action="store_true", help="continue the experiment --name under --storage-path")
     parser.add_argument("--export", default=None, help="write the best generator to this .safetensors file")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the Optuna sampler (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the Optuna sampler (default 0)")
     parser.add_argument("--study-db", default=None,
                         help="also keep the Optuna study in this database, e.g. sqlite:///study.db "
                              "(inspect it with optuna-dashboard)")
-    parser.add_argument("--max-failures", type=int, default=2, help="restarts of a failed trial (default 2)")
+    parser.add_argument("--max-failures", type=non_negative_int, default=2,
+                        help="restarts of a failed trial (default 2)")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Ray's progress output")
     return parser
 

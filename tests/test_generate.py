@@ -38,12 +38,19 @@ def test_label_and_plain_grids(files, tmp_path):
     ("cgan", ["--label", "-1"], "--label must be in 0..9"),
     ("gan", ["--label", "3"], "unconditional; drop --label"),
     ("gan", ["--num", "0"], "--num"),
+    ("gan", ["--seed", "-2"], "--seed: must be 0 or more"),
+    ("gan", ["--out", "FILE/grid.png"], "FILE is a file, not a folder"),
+    ("gan", ["--out", "FOLDER"], "is a folder; give a file name such as"),
+    ("gan", ["--device", "tpu"], "unknown device 'tpu'"),
 ])
-def test_bad_labels_are_one_line(files, tmp_path, capsys, model, args, message):
+def test_bad_arguments_are_one_line(files, tmp_path, capsys, model, args, message):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    args = [a.replace("FILE", str(a_file)).replace("FOLDER", str(tmp_path)) for a in args]
     with pytest.raises(SystemExit) as exit_info:
         main([str(files[model]), "--out", str(tmp_path / "x.png"), *args])
     err = capsys.readouterr().err
-    assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and message.replace("FILE", str(a_file)) in err, err
 
 
 def test_foreign_file_is_one_line(tmp_path, capsys):

@@ -39,8 +39,11 @@ def test_search_cli_rejects_a_bad_space_before_starting_ray(tmp_path, mnist_dir,
     (["--space", "FOLDER"], "is a folder; pass a YAML file"),
     (["--data-dir", "FILE"], "is a file; pass the folder"),
     (["--storage-path", "FILE"], "--storage-path FILE is a file; give a folder"),
-    (["--storage-path", "FILE/runs"], "cannot create --storage-path FILE/runs"),
     (["--study-db", "study.db"], "not a database URL"),
+    (["--seed", "-1"], "--seed: must be 0 or more"),
+    (["--seed", str(2**32)], "--seed: must be below 2**32"),
+    (["--max-failures", "-5"], "--max-failures: must be 0 or more"),
+    (["--storage-path", "FILE/runs"], "FILE is a file, not a folder"),
     (["--study-db", "sqlite:////proc/nope/study.db"], "cannot write /proc/nope/study.db"),
 ])
 def test_search_cli_argument_errors(args, message, mnist_dir, tmp_path, capsys):

@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from raygan.atomic import atomic_path
-from raygan.cli import Parser, positive_int, user_errors
-from raygan.data import DATASETS, load_dataset, to_unit_range
+from raygan.cli import Parser, output_folder, positive_int, seed_int, user_errors
+from raygan.data import DATASETS, find_files, load_dataset, to_unit_range
 from raygan.export import save_weights
 from raygan.metrics.evaluator import WEIGHTS_DIR, EvaluatorNet, embed
 from raygan.metrics.modes import label_accuracy
@@ -73,10 +73,12 @@ def main(argv=None) -> None:
     parser.add_argument("--dataset", choices=DATASETS, required=True)
     parser.add_argument("--data-dir", required=True, help="folder with the four IDX .gz files")
     parser.add_argument("--epochs", type=positive_int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed_int, default=0)
     parser.add_argument("--out-dir", type=Path, default=WEIGHTS_DIR, help="default: the package's weights folder")
     args = parser.parse_args(argv)
     with user_errors(PROG):
+        find_files(args.dataset, args.data_dir)
+        output_folder(args.out_dir, "--out-dir")
         started = time.perf_counter()
         net, test_accuracy = train(args.dataset, args.data_dir, epochs=args.epochs, seed=args.seed)
         record = {"test_accuracy": round(test_accuracy, 4), "epochs": args.epochs, "seed": args.seed,

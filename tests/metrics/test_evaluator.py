@@ -115,3 +115,17 @@ def test_an_independent_classifier_ranks_the_sets_like_raygan_fid(degraded, rayg
         reference = hidden(test.floats())
         independent = {name: fid(hidden(x), reference) for name, x in degraded.items()}
     assert sorted(raygan_fid, key=raygan_fid.get) == sorted(independent, key=independent.get) == list(degraded)
+
+
+def test_train_evaluator_cli_rejects_bad_paths_before_training(tmp_path, mnist_dir, capsys):
+    from raygan.metrics.train_evaluator import main
+
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    for args, message in ((["--data-dir", str(a_file)], "is a file; pass the folder"),
+                          (["--data-dir", str(mnist_dir), "--out-dir", str(a_file)], "is a file; give a folder"),
+                          (["--data-dir", str(mnist_dir), "--seed", "-1"], "--seed: must be 0 or more")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--dataset", "mnist", *args])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err, err
