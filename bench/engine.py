@@ -24,12 +24,13 @@ import torch
 from torch.nn import functional as F
 
 from raygan.atomic import atomic_path, check_writable
-from raygan.budget import FINAL_NUM, Budget
+from raygan.budget import FINAL_NUM, MIN_SAMPLES
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.config import GANConfig
 from raygan.data import DATASETS, SPLIT_FILES, find_files, load_dataset
 from raygan.devices import pick_device
 from raygan.engine import GANTrainer
+from raygan.errors import RayganError
 from raygan.models import build_models
 
 PROG = "bench.engine"
@@ -211,7 +212,8 @@ def main(argv=None) -> None:
         for model in models:
             GANConfig.from_dict({"model": model}, source="--models")
         find_files(args.dataset, args.data_dir)
-        Budget.from_dict({"final_num": args.eval_num}, source="arguments", flags=True)  # 0, or enough samples
+        if args.eval_num != 0 and args.eval_num < MIN_SAMPLES:
+            raise RayganError(f"--eval-num must be 0 (skip) or at least {MIN_SAMPLES} samples, got {args.eval_num}")
         if args.json:
             check_writable(args.json)
         result = run_benchmark(models, args.dataset, args.data_dir, pick_device(args.device), args.batch_size,

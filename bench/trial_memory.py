@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from raygan import metrics
-from raygan.cli import Parser, positive_int, user_errors
+from raygan.cli import Parser, non_negative_int, positive_int, user_errors
 from raygan.config import GANConfig
 from raygan.data import load_dataset
+from raygan.errors import RayganError
 from raygan.metrics import references
 from raygan.models import build_generator
 from raygan.tuning.trainable import resident_mb
@@ -77,10 +78,12 @@ def real_search(data_dir, trials: int) -> None:
 def main(argv=None) -> None:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--trials", type=positive_int, default=30)
-    parser.add_argument("--search", type=int, default=0, help="also run a real search of this many trials")
+    parser.add_argument("--trials", type=positive_int, default=30, help="simulated trials (default 30, at least 5)")
+    parser.add_argument("--search", type=non_negative_int, default=0, help="also run a real search of this many trials")
     args = parser.parse_args(argv)
     with user_errors(PROG):
+        if args.trials < 5:
+            raise RayganError(f"--trials must be at least 5 (the first two warm the caches), got {args.trials}")
         shipped = references.IN_MEMORY_SPLITS
         bounded = replay_trials(args.data_dir, args.trials, shipped)
         unbounded = replay_trials(args.data_dir, args.trials, 10**9)

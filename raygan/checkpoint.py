@@ -17,8 +17,8 @@ import torch
 
 from raygan.atomic import atomic_path
 from raygan.engine import GANTrainer
-from raygan.errors import RayganError
-from raygan.export import save_generator
+from raygan.errors import RayganError, first_line
+from raygan.export import save_trainer_generator
 from raygan.records import finite_or_none
 
 STATE_FILE = "trainer.pt"
@@ -31,8 +31,7 @@ def write_checkpoint(folder, trainer: GANTrainer, history: list[dict], metrics: 
     state = {**trainer.state_dict(), "history": json.dumps([finite_or_none(r) for r in history])}
     with atomic_path(folder / STATE_FILE) as tmp:
         torch.save(state, tmp)
-    save_generator(folder / GENERATOR_FILE, trainer.generator, trainer.config, trainer.info,
-                   extra={"steps": trainer.step, "metrics": metrics})
+    save_trainer_generator(folder / GENERATOR_FILE, trainer, metrics)
 
 
 def has_checkpoint(folder) -> bool:
@@ -45,10 +44,11 @@ def read_checkpoint(folder, trainer: GANTrainer) -> list[dict]:
     try:  # weights_only: a checkpoint holding arbitrary pickled objects is refused, never run
         state = torch.load(path, map_location=trainer.device, weights_only=True)
         history = json.loads(state.pop("history"))
+        if not (isinstance(history, list) and all(isinstance(r, dict) and "step" in r for r in history)):
+            raise ValueError("its report history is not a list of reports")
         trainer.load_state_dict(state)
         return history
     except (OSError, RuntimeError, KeyError, ValueError, TypeError, EOFError, AttributeError,
             pickle.UnpicklingError) as err:
-        reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
-        raise RayganError(f"checkpoint {path} is corrupt or not a raygan checkpoint ({reason}); "
+        raise RayganError(f"checkpoint {path} is corrupt or not a raygan checkpoint ({first_line(err)}); "
                           "delete that checkpoint to start again from an earlier one or from scratch") from None

@@ -64,7 +64,7 @@ def non_negative_int(text: str) -> int:
 
 
 def seed_int(text: str) -> int:
-    """argparse type for random seeds: 0 to 2**32 - 1, what every seeded library here accepts."""
+    """argparse type for random seeds: 0 to 2**32 - 1 (numpy's limit, which Optuna's sampler inherits)."""
     value = non_negative_int(text)
     if value >= 2**32:
         raise argparse.ArgumentTypeError(f"must be below 2**32, got {value}")
@@ -87,16 +87,6 @@ def positive_float(text: str) -> float:
     if value == 0:
         raise argparse.ArgumentTypeError("must be above 0")
     return value
-
-
-def existing_folder(path, flag: str) -> Path:
-    """``path`` as a folder that exists; one-line errors for a missing path or a file."""
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise RayganError(f"{flag} {path} does not exist; check the path")
-    if not path.is_dir():
-        raise RayganError(f"{flag} {path} is a file; pass a folder")
-    return path
 
 
 def output_folder(path, flag: str) -> Path:

@@ -1,9 +1,9 @@
 """Collapse detection: when a GAN trial is no longer worth its compute.
 
-Pure logic over a trial's sequence of reports, so it is tested without Ray.  The trainable
-annotates every report with :func:`collapse_reason` (``collapsed`` and
-``collapse_reason``), and the run loop (:mod:`raygan.loop`) ends the run on it, so the
-last report says why it stopped while its metric stays finite for Optuna.
+Pure logic over a run's sequence of reports, so it is tested without Ray.  The run loop
+(:mod:`raygan.loop`) annotates every report with :func:`collapse_reason` (``collapsed``
+and ``collapse_reason``) and ends the run on it, so the last report says why it stopped
+while its metric stays finite for Optuna.
 
 A trial has collapsed when:
 

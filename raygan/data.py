@@ -31,9 +31,6 @@ class DatasetInfo:
     def num_classes(self) -> int:
         return len(self.class_names)
 
-    def to_dict(self) -> dict:
-        return {"name": self.name, "image_shape": list(self.image_shape), "class_names": list(self.class_names)}
-
 
 KNOWN_DATASETS = {
     "mnist": DatasetInfo("mnist", (1, 28, 28), tuple("0123456789")),

@@ -147,14 +147,17 @@ class GANTrainer:
         """
         return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                "step": self.step, "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state()}
+                "step": self.step, "rng": self.rng.get_state(), "rng_device": self.device.type,
+                "torch_rng": torch.get_rng_state()}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore a checkpoint, keeping *this* trainer's hyper-parameters (learning rates, betas).
 
         Optimiser state restores Adam's moments, but ``load_state_dict`` would also bring
         back the saved learning rates; they are reset to the config's so that a trial
-        restored under new hyper-parameters trains with them.
+        restored under new hyper-parameters trains with them.  The batch-and-noise RNG is
+        device-specific: a run restored onto another kind of device (a trial restarted on a
+        GPU node, ``--resume --device cuda``) continues re-seeded from the step instead.
         """
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
@@ -165,5 +168,8 @@ class GANTrainer:
                 group["lr"] = lr
                 group["betas"] = (self.config.beta1, self.config.beta2)
         self.step = int(state["step"])
-        self.rng.set_state(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())  # RNG states are CPU byte tensors wherever loaded
+        if state.get("rng_device", "cpu") == self.device.type:
+            self.rng.set_state(state["rng"].cpu())
+        else:
+            self.rng.manual_seed(self.config.seed + self.step)

@@ -9,3 +9,9 @@ traceback.
 
 class RayganError(ValueError):
     """A user-fixable problem; ``str(err)`` is a single line saying what to do."""
+
+
+def first_line(err: BaseException, limit: int = 160) -> str:
+    """The first line of a third-party error's message (or its type's name), to quote inside a RayganError."""
+    text = str(err).strip()
+    return text.splitlines()[0][:limit] if text else type(err).__name__

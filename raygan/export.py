@@ -10,6 +10,7 @@ one-line :class:`~raygan.errors.RayganError` naming the field, never a traceback
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import torch
@@ -19,7 +20,7 @@ from safetensors.torch import load_file, safe_open, save_file
 from raygan.atomic import atomic_path
 from raygan.config import GANConfig
 from raygan.data import KNOWN_DATASETS, DatasetInfo, dataset_info
-from raygan.errors import RayganError
+from raygan.errors import RayganError, first_line
 from raygan.models import MODELS, Generator, build_generator
 
 FORMAT = "raygan-generator"
@@ -53,6 +54,12 @@ def save_generator(path, generator: Generator, config: GANConfig, info: DatasetI
     for key, value in (extra or {}).items():
         metadata[key] = json.dumps(value)
     return save_weights(path, generator, metadata)
+
+
+def save_trainer_generator(path, trainer, metrics: dict | None) -> Path:
+    """The generator of a :class:`~raygan.engine.GANTrainer` with its step and a metric record."""
+    return save_generator(path, trainer.generator, trainer.config, trainer.info,
+                          extra={"steps": trainer.step, "metrics": metrics})
 
 
 def read_metadata(path) -> dict:
@@ -91,8 +98,8 @@ def _check_header(meta: dict, path: Path) -> None:
     version = meta.get("format_version")
     if version is None:
         raise bad("format_version", "is missing")
-    if not version.isdigit():
-        raise bad("format_version", f"must be a whole number, got {version!r}")
+    if not re.fullmatch(r"[1-9][0-9]{0,5}", version):
+        raise bad("format_version", f"must be a whole number >= 1, got {version!r}")
     if int(version) > FORMAT_VERSION:  # a newer format may have other fields: say so before checking them
         raise RayganError(f"{path} uses generator format {version}, newer than this raygan reads "
                           f"({FORMAT_VERSION}); upgrade raygan")
@@ -157,8 +164,7 @@ def load_generator(path, device="cpu") -> Generator:
         tensors = load_file(str(path))
         generator.load_state_dict(tensors, strict=True)
     except (SafetensorError, RuntimeError, OSError) as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise RayganError(f"{path} is corrupt or does not match its config ({first_line}); re-export it") from None
+        raise RayganError(f"{path} is corrupt or does not match its config ({first_line(err)}); re-export it") from None
     generator.metadata = metadata
     generator.info = info
     return generator.to(device).eval()

@@ -26,7 +26,7 @@ from raygan.budget import Budget
 from raygan.checkpoint import read_checkpoint, write_checkpoint
 from raygan.collapse import CollapseRules, collapse_reason
 from raygan.engine import GANTrainer
-from raygan.export import save_generator
+from raygan.export import save_trainer_generator
 from raygan.records import is_finite_number
 
 
@@ -63,9 +63,7 @@ class ReportEvent:
         write_checkpoint(folder, self.trainer, self.history, self.metric_record())
 
     def write_generator(self, path) -> Path:
-        trainer = self.trainer
-        return save_generator(path, trainer.generator, trainer.config, trainer.info,
-                              extra={"steps": trainer.step, "metrics": self.metric_record()})
+        return save_trainer_generator(path, self.trainer, self.metric_record())
 
 
 class Face(Protocol):

@@ -31,10 +31,10 @@ from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.engine import GANTrainer
 from raygan.errors import RayganError
-from raygan.export import save_generator
+from raygan.export import save_trainer_generator
 from raygan.loop import ReportEvent, RunPlan, run_loop
 from raygan.plots import sample_grid, save_curves, save_grid
-from raygan.records import append_jsonl, write_jsonl
+from raygan.records import append_jsonl, read_jsonl, write_jsonl
 
 OPTIONS_FILE = "options.json"
 METRICS_FILE = "metrics.jsonl"
@@ -71,12 +71,21 @@ def read_options(out: Path) -> dict:
                           "pass the --out folder of the run to continue, or drop --resume")
     try:
         options = json.loads(path.read_text(encoding="utf-8"))
-        for key in ("config", "budget"):
-            if not isinstance(options[key], dict):
-                raise TypeError(key)
-        return options
-    except (OSError, ValueError, KeyError, TypeError):
-        raise RayganError(f"{path} is corrupt; start a new run with --overwrite or another --out") from None
+        kinds = {"config": dict, "budget": dict, "data_dir": str, "device": str}
+        if not isinstance(options, dict) or not all(isinstance(options.get(k), t) for k, t in kinds.items()):
+            raise ValueError("a key is missing or of the wrong kind")
+        GANConfig.from_dict(options["config"], source=str(path))
+        Budget.from_dict(options["budget"], source=str(path))
+    except (OSError, ValueError):  # RayganError is a ValueError: one message for every way it can be broken
+        raise RayganError(f"{path} is corrupt or hand-edited; start a new run with --overwrite or another --out") from None
+    return options
+
+
+def reached_step(out: Path) -> int:
+    """The last step the run in ``out`` reported (0 if none)."""
+    path = out / METRICS_FILE
+    reports = read_jsonl(path) if path.is_file() else []
+    return reports[-1]["step"] if reports else 0
 
 
 def write_options(out: Path, options: dict) -> None:
@@ -90,6 +99,7 @@ class FolderFace:
     def __init__(self, out: Path, log=print):
         self.out = out
         self.log = log
+        self.published = 0  # reports made by this process (0: a resumed run that had nothing left to do)
 
     @contextmanager
     def latest_checkpoint(self):
@@ -104,13 +114,14 @@ class FolderFace:
 
     def publish(self, event: ReportEvent) -> None:
         report = event.report
+        self.published += 1
         append_jsonl(self.out / METRICS_FILE, report)
         images, per_row = sample_grid(event.trainer.generator)
         save_grid(images, self.out / "samples" / f"step_{report['step']:06d}.png", nrow=per_row)
+        if event.new_best:  # before the checkpoint: a restored history never calls this report a new best again
+            event.write_generator(self.out / BEST_GENERATOR)
         if event.checkpoint_due:
             event.write_checkpoint(self.out / CHECKPOINT_DIR)
-        if event.new_best:
-            event.write_generator(self.out / BEST_GENERATOR)
         self.log(one_line(report))
         if event.collapsed:
             self.log(f"stopped: {report['collapse_reason']}")
@@ -128,13 +139,18 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     trainer = GANTrainer(config, data)
     face = FolderFace(out, log)
     history = run_loop(trainer, RunPlan(budget, rules or CollapseRules()), data_dir, face)
-    save_curves(history, out / "curves.png", metric="fid")
-    final = (metrics.evaluate_generator(trainer.generator, config.dataset, data_dir, num=budget.final_num)
-             if budget.final_num else {})
-    save_generator(out / FINAL_GENERATOR, trainer.generator, config, trainer.info,
-                   extra={"steps": trainer.step, "metrics": final})
-    append_jsonl(out / FINAL_METRICS, {"step": trainer.step, **final})
     last = history[-1] if history else {}
+    finals = read_jsonl(out / FINAL_METRICS) if (out / FINAL_METRICS).is_file() else []
+    if face.published == 0 and finals and finals[-1]["step"] == trainer.step:
+        log(f"the run in {out} was already complete at step {trainer.step}; "
+            "pass --resume --steps N with a larger N to train it longer")
+        final = {k: v for k, v in finals[-1].items() if k != "step"}
+    else:
+        save_curves(history, out / "curves.png", metric="fid")
+        final = (metrics.evaluate_generator(trainer.generator, config.dataset, data_dir, num=budget.final_num)
+                 if budget.final_num else {})
+        save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
+        append_jsonl(out / FINAL_METRICS, {"step": trainer.step, **final})
     return {"steps": trainer.step, "collapsed": bool(last.get("collapsed")),
             "collapse_reason": last.get("collapse_reason", ""), **final}
 

@@ -6,7 +6,9 @@ Example::
         --steps 3000 --report-every 500 --out runs/dcgan --set lr_g=1e-4 --set latent_dim=64
 
 A run killed part-way continues from its last checkpoint with ``--resume --out FOLDER``
-(bit for bit on the CPU); ``--steps`` may be raised on resume to train longer.
+(bit for bit on the same device); ``--steps`` may be raised on resume to train longer, and
+``--data-dir`` and ``--device`` may change (a run moved to another kind of device continues
+with its batch and noise stream re-seeded).
 """
 from __future__ import annotations
 
@@ -79,9 +81,9 @@ def resolve_options(args, saved: dict | None) -> dict:
                 raise RayganError(f"--resume continues the run with its saved options, but {what} {key} differs "
                                   f"(saved {old.get(key)!r}, given {new[key]!r}); drop that option, or start a "
                                   "new run with --overwrite or another --out")
-    data_dir = args.data_dir or saved.get("data_dir")
-    return {**saved, "budget": budget.to_dict(), "data_dir": str(Path(data_dir).expanduser().resolve()),
-            "device": args.device or saved.get("device", "auto")}
+    return {**saved, "budget": budget.to_dict(),
+            "data_dir": str(Path(args.data_dir or saved["data_dir"]).expanduser().resolve()),
+            "device": args.device or saved["device"]}
 
 
 def main(argv=None) -> None:
@@ -89,7 +91,7 @@ def main(argv=None) -> None:
     with user_errors(PROG):
         from raygan.data import find_files
         from raygan.devices import pick_device
-        from raygan.run import prepare_folder, read_options, train_run, write_options
+        from raygan.run import prepare_folder, reached_step, read_options, train_run, write_options
 
         if args.resume and args.overwrite:
             raise RayganError("--resume and --overwrite contradict each other; pass one")
@@ -99,6 +101,9 @@ def main(argv=None) -> None:
         if args.resume and args.out is None:
             raise RayganError("--resume needs --out FOLDER of the run to continue")
         options = resolve_options(args, read_options(out) if args.resume else None)
+        if args.resume and options["budget"]["max_steps"] < reached_step(out):
+            raise RayganError(f"--steps {options['budget']['max_steps']} is below the step the run in {out} has "
+                              f"reached ({reached_step(out)}); pass a larger --steps, or none")
         config = GANConfig.from_dict(options["config"], source=str(out / "options.json"))
         budget = Budget.from_dict(options["budget"], source=str(out / "options.json"))
         device = pick_device(options["device"])

@@ -34,7 +34,7 @@ def test_short_benchmark_reports_both_loops(tmp_path, mnist_dir, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--models", "gan,vae"], "unknown model 'vae'"),
-    (["--eval-num", "3"], "--final-num must be 0"),
+    (["--eval-num", "3"], "--eval-num must be 0 (skip) or at least 10"),
     (["--data-dir", "/nonexistent"], "/nonexistent does not exist"),
     (["--json", "/proc/nope/b.json"], "cannot write /proc/nope/b.json"),
 ])

@@ -74,6 +74,10 @@ def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist):
     for a, b in zip(straight.generator.parameters(), resumed.generator.parameters()):
         assert torch.equal(a, b)
 
+    moved = GANTrainer(config, mnist)  # a checkpoint from another kind of device: re-seeded, not refused
+    moved.load_state_dict({**state, "rng": torch.zeros(16, dtype=torch.uint8), "rng_device": "cuda"})
+    assert torch.equal(moved.rng.get_state(), torch.Generator().manual_seed(config.seed + 3).get_state())
+
     faster = GANTrainer(config.replace(lr_g=1e-3, lr_d=5e-4), mnist)
     faster.load_state_dict(state)
     assert [g["lr"] for g in faster.opt_g.param_groups] == [1e-3]

@@ -46,13 +46,25 @@ def test_reports_carry_measured_metrics_and_checkpoints_follow_the_budget(tmp_pa
     plan = RunPlan(Budget(max_steps=50, report_every=10, checkpoint_every=2, quick_num=200), NO_COLLAPSE)
     history = run_loop(_trainer(test_split), plan, mnist_dir, face)
     assert face.started_with == [] and [r["step"] for r in history] == [10, 20, 30, 40, 50]
+    best_so_far = float("inf")
     for event in face.events:
         report = event.report
         assert report["num_samples"] == 200 and report["evaluator"].startswith("mnist-") and "fid" in report
         assert report["collapsed"] is False and report["lr_g_in_use"] == 2e-4
+        assert event.new_best == (report["fid"] < best_so_far)
+        best_so_far = min(best_so_far, report["fid"])
         # every second report, every new best fid, and the last one
         assert event.checkpoint_due == (report["step"] % 20 == 0 or event.new_best or report["step"] == 50)
     assert face.events[0].new_best  # the first value is a best
+
+
+def test_checkpoints_come_only_when_due(tmp_path, test_split, mnist_dir):
+    """Without a metric there is no new best: exactly every third report, and the last, are saved."""
+    face = RecordingFace(tmp_path)
+    plan = RunPlan(Budget(max_steps=70, report_every=10, checkpoint_every=3, quick_num=0), NO_COLLAPSE)
+    run_loop(_trainer(test_split), plan, mnist_dir, face)
+    assert [e.report["step"] for e in face.events if e.checkpoint_due] == [30, 60, 70]
+    assert not any(e.new_best for e in face.events)
 
 
 def test_a_collapsed_run_stops_after_the_report_that_says_why(tmp_path, test_split, mnist_dir):

@@ -106,12 +106,32 @@ def test_an_existing_run_is_neither_overwritten_nor_mixed(tmp_path, mnist_dir, c
     assert (out / "notes.txt").read_text() == "mine"  # only the run's own outputs are replaced
 
 
-def test_resume_can_extend_a_finished_run(tmp_path, mnist_dir):
+def test_resume_can_extend_a_finished_run_but_not_redo_or_shorten_it(tmp_path, mnist_dir, capsys):
     out = tmp_path / "run"
     main(_run_args(mnist_dir, out, 20))
+    main(["--resume", "--out", str(out)])  # nothing left to do: said, and nothing is measured or written again
+    assert "already complete at step 20" in capsys.readouterr().out
+    assert len(read_jsonl(out / "final_metrics.jsonl")) == 1
     main(["--resume", "--out", str(out), "--steps", "40"])
     assert [r["step"] for r in read_jsonl(out / "metrics.jsonl")] == [20, 40]
+    assert [r["step"] for r in read_jsonl(out / "final_metrics.jsonl")] == [20, 40]
     assert json.loads((out / "options.json").read_text())["budget"]["max_steps"] == 40
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--resume", "--out", str(out), "--steps", "30"])
+    assert exit_info.value.code == 2 and "below the step the run" in capsys.readouterr().err
+    assert json.loads((out / "options.json").read_text())["budget"]["max_steps"] == 40
+
+
+def test_hand_edited_options_are_one_line(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "run"
+    main(_run_args(mnist_dir, out, 20))
+    options = json.loads((out / "options.json").read_text())
+    for broken in ({**options, "data_dir": None}, {**options, "config": {"latent_dim": "x"}}, [1, 2]):
+        (out / "options.json").write_text(json.dumps(broken))
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--resume", "--out", str(out)])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and "options.json is corrupt or hand-edited" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("args, message", [

@@ -16,15 +16,17 @@ from raygan.config import GANConfig
 from raygan.errors import RayganError
 from raygan.export import load_generator, save_generator
 from raygan.space import SearchSpace
+from raygan.tuning.summary import trial_name
 
 
-def load_best(grid, space: SearchSpace):
-    """``(result, generator)`` of the best trial's best checkpoint by the metric (not its last), or None."""
-    try:
-        best = grid.get_best_result(space.metric, space.mode, scope="all", filter_nan_and_inf=True)
-    except RuntimeError:  # no trial reported the metric
-        return None
-    checkpoint = best.get_best_checkpoint(space.metric, space.mode)
+def load_best(grid, space: SearchSpace, trial: str | None):
+    """``(result, generator)`` of ``trial``'s best checkpoint by the metric (not its last), or None.
+
+    ``trial`` is the summary's best (:class:`~raygan.tuning.summary.Outcome`), so the table,
+    the plots and the export always name the same trial.
+    """
+    best = next((result for result in grid if trial_name(result) == trial), None)
+    checkpoint = best.get_best_checkpoint(space.metric, space.mode) if best is not None else None
     if checkpoint is None:
         return None
     with checkpoint.as_directory() as folder:
@@ -47,5 +49,5 @@ def export_best(best, record: dict, space: SearchSpace, path, experiment: str) -
     config = GANConfig.from_dict(metadata["config"], source="best checkpoint")
     return save_generator(path, generator, config, generator.info, extra={
         "steps": metadata.get("steps"), "metrics": record, "search_metric": metadata.get("metrics"),
-        "hyperparameters": dict(result.config), "trial": Path(result.path).name, "experiment": experiment,
+        "hyperparameters": dict(result.config), "trial": trial_name(result), "experiment": experiment,
         "search_space": space.to_dict()})

@@ -34,10 +34,10 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
             tune.with_parameters(train_gan, train_data=train, test_data=test, settings=settings), resources)
         grid = make_tuner(space, options, trainable, concurrent).fit()
         outcome = summarize(grid, space, experiment_path(options))
-        best = load_best(grid, space)
+        best = load_best(grid, space, outcome.best_trial)
         write_reports(outcome, report_dir(options), best)
-        outcome.export_metrics = measure_best(best, space, test)
         if export:
+            outcome.export_metrics = measure_best(best, space, test)
             try:
                 export_best(best, outcome.export_metrics, space, export, options.name)
             except RayganError as err:  # the experiment is intact: say how to export it again

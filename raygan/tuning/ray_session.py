@@ -15,7 +15,7 @@ import threading
 
 import ray
 
-from raygan.errors import RayganError
+from raygan.errors import RayganError, first_line
 
 PROBE_SECONDS = 10
 _START_A_CLUSTER = "start one with 'ray start --head' or 'ray up cluster.yaml', or drop --address to run locally"
@@ -36,6 +36,9 @@ def start_ray(address: str | None) -> bool:
         ray.init(address=address, logging_level=logging.WARNING)
     except ConnectionError:
         raise RayganError(f"no Ray cluster found at --address {address}; {_START_A_CLUSTER}") from None
+    except Exception as err:  # noqa: BLE001 - version mismatch, a refused ray:// client, ...: one line, not a traceback
+        raise RayganError(f"cannot join the Ray cluster at --address {address} ({first_line(err)}); "
+                          f"{_START_A_CLUSTER}") from None
     return True
 
 
@@ -91,5 +94,5 @@ def probe(address: str) -> None:
     if type(error).__name__ == "AuthenticationError":
         raise RayganError(f"the Ray cluster at --address {address} refused this client: it requires token "
                           f"authentication; {_TOKEN_FIX}")
-    first_line = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
-    raise RayganError(f"cannot join the Ray cluster at --address {address} ({first_line}); {_START_A_CLUSTER}")
+    raise RayganError(f"cannot join the Ray cluster at --address {address} ({first_line(error)}); "
+                      f"{_START_A_CLUSTER}")

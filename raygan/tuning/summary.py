@@ -39,10 +39,9 @@ def summarize(grid, space: SearchSpace, path: str) -> Outcome:
     rows = []
     for result in grid:
         frame = result.metrics_dataframe
-        trial = (result.metrics or {}).get("trial_id") or Path(result.path).name
-        row = {"trial": trial, "config": dict(result.config or {}), "best": float("nan"), "best_step": "-",
+        row = {"trial": trial_name(result), "config": dict(result.config or {}), "best": float("nan"), "best_step": "-",
                "steps": 0, "status": "", "history": []}
-        if frame is not None and space.metric in frame:
+        if frame is not None and space.metric in frame and frame[space.metric].notna().any():
             frame = frame.dropna(subset=[space.metric])
             best = frame.loc[(sign * frame[space.metric]).idxmin()]
             row.update(best=float(best[space.metric]), best_step=int(best["step"]), steps=int(frame["step"].max()),
@@ -63,6 +62,11 @@ def summarize(grid, space: SearchSpace, path: str) -> Outcome:
         outcome.best_trial, outcome.best_value, outcome.best_step = rows[0]["trial"], rows[0]["best"], \
             rows[0]["best_step"]
     return outcome
+
+
+def trial_name(result) -> str:
+    """How the summary, the table and an export name a trial: Tune's trial id (its folder's name if none)."""
+    return (result.metrics or {}).get("trial_id") or Path(result.path).name
 
 
 def write_reports(outcome: Outcome, folder: Path, best) -> None:

@@ -50,7 +50,7 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     samples = generator.sample(64)
     assert samples.shape == (64, 1, 28, 28) and torch.isfinite(samples).all()
     meta = generator.metadata
-    assert meta["hyperparameters"] == rows[0]["config"]
+    assert meta["hyperparameters"] == rows[0]["config"] and meta["trial"] == rows[0]["trial"]
     # the best checkpoint by fid, not the last one of the trial, measured again in full on final_num samples
     assert meta["steps"] == rows[0]["best_step"] and meta["search_metric"]["fid"] == pytest.approx(rows[0]["best"])
     assert meta["search_metric"]["num_samples"] == 200 and meta["metrics"]["num_samples"] == 500
