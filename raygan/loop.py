@@ -6,8 +6,9 @@ One loop serves both ways of running a GAN; each supplies a thin :class:`Face`:
   grids and checkpoints into an output folder;
 - :class:`raygan.tuning.trainable.TuneFace` (a Ray Tune trial) hands them to ``tune.report``.
 
-At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples),
-appends the report to the run's history, annotates it with :func:`~raygan.collapse.collapse_reason`
+At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples)
+and the best value of the tracked metric so far (``fid_best``), appends the report to the
+run's history, annotates it with :func:`~raygan.collapse.collapse_reason`
 and the learning rates in use, decides whether a checkpoint is due (every
 ``checkpoint_every`` reports, on a new best of the metric, on collapse and at the end) and
 passes it all to the face.  A collapsed run ends after that report.  A run resumes from the
@@ -102,6 +103,9 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[
                       lr_d_in_use=trainer.opt_d.param_groups[0]["lr"])
         history.append(report)
         best = is_new_best(history, plan.metric, plan.mode)
+        if is_finite_number(report.get(plan.metric)):
+            previous = history[-2].get(best_key(plan.metric)) if len(history) > 1 else None
+            report[best_key(plan.metric)] = report[plan.metric] if best or previous is None else previous
         reports_done = trainer.step // budget.report_every
         due = (reason is not None or best or reports_done % budget.checkpoint_every == 0
                or trainer.step >= budget.max_steps)
@@ -110,6 +114,11 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[
 
     trainer.run(budget.max_steps, budget.report_every, on_report)
     return history
+
+
+def best_key(metric: str) -> str:
+    """The report key of the best ``metric`` so far: what Optuna and ASHA judge a trial by."""
+    return f"{metric}_best"
 
 
 def is_new_best(history: list[dict], metric: str, mode: str) -> bool:

@@ -53,6 +53,7 @@ def test_reports_carry_measured_metrics_and_checkpoints_follow_the_budget(tmp_pa
         assert report["collapsed"] is False and report["lr_g_in_use"] == 2e-4
         assert event.new_best == (report["fid"] < best_so_far)
         best_so_far = min(best_so_far, report["fid"])
+        assert report["fid_best"] == best_so_far  # what Optuna and ASHA judge the trial by
         # every second report, every new best fid, and the last one
         assert event.checkpoint_due == (report["step"] % 20 == 0 or event.new_best or report["step"] == 50)
     assert face.events[0].new_best  # the first value is a best

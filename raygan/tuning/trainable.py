@@ -26,7 +26,7 @@ from raygan.config import GANConfig
 from raygan.data import ImageData
 from raygan.devices import pick_device
 from raygan.engine import GANTrainer
-from raygan.loop import ReportEvent, RunPlan, run_loop
+from raygan.loop import ReportEvent, RunPlan, best_key, run_loop
 from raygan.records import finite_or_big
 
 
@@ -44,7 +44,7 @@ class TuneFace:
 
     def __init__(self, metric: str, placement: dict):
         # Ray's progress table shows the first four metrics of a result: put the telling ones first.
-        self.shown_first = (metric, "d_acc", "classes_covered", "step")
+        self.shown_first = (best_key(metric), metric, "d_acc", "classes_covered", "step")
         self.placement = placement
 
     @contextmanager

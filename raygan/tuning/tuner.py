@@ -7,6 +7,7 @@ from pathlib import Path
 from ray import tune
 
 from raygan.errors import RayganError
+from raygan.loop import best_key
 from raygan.space import SearchSpace
 
 
@@ -27,7 +28,12 @@ class SearchOptions:
 
 
 def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent: int) -> tune.Tuner:
-    """A new Tuner for ``space``, or the interrupted one restored (``options.resume``)."""
+    """A new Tuner for ``space``, or the interrupted one restored (``options.resume``).
+
+    Optuna and ASHA judge a trial by its best value so far (``fid_best``), not its last:
+    a trial stopped early, or one whose metric wobbles at the end, counts for what it reached.
+    Checkpoints are still ranked by the metric itself, so the export is the best checkpoint.
+    """
     storage = storage_uri(options.storage_path)
     path = experiment_path(options)
     if options.resume:
@@ -59,9 +65,9 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
         checkpoint_config=tune.CheckpointConfig(num_to_keep=2, checkpoint_score_attribute=space.metric,
                                                 checkpoint_score_order=space.mode),
         failure_config=tune.FailureConfig(max_failures=options.max_failures))
-    return tune.Tuner(trainable, param_space=space.tune_space(), run_config=run_config,
-                      tune_config=tune.TuneConfig(metric=space.metric, mode=space.mode, search_alg=searcher,
-                                                  scheduler=scheduler, num_samples=options.num_samples))
+    tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, search_alg=searcher,
+                                  scheduler=scheduler, num_samples=options.num_samples)
+    return tune.Tuner(trainable, param_space=space.tune_space(), run_config=run_config, tune_config=tune_config)
 
 
 def storage_uri(storage_path: str) -> str:

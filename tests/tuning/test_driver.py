@@ -31,9 +31,10 @@ def local_ray():
 
 def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, tiny_space, capsys):
     export = tmp_path / "best.safetensors"
+    study_db = f"sqlite:///{tmp_path / 'study.db'}"
     search_main(["--space", str(tiny_space(LR_PARAMS)), "--num-samples", "4", "--data-dir", str(mnist_dir),
                  "--storage-path", str(tmp_path / "runs"), "--name", "e2e", "--export", str(export),
-                 "--verbose", "0", "--seed", "1"])
+                 "--verbose", "0", "--seed", "1", "--study-db", study_db])
     out = capsys.readouterr().out
     assert "best fid" in out and "best generator:" in out
     experiment = tmp_path / "runs" / "e2e"
@@ -45,6 +46,17 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     assert rows[0]["best"] == min(r["best"] for r in rows)
     for name in ("fid_by_trial.png", "best_curves.png", "best_samples.png"):
         assert (experiment / name).stat().st_size > 1000
+
+    # Optuna learned each trial's best fid, not its last (the study read back from its database)
+    import optuna
+
+    study = optuna.load_study(study_name="e2e", storage=study_db)
+    best_by_params = {(r["config"]["lr_g"], r["config"]["lr_d"], r["config"]["batch_size"]): r["best"] for r in rows}
+    finished = [t for t in study.trials if t.value is not None]
+    assert len(finished) == 4
+    for trial in finished:
+        assert trial.value == pytest.approx(best_by_params[(trial.params["lr_g"], trial.params["lr_d"],
+                                                             trial.params["batch_size"])])
 
     generator = load_generator(export)
     samples = generator.sample(64)
