@@ -39,6 +39,7 @@ class GANConfig:
     beta2: float = 0.999
     batch_size: int = 64
     d_steps: int = 1  # discriminator updates per generator update
+    g_ema: float = 0.0  # decay of an exponential moving average of G's weights (0: none; e.g. 0.999)
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     seed: int = 0
 
@@ -92,6 +93,8 @@ class GANConfig:
         _within(source, "beta2", self.beta2, 0.0, 0.9999)
         _within(source, "batch_size", self.batch_size, 2, 8192)
         _within(source, "d_steps", self.d_steps, 1, 10)
+        if not (self.g_ema == 0.0 or 0.5 <= self.g_ema < 1.0):
+            raise RayganError(f"{source}: g_ema must be 0 (no average) or in [0.5, 1), got {self.g_ema}; try 0.999")
         _within(source, "label_smoothing", self.label_smoothing, 0.0, 0.5)
         _within(source, "seed", self.seed, 0, 2**63 - 1)
 

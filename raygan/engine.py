@@ -7,6 +7,7 @@ device and reads them back once per report, so a GPU is never stalled by per-ste
 """
 from __future__ import annotations
 
+import copy
 import time
 from typing import Callable
 
@@ -40,6 +41,12 @@ class GANTrainer:
                                     for m in self.discriminator.modules())
         # fused: one pass over each parameter instead of ~10 elementwise kernels (CPU and CUDA)
         betas = (config.beta1, config.beta2)
+        # The generator that is measured, shown and exported: an exponential moving average of G's
+        # weights when config.g_ema > 0 (as in stylegan2-ada and BigGAN; it smooths the noise of
+        # the last updates out of the samples), else G itself.
+        self.generator_ema = None
+        if config.g_ema:
+            self.generator_ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas, fused=True)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas, fused=True)
         self.rng = torch.Generator(self.device).manual_seed(config.seed)
@@ -101,10 +108,24 @@ class GANTrainer:
         loss_g.backward()
         self.opt_g.step()
         self.discriminator.requires_grad_(True)
+        if self.generator_ema is not None:
+            self._update_ema()
         self._window[_LOSS_D] += loss_d / self.config.d_steps
         self._window[_LOSS_G] += loss_g.detach()
         self._window_steps += 1
         self.step += 1
+
+    @property
+    def sampling_generator(self):
+        """The generator to measure, draw from and export: the weight average if kept, else G."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        ema = list(self.generator_ema.parameters())
+        torch._foreach_lerp_(ema, list(self.generator.parameters()), 1.0 - self.config.g_ema)
+        for average, current in zip(self.generator_ema.buffers(), self.generator.buffers()):
+            average.copy_(current)  # batch-norm statistics follow G's (as stylegan2-ada does)
 
     def report(self, seconds: float) -> dict:
         """Summarise the steps since the last report (one host sync) and start a new window."""
@@ -147,6 +168,7 @@ class GANTrainer:
         """
         return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                **({"generator_ema": self.generator_ema.state_dict()} if self.generator_ema is not None else {}),
                 "step": self.step, "rng": self.rng.get_state(), "rng_device": self.device.type,
                 "torch_rng": torch.get_rng_state()}
 
@@ -163,6 +185,8 @@ class GANTrainer:
         self.discriminator.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        if self.generator_ema is not None:  # a checkpoint without an average starts one from G
+            self.generator_ema.load_state_dict(state.get("generator_ema", self.generator.state_dict()))
         for opt, lr in ((self.opt_g, self.config.lr_g), (self.opt_d, self.config.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr

@@ -57,8 +57,9 @@ def save_generator(path, generator: Generator, config: GANConfig, info: DatasetI
 
 
 def save_trainer_generator(path, trainer, metrics: dict | None) -> Path:
-    """The generator of a :class:`~raygan.engine.GANTrainer` with its step and a metric record."""
-    return save_generator(path, trainer.generator, trainer.config, trainer.info,
+    """The generator of a :class:`~raygan.engine.GANTrainer` (its weight average, if kept) with its step and
+    a metric record."""
+    return save_generator(path, trainer.sampling_generator, trainer.config, trainer.info,
                           extra={"steps": trainer.step, "metrics": metrics})
 
 

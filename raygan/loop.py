@@ -95,7 +95,7 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[
 
     def on_report(report: dict) -> bool:
         if budget.quick_num:
-            report.update(metrics.evaluate_generator(trainer.generator, dataset, reference,
+            report.update(metrics.evaluate_generator(trainer.sampling_generator, dataset, reference,
                                                      num=budget.quick_num, metrics=quick))
         reason = collapse_reason(history + [report], plan.rules)
         report.update(collapsed=reason is not None, collapse_reason=reason or "",

@@ -116,7 +116,7 @@ class FolderFace:
         report = event.report
         self.published += 1
         append_jsonl(self.out / METRICS_FILE, report)
-        images, per_row = sample_grid(event.trainer.generator)
+        images, per_row = sample_grid(event.trainer.sampling_generator)
         save_grid(images, self.out / "samples" / f"step_{report['step']:06d}.png", nrow=per_row)
         if event.new_best:  # before the checkpoint: a restored history never calls this report a new best again
             event.write_generator(self.out / BEST_GENERATOR)
@@ -147,7 +147,7 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
         final = {k: v for k, v in finals[-1].items() if k != "step"}
     else:
         save_curves(history, out / "curves.png", metric="fid")
-        final = (metrics.evaluate_generator(trainer.generator, config.dataset, data_dir, num=budget.final_num)
+        final = (metrics.evaluate_generator(trainer.sampling_generator, config.dataset, data_dir, num=budget.final_num)
                  if budget.final_num else {})
         save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
         append_jsonl(out / FINAL_METRICS, {"step": trainer.step, **final})

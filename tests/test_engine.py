@@ -82,3 +82,34 @@ def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist):
     faster.load_state_dict(state)
     assert [g["lr"] for g in faster.opt_g.param_groups] == [1e-3]
     assert [g["lr"] for g in faster.opt_d.param_groups] == [5e-4]
+
+
+def test_generator_ema_averages_weights_and_is_what_gets_measured_and_exported(mnist, tmp_path):
+    from raygan import load_generator
+    from raygan.export import save_trainer_generator
+
+    config = GANConfig.from_dict({**SMALL, "g_ema": 0.9})
+    trainer = GANTrainer(config, mnist)
+    start = [p.clone() for p in trainer.generator_ema.parameters()]
+    trainer.run(steps=5, report_every=5)
+    raw, ema = list(trainer.generator.parameters()), list(trainer.generator_ema.parameters())
+    assert trainer.sampling_generator is trainer.generator_ema
+    assert all(not p.requires_grad for p in ema)
+    for r, e, s in zip(raw, ema, start):  # the average lags behind G: between where it started and G
+        assert not torch.equal(r, e) and (e - s).norm() < (r - s).norm()
+    path = save_trainer_generator(tmp_path / "g.safetensors", trainer, None)
+    loaded = load_generator(path)
+    assert all(torch.equal(a, b) for a, b in zip(loaded.parameters(), ema))
+
+    state = trainer.state_dict()
+    restored = GANTrainer(config, mnist)
+    restored.load_state_dict(state)
+    assert all(torch.equal(a, b) for a, b in zip(restored.generator_ema.parameters(), ema))
+    assert GANTrainer(GANConfig.from_dict(SMALL), mnist).sampling_generator is not None
+
+
+def test_g_ema_out_of_range_is_a_clear_error():
+    from raygan.errors import RayganError
+
+    with pytest.raises(RayganError, match="g_ema must be 0"):
+        GANConfig.from_dict({"g_ema": 1.0})
