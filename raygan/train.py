@@ -62,8 +62,9 @@ def _given(args) -> tuple[dict, dict]:
     return config, budget
 
 
-def resolve_options(args, saved: dict | None) -> dict:
-    """The run's options: from the command line for a new run; the saved ones (checked) for --resume."""
+def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
+    """The run's options (and its config and budget): from the command line for a new run; the saved
+    ones, checked against the command line, for --resume."""
     config_values, budget_values = _given(args)
     if saved is None:
         if args.data_dir is None:
@@ -71,7 +72,8 @@ def resolve_options(args, saved: dict | None) -> dict:
         config = GANConfig.from_dict({"model": "gan", "dataset": "mnist", **config_values}, source="arguments")
         budget = Budget.from_dict(budget_values, source="arguments", flags=True)
         return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
-                "data_dir": str(Path(args.data_dir).expanduser().resolve()), "device": args.device or "auto"}
+                "data_dir": str(Path(args.data_dir).expanduser().resolve()),
+                "device": args.device or "auto"}, config, budget
     config = GANConfig.from_dict({**saved["config"], **config_values}, source="arguments")
     budget = Budget.from_dict({**saved["budget"], **budget_values}, source="arguments", flags=True)
     for what, new, old in (("config", config.to_dict(), saved["config"]),
@@ -83,7 +85,7 @@ def resolve_options(args, saved: dict | None) -> dict:
                                   "new run with --overwrite or another --out")
     return {**saved, "budget": budget.to_dict(),
             "data_dir": str(Path(args.data_dir or saved["data_dir"]).expanduser().resolve()),
-            "device": args.device or saved["device"]}
+            "device": args.device or saved["device"]}, config, budget
 
 
 def main(argv=None) -> None:
@@ -100,12 +102,10 @@ def main(argv=None) -> None:
                                f"{time.strftime('%Y%m%d-%H%M%S')}")
         if args.resume and args.out is None:
             raise RayganError("--resume needs --out FOLDER of the run to continue")
-        options = resolve_options(args, read_options(out) if args.resume else None)
-        if args.resume and options["budget"]["max_steps"] < reached_step(out):
-            raise RayganError(f"--steps {options['budget']['max_steps']} is below the step the run in {out} has "
+        options, config, budget = resolve_options(args, read_options(out) if args.resume else None)
+        if args.resume and budget.max_steps < reached_step(out):
+            raise RayganError(f"--steps {budget.max_steps} is below the step the run in {out} has "
                               f"reached ({reached_step(out)}); pass a larger --steps, or none")
-        config = GANConfig.from_dict(options["config"], source=str(out / "options.json"))
-        budget = Budget.from_dict(options["budget"], source=str(out / "options.json"))
         device = pick_device(options["device"])
         find_files(config.dataset, options["data_dir"], args.download)  # missing data fails before any work
         if not args.resume:
