@@ -9,6 +9,7 @@ written, and restored, together.
 """
 from __future__ import annotations
 
+import copy
 import json
 import pickle
 from pathlib import Path
@@ -36,6 +37,21 @@ def write_checkpoint(folder, trainer: GANTrainer, history: list[dict], metrics: 
 
 def has_checkpoint(folder) -> bool:
     return (Path(folder) / STATE_FILE).is_file()
+
+
+def read_raw_generator(folder, generator):
+    """G's own weights from the checkpoint in ``folder``, in a copy of ``generator`` (the checkpoint's
+    export), when that export is G's weight average; None when it is G itself."""
+    path = Path(folder) / STATE_FILE
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if "generator_ema" not in state:
+            return None
+        raw = copy.deepcopy(generator)
+        raw.load_state_dict(state["generator"])
+        return raw
+    except (OSError, RuntimeError, KeyError, pickle.UnpicklingError) as err:
+        raise RayganError(f"checkpoint {path} is corrupt or not a raygan checkpoint ({first_line(err)})") from None
 
 
 def read_checkpoint(folder, trainer: GANTrainer) -> list[dict]:

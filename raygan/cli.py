@@ -87,6 +87,22 @@ def positive_float(text: str) -> float:
     return value
 
 
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration(text: str) -> float:
+    """argparse type for wall times: seconds (``900``, ``90s``), minutes (``15m``) or hours (``2h``)."""
+    number, unit = (text[:-1], text[-1]) if text[-1:].lower() in _DURATION_UNITS else (text, "s")
+    try:
+        seconds = float(number) * _DURATION_UNITS[unit.lower()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 15m, 2h or 900 (seconds), got '{text}'") \
+            from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive duration such as 15m, got '{text}'")
+    return seconds
+
+
 def output_folder(path, flag: str) -> Path:
     """Create the output folder ``path`` now (before any work); one-line errors if it cannot be."""
     path = Path(path).expanduser()

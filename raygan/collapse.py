@@ -14,8 +14,8 @@ A trial has collapsed when:
 - its samples' ``diversity`` (nearest-neighbour spread relative to real data, about 1 for
   real images) stays below ``min_diversity`` for ``patience`` reports: it repeats itself.
 
-Checks on sample quality only start after ``warmup_steps``: every GAN starts out
-producing one blob.
+Checks on sample quality only start after ``warmup_kimg`` thousand real images: every GAN
+starts out producing one blob.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class CollapseRules:
     min_classes: int = 2
     min_diversity: float = 0.25
     patience: int = 3
-    warmup_steps: int = 500
+    warmup_kimg: float = 32.0  # 500 steps at batch 64
 
     @classmethod
     def from_dict(cls, values: dict, source: str = "collapse") -> "CollapseRules":
@@ -49,8 +49,8 @@ class CollapseRules:
             raise RayganError(f"{source}: d_acc_max must be in (0, 1], got {rules.d_acc_max}")
         if rules.patience < 1:
             raise RayganError(f"{source}: patience must be at least 1, got {rules.patience}")
-        if rules.min_classes < 0 or rules.min_diversity < 0 or rules.warmup_steps < 0:
-            raise RayganError(f"{source}: min_classes, min_diversity and warmup_steps must be >= 0")
+        if rules.min_classes < 0 or rules.min_diversity < 0 or rules.warmup_kimg < 0:
+            raise RayganError(f"{source}: min_classes, min_diversity and warmup_kimg must be >= 0")
         return rules
 
     def to_dict(self) -> dict:
@@ -70,7 +70,7 @@ def collapse_reason(history: list[dict], rules: CollapseRules) -> str | None:
     if all(r.get("d_acc", 0.0) >= rules.d_acc_max for r in recent):
         return (f"discriminator accuracy >= {rules.d_acc_max} for {rules.patience} reports "
                 f"(step {last['step']}): the generator gets no useful gradient")
-    if recent[0]["step"] <= rules.warmup_steps:
+    if recent[0]["kimg"] <= rules.warmup_kimg:
         return None
     if all(r.get("classes_covered", math.inf) <= rules.min_classes for r in recent):
         return (f"samples cover {last['classes_covered']} classes or fewer for {rules.patience} reports "

@@ -1,6 +1,8 @@
 """The training engine: one GAN step loop shared by the CLI, Ray Tune trials and benchmarks.
 
-A *step* is one generator update preceded by ``d_steps`` discriminator updates.  The loop
+A *step* is one generator update preceded by ``d_steps`` discriminator updates; a run's
+length is counted in the real images those updates show D (``images``, reported as
+``kimg``; see :mod:`raygan.budget`).  The loop
 keeps its running statistics (loss sums and the discriminator's confusion counts) on the
 device and reads them back once per report, so a GPU is never stalled by per-step
 ``.item()`` calls; batches come from the device-resident dataset (:mod:`raygan.data`).
@@ -13,6 +15,7 @@ from typing import Callable
 
 import torch
 
+from raygan.budget import images_per_step
 from raygan.config import GANConfig
 from raygan.data import ImageData
 from raygan.losses import accuracies, confusion_counts, discriminator_loss, generator_loss
@@ -51,6 +54,7 @@ class GANTrainer:
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas, fused=True)
         self.rng = torch.Generator(self.device).manual_seed(config.seed)
         self.step = 0
+        self.images = 0  # real images shown to D so far
         self._window = torch.zeros(6, device=self.device)  # loss_d sum, loss_g sum, tp, fn, tn, fp
         self._window_steps = 0
 
@@ -114,16 +118,27 @@ class GANTrainer:
         self._window[_LOSS_G] += loss_g.detach()
         self._window_steps += 1
         self.step += 1
+        self.images += images_per_step(self.config.batch_size, self.config.d_steps)
 
     @property
     def sampling_generator(self):
         """The generator to measure, draw from and export: the weight average if kept, else G."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
+    def ema_decay(self) -> float:
+        """The average's decay at this step: ``g_ema``, warmed up as ``(1 + step) / (10 + step)``.
+
+        Early weights are noise; without the warm-up a decay of 0.999 would keep a
+        thousand steps' memory of them.  The warm-up (as in TensorFlow's and timm's
+        weight averages) lets the average follow G closely at first and reach ``g_ema``
+        after ``9 / (1 - g_ema)`` steps.
+        """
+        return min(self.config.g_ema, (1 + self.step) / (10 + self.step))
+
     @torch.no_grad()
     def _update_ema(self) -> None:
         ema = list(self.generator_ema.parameters())
-        torch._foreach_lerp_(ema, list(self.generator.parameters()), 1.0 - self.config.g_ema)
+        torch._foreach_lerp_(ema, list(self.generator.parameters()), 1.0 - self.ema_decay())
         for average, current in zip(self.generator_ema.buffers(), self.generator.buffers()):
             average.copy_(current)  # batch-norm statistics follow G's (as stylegan2-ada does)
 
@@ -131,8 +146,8 @@ class GANTrainer:
         """Summarise the steps since the last report (one host sync) and start a new window."""
         loss_d, loss_g, tp, fn, tn, fp = self._window.tolist()
         steps = max(self._window_steps, 1)
-        images = self._window_steps * self.config.batch_size * self.config.d_steps
-        out = {"step": self.step, "loss_d": loss_d / steps, "loss_g": loss_g / steps,
+        images = self._window_steps * images_per_step(self.config.batch_size, self.config.d_steps)
+        out = {"step": self.step, "kimg": self.images / 1000, "loss_d": loss_d / steps, "loss_g": loss_g / steps,
                "tp": int(tp), "fn": int(fn), "tn": int(tn), "fp": int(fp),
                **accuracies(tp, fn, tn, fp),
                "images_per_s": images / seconds if seconds > 0 else 0.0}
@@ -140,18 +155,20 @@ class GANTrainer:
         self._window_steps = 0
         return out
 
-    def run(self, steps: int, report_every: int, on_report: ReportFn | None = None) -> dict | None:
-        """Train until ``self.step == steps``, calling ``on_report`` every ``report_every`` steps.
+    def run(self, max_images: int, report_images: int, on_report: ReportFn | None = None) -> dict | None:
+        """Train until D has seen ``max_images`` real images, calling ``on_report`` every ``report_images``.
 
-        A report is also made at the final step if it does not fall on the interval; the run
-        ends early when ``on_report`` returns True.  Returns the last report.
-        ``images_per_s`` counts real images through D per second.
+        A report falls on the first step at or past each multiple of ``report_images``, and
+        at the end if that is not one; the run ends early when ``on_report`` returns True.
+        Returns the last report.  ``images_per_s`` counts real images through D per second.
         """
         last = None
         started = time.perf_counter()
-        while self.step < steps:
+        next_report = (self.images // report_images + 1) * report_images
+        while self.images < max_images:
             self.train_step()
-            if self.step % report_every == 0 or self.step == steps:
+            if self.images >= next_report or self.images >= max_images:
+                next_report = (self.images // report_images + 1) * report_images
                 now = time.perf_counter()
                 last = self.report(now - started)
                 if on_report is not None and on_report(last):
@@ -169,7 +186,7 @@ class GANTrainer:
         return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                 **({"generator_ema": self.generator_ema.state_dict()} if self.generator_ema is not None else {}),
-                "step": self.step, "rng": self.rng.get_state(), "rng_device": self.device.type,
+                "step": self.step, "images": self.images, "rng": self.rng.get_state(), "rng_device": self.device.type,
                 "torch_rng": torch.get_rng_state()}
 
     def load_state_dict(self, state: dict) -> None:
@@ -192,6 +209,7 @@ class GANTrainer:
                 group["lr"] = lr
                 group["betas"] = (self.config.beta1, self.config.beta2)
         self.step = int(state["step"])
+        self.images = int(state["images"])
         torch.set_rng_state(state["torch_rng"].cpu())  # RNG states are CPU byte tensors wherever loaded
         if state.get("rng_device", "cpu") == self.device.type:
             self.rng.set_state(state["rng"].cpu())

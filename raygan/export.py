@@ -57,10 +57,10 @@ def save_generator(path, generator: Generator, config: GANConfig, info: DatasetI
 
 
 def save_trainer_generator(path, trainer, metrics: dict | None) -> Path:
-    """The generator of a :class:`~raygan.engine.GANTrainer` (its weight average, if kept) with its step and
-    a metric record."""
+    """The generator of a :class:`~raygan.engine.GANTrainer` (its weight average, if kept) with its step,
+    the kimg it trained on and a metric record."""
     return save_generator(path, trainer.sampling_generator, trainer.config, trainer.info,
-                          extra={"steps": trainer.step, "metrics": metrics})
+                          extra={"steps": trainer.step, "kimg": trainer.images / 1000, "metrics": metrics})
 
 
 def read_metadata(path) -> dict:
@@ -131,6 +131,9 @@ def _check_header(meta: dict, path: Path) -> None:
             raise bad(key, f"says {meta[key]!r} but the config says {getattr(config, key)!r}")
     if meta.get("steps") is not None and not (_whole(meta["steps"]) and meta["steps"] >= 0):
         raise bad("steps", f"must be a whole number >= 0, got {meta['steps']!r}")
+    kimg = meta.get("kimg")
+    if kimg is not None and not (isinstance(kimg, (int, float)) and not isinstance(kimg, bool) and kimg >= 0):
+        raise bad("kimg", f"must be a number >= 0, got {kimg!r}")
     for key in ("metrics", "hyperparameters", "search_space", "search_metric"):
         if meta.get(key) is not None and not isinstance(meta[key], dict):
             raise bad(key, f"must be a JSON object, got {type(meta[key]).__name__}")

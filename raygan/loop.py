@@ -8,15 +8,17 @@ One loop serves both ways of running a GAN; each supplies a thin :class:`Face`:
 
 At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples)
 and the best value of the tracked metric so far (``fid_best``), appends the report to the
-run's history, annotates it with :func:`~raygan.collapse.collapse_reason`
-and the learning rates in use, decides whether a checkpoint is due (every
-``checkpoint_every`` reports, on a new best of the metric, on collapse and at the end) and
-passes it all to the face.  A collapsed run ends after that report.  A run resumes from the
+run's history, annotates it with :func:`~raygan.collapse.collapse_reason`, the learning
+rates in use and the face's tags, decides whether a checkpoint is due (every
+``checkpoint_every`` reports, on a new best of the metric, on collapse, at the end and
+at the last report before the plan's deadline) and passes it all to the face.  A run
+ends after a collapsed report or that last one before the deadline.  A run resumes from the
 face's latest checkpoint: the trainer state and the history come back together, so the
 collapse patience and the best-so-far carry across restarts.
 """
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ class RunPlan:
     rules: CollapseRules = field(default_factory=CollapseRules)
     metric: str = "fid"
     mode: str = "min"
+    deadline: float | None = None  # wall-clock time (time.time()) by which the run stops, checkpointed
 
 
 @dataclass
@@ -71,15 +74,16 @@ class Face(Protocol):
     def latest_checkpoint(self) -> AbstractContextManager[Path | None]:
         """The folder of the checkpoint to resume from, or None for a fresh start."""
 
-    def start(self, history: list[dict]) -> None:
-        """The run starts with ``history``: empty, or the reports its checkpoint holds."""
+    def start(self, history: list[dict]) -> dict:
+        """The run starts with ``history`` (empty, or the reports its checkpoint holds); returns the
+        fields to add to each of its reports (where it runs, whose checkpoint it came from)."""
 
     def publish(self, event: ReportEvent) -> None:
         """Record one report (and write its checkpoint when ``event.checkpoint_due``)."""
 
 
 def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[dict]:
-    """Train ``trainer`` to ``plan.budget.max_steps`` (or collapse); return the run's report history.
+    """Train ``trainer`` until D has seen ``plan.budget.max_kimg`` (or collapse); return the report history.
 
     ``reference`` is what the quick metrics compare with: the dataset's folder, or its test
     split as :class:`~raygan.data.ImageData`.
@@ -87,13 +91,16 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[
     budget = plan.budget
     with face.latest_checkpoint() as folder:
         history = read_checkpoint(folder, trainer) if folder is not None else []
-    face.start(list(history))
+    tags = face.start(list(history))
     if history and history[-1].get("collapsed"):
         return history  # a collapsed run that was checkpointed on its last report is over
     quick = metrics.quick_metrics(trainer.config.conditional)
     dataset = trainer.config.dataset
+    last_report_at = time.time()
 
     def on_report(report: dict) -> bool:
+        nonlocal last_report_at
+        report.update(tags)
         if budget.quick_num:
             report.update(metrics.evaluate_generator(trainer.sampling_generator, dataset, reference,
                                                      num=budget.quick_num, metrics=quick))
@@ -106,13 +113,16 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[
         if is_finite_number(report.get(plan.metric)):
             previous = history[-2].get(best_key(plan.metric)) if len(history) > 1 else None
             report[best_key(plan.metric)] = report[plan.metric] if best or previous is None else previous
-        reports_done = trainer.step // budget.report_every
-        due = (reason is not None or best or reports_done % budget.checkpoint_every == 0
-               or trainer.step >= budget.max_steps)
+        # Stop at the last report before the deadline: the next would come as long after this one.
+        now = time.time()
+        report["out_of_time"] = plan.deadline is not None and 2 * now - last_report_at > plan.deadline
+        last_report_at = now
+        due = (reason is not None or best or report["out_of_time"] or len(history) % budget.checkpoint_every == 0
+               or trainer.images >= budget.max_images)
         face.publish(ReportEvent(dict(report), history, trainer, due, best))
-        return reason is not None
+        return reason is not None or report["out_of_time"]
 
-    trainer.run(budget.max_steps, budget.report_every, on_report)
+    trainer.run(budget.max_images, budget.report_images, on_report)
     return history
 
 

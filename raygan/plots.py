@@ -23,28 +23,28 @@ def save_grid(images: torch.Tensor, path, nrow: int = 8) -> Path:
 
 
 def save_curves(reports: list[dict], path, metric: str | None = None) -> Path:
-    """Plot losses, discriminator accuracy and (if given and reported) ``metric`` against step."""
-    steps = [r["step"] for r in reports]
+    """Plot losses, discriminator accuracy and (if given and reported) ``metric`` against kimg."""
+    kimg = [r["kimg"] for r in reports]
     panels = [("loss", ("loss_d", "loss_g")), ("discriminator accuracy", ("d_acc", "d_acc_real", "d_acc_fake"))]
     if metric and any(metric in r for r in reports):
         panels.append((metric, (metric,)))
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6))
     for ax, (title, keys) in zip(axes, panels):
         for key in keys:
-            ax.plot(steps, [r.get(key, float("nan")) for r in reports], label=key)
+            ax.plot(kimg, [r.get(key, float("nan")) for r in reports], label=key)
         ax.set_title(title)
-        ax.set_xlabel("step")
+        ax.set_xlabel("kimg (thousands of real images)")
         ax.legend()
         ax.grid(alpha=0.3)
     return _save_figure(fig, path)
 
 
 def save_metric_by_trial(series: dict[str, tuple[list, list]], path, metric: str) -> Path:
-    """One line per trial: ``series`` maps a trial name to (steps, values) of ``metric``."""
+    """One line per trial: ``series`` maps a trial name to (kimg, values) of ``metric``."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name, (steps, values) in series.items():
-        ax.plot(steps, values, marker=".", label=name)
-    ax.set_xlabel("step")
+    for name, (kimg, values) in series.items():
+        ax.plot(kimg, values, marker=".", label=name)
+    ax.set_xlabel("kimg (thousands of real images)")
     ax.set_ylabel(metric)
     if metric == "fid":
         ax.set_yscale("log")

@@ -81,11 +81,11 @@ def read_options(out: Path) -> dict:
     return options
 
 
-def reached_step(out: Path) -> int:
-    """The last step the run in ``out`` reported (0 if none)."""
+def reached_kimg(out: Path) -> float:
+    """The kimg at the last report of the run in ``out`` (0 if none)."""
     path = out / METRICS_FILE
     reports = read_jsonl(path) if path.is_file() else []
-    return reports[-1]["step"] if reports else 0
+    return reports[-1]["kimg"] if reports else 0.0
 
 
 def write_options(out: Path, options: dict) -> None:
@@ -106,11 +106,12 @@ class FolderFace:
         folder = self.out / CHECKPOINT_DIR
         yield folder if has_checkpoint(folder) else None
 
-    def start(self, history: list[dict]) -> None:
+    def start(self, history: list[dict]) -> dict:
         # Reports written after the checkpoint (a run killed between checkpoints) are dropped: they are redone.
         write_jsonl(self.out / METRICS_FILE, history)
         if history:
             self.log(f"resuming at step {history[-1]['step']} from {self.out / CHECKPOINT_DIR}")
+        return {}
 
     def publish(self, event: ReportEvent) -> None:
         report = event.report
@@ -143,19 +144,20 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     finals = read_jsonl(out / FINAL_METRICS) if (out / FINAL_METRICS).is_file() else []
     if face.published == 0 and finals and finals[-1]["step"] == trainer.step:
         log(f"the run in {out} was already complete at step {trainer.step}; "
-            "pass --resume --steps N with a larger N to train it longer")
-        final = {k: v for k, v in finals[-1].items() if k != "step"}
+            "pass --resume --kimg N with a larger N to train it longer")
+        final = {k: v for k, v in finals[-1].items() if k not in ("step", "kimg")}
     else:
         save_curves(history, out / "curves.png", metric="fid")
-        final = (metrics.evaluate_generator(trainer.sampling_generator, config.dataset, data_dir, num=budget.final_num)
+        raw = trainer.generator if trainer.generator_ema is not None else None
+        final = (metrics.evaluate_final(trainer.sampling_generator, raw, config.dataset, data_dir, num=budget.final_num)
                  if budget.final_num else {})
         save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
-        append_jsonl(out / FINAL_METRICS, {"step": trainer.step, **final})
-    return {"steps": trainer.step, "collapsed": bool(last.get("collapsed")),
+        append_jsonl(out / FINAL_METRICS, {"step": trainer.step, "kimg": trainer.images / 1000, **final})
+    return {"steps": trainer.step, "kimg": trainer.images / 1000, "collapsed": bool(last.get("collapsed")),
             "collapse_reason": last.get("collapse_reason", ""), **final}
 
 
 def one_line(report: dict) -> str:
     keys = ("loss_d", "loss_g", "d_acc", "fid", "classes_covered", "label_acc", "images_per_s")
     shown = " ".join(f"{k}={report[k]:.3g}" for k in keys if isinstance(report.get(k), (int, float)))
-    return f"step {report['step']}: {shown}"
+    return f"step {report['step']} ({report['kimg']:g} kimg): {shown}"

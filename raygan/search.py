@@ -1,9 +1,13 @@
-"""``python -m raygan.search``: tune a GAN's hyper-parameters with Ray Tune, Optuna and ASHA.
+"""``python -m raygan.search``: tune a GAN's hyper-parameters with Ray Tune (Optuna + ASHA, PBT or PB2).
 
 Example::
 
-    python -m raygan.search --space search_spaces/dcgan.yaml --num-samples 32 \\
+    python -m raygan.search --space search_spaces/dcgan.yaml --time-budget 15m \\
         --data-dir ../shared/data/mnist --export best_generator.safetensors
+
+``--time-budget`` bounds the whole search's wall time: the trials get the space's
+``1 - final_share`` of it and the best trial's final run the rest (see
+:mod:`raygan.tuning.driver`); without it, ``--num-samples`` trials run (8 by default).
 
 Runs on a new embedded local Ray by default, or joins a running cluster (``--address auto``).
 The driver loads the dataset once; trials get it through Ray's object store.  At the end it
@@ -18,10 +22,11 @@ import sys
 import time
 
 from raygan.atomic import check_writable
-from raygan.cli import Parser, non_negative_float, non_negative_int, positive_float, positive_int, seed_int, user_errors
+from raygan.cli import Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int, user_errors
 from raygan.errors import RayganError
 
 PROG = "raygan.search"
+DEFAULT_TRIALS = 8
 
 
 def build_parser() -> Parser:
@@ -29,7 +34,10 @@ def build_parser() -> Parser:
     parser.add_argument("--space", required=True, help="search-space YAML file (see search_spaces/)")
     parser.add_argument("--data-dir", required=True, help="folder with the dataset's four IDX .gz files")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
-    parser.add_argument("--num-samples", type=positive_int, default=8, help="trials to run (default 8)")
+    parser.add_argument("--num-samples", type=positive_int, default=None,
+                        help="trials to run (default 8; with --time-budget, as many as it allows)")
+    parser.add_argument("--time-budget", type=duration, default=None,
+                        help="the whole search's wall time, e.g. 15m, 2h or 900 (seconds)")
     parser.add_argument("--max-concurrent", type=positive_int, default=None,
                         help="trials at once (default: as many as the cluster's resources fit)")
     parser.add_argument("--cpus-per-trial", type=positive_float, default=1.0, help="default 1")
@@ -79,14 +87,18 @@ def main(argv=None) -> None:
             check_study_db(args.study_db)
         name = args.name or f"{space.model}-{space.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
         from raygan.tuning import SearchOptions, run_search
+        from raygan.tuning.tuner import check_scheduler_options
 
-        options = SearchOptions(num_samples=args.num_samples, max_concurrent=args.max_concurrent,
+        num_samples = args.num_samples or (None if args.time_budget else DEFAULT_TRIALS)
+        options = SearchOptions(num_samples=num_samples, time_budget_s=args.time_budget, max_concurrent=args.max_concurrent,
                                 cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
                                 address=args.address, storage_path=args.storage_path, name=name,
                                 resume=args.resume, seed=args.seed, study_db=args.study_db,
                                 max_failures=args.max_failures, verbose=args.verbose)
+        check_scheduler_options(space, options)
         outcome = run_search(space, args.data_dir, options, export=args.export, download=args.download)
         print(outcome.table())
+        print("\n".join(outcome.budget_lines()))
         print(f"experiment: {outcome.experiment_dir}")
         if outcome.export_error:
             raise RayganError(outcome.export_error)
@@ -95,7 +107,7 @@ def main(argv=None) -> None:
             measured = (f"; {space.metric} {record[space.metric]:.4g} on {record['num_samples']} samples "
                         f"({record['evaluator']})" if space.metric in record else "")
             print(f"best generator: {args.export} (trial {outcome.best_trial}, {space.metric} "
-                  f"{outcome.best_value:.4g} at step {outcome.best_step} on {space.budget.quick_num} samples"
+                  f"{outcome.best_value:.4g} at {outcome.best_kimg:g} kimg on {space.budget.quick_num} samples"
                   f"{measured})")
         sys.stdout.flush()
 

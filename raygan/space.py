@@ -4,17 +4,21 @@ The format (every top-level key but ``params`` is optional)::
 
     model: gan                  # any raygan model
     dataset: mnist
-    metric: fid                 # what Optuna and ASHA optimise: a per-report metric
+    metric: fid                 # what the searcher and scheduler optimise: a per-report metric
     mode: min
-    budget:                     # a run's budget (raygan.budget.Budget) plus ASHA's two settings
-      max_steps: 3000           # generator steps per trial
-      report_every: 250         # steps between reports (and ASHA rungs, collapse checks)
+    scheduler: asha             # asha (Optuna's TPE picks trials) | pbt | pb2 (a population, no searcher)
+    budget:                     # a run's budget (raygan.budget.Budget) plus the search's own settings
+      max_kimg: 192             # thousands of real images per trial (3,000 steps at batch 64)
+      report_kimg: 16           # between reports (ASHA rungs, collapse checks; PBT's interval is
+                                #   report_kimg * checkpoint_every)
       checkpoint_every: 1       # reports between checkpoints
       quick_num: 2000           # samples for the per-report metrics
       final_num: 10000          # samples for the exported generator's metrics
-      grace_period: 1000        # steps every trial gets before ASHA may stop it
+      grace_kimg: 64            # what every trial gets before ASHA may stop it
       reduction_factor: 3       # ASHA keeps the best 1/reduction_factor at each rung
-    collapse: {d_acc_max: 0.99, min_classes: 2, min_diversity: 0.25, patience: 3, warmup_steps: 500}
+      final_kimg: 0             # the best trial then trains on to this many kimg in all (0: no final run)
+      final_share: 0.5          # with --time-budget: the share of it the final run gets
+    collapse: {d_acc_max: 0.99, min_classes: 2, min_diversity: 0.25, patience: 3, warmup_kimg: 32}
     fixed:                      # config values shared by every trial
       g_norm: batch
     params:                     # one distribution per searched config value
@@ -48,16 +52,23 @@ DISTRIBUTIONS = {  # name -> the keys it takes besides "dist"
     "choice": ("values",),
 }
 MODES = ("min", "max")
-TOP_LEVEL = ("model", "dataset", "metric", "mode", "budget", "collapse", "fixed", "params")
+SCHEDULERS = ("asha", "pbt", "pb2")
+TOP_LEVEL = ("model", "dataset", "metric", "mode", "scheduler", "budget", "collapse", "fixed", "params")
+# What PBT and PB2 may change in a running trial: values its weights and optimisers do not depend on.
+PERTURBABLE = ("lr_g", "lr_d", "beta1", "beta2", "d_steps", "g_ema", "label_smoothing")
 
 
 SEARCH_QUICK_MIN = 100  # per-report samples the search metric needs to be worth optimising
 
 
 @dataclass(frozen=True)
-class ASHASettings:
-    grace_period: int = 1000  # steps every trial gets before ASHA may stop it
+class SearchSettings:
+    """The search's own budget keys (the rest of ``budget:`` is each trial's :class:`Budget`)."""
+
+    grace_kimg: float = 64.0  # what every trial gets before ASHA may stop it
     reduction_factor: int = 3  # ASHA keeps the best 1/reduction_factor at each rung
+    final_kimg: float = 0.0  # the best trial trains on until this many kimg in all (0: no final run)
+    final_share: float = 0.5  # with a time budget: the share of it for the best trial's final run
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,9 @@ class SearchSpace:
     dataset: str = "mnist"
     metric: str = "fid"
     mode: str = "min"
+    scheduler: str = "asha"
     budget: Budget = field(default_factory=Budget)
-    asha: ASHASettings = field(default_factory=ASHASettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     collapse: CollapseRules = field(default_factory=CollapseRules)
     fixed: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
@@ -111,9 +123,30 @@ class SearchSpace:
         """
         return {name: p.to_tune() for name, p in self.params.items()}
 
+    def mutations(self) -> dict:
+        """The searched values PBT and PB2 perturb (see :data:`PERTURBABLE`): Tune distributions, and
+        lists for choices (which PBT moves to a neighbouring value instead of scaling)."""
+        return {name: list(p.values) if p.dist == "choice" else p.to_tune()
+                for name, p in self.params.items() if name in PERTURBABLE}
+
+    def clip(self, config: dict) -> dict:
+        """``config`` with each perturbed value brought back into its range.
+
+        PBT multiplies a value by 0.8 or 1.2 and would push e.g. ``g_ema`` 0.999 past 1; the
+        space's bounds are the ones every value was validated against.
+        """
+        out = dict(config)
+        for name in self.mutations():
+            param = self.params[name]
+            if param.dist != "choice" and name in out:
+                out[name] = type(out[name])(min(max(out[name], param.low), param.high))
+        return out
+
     def to_dict(self) -> dict:
         return {"model": self.model, "dataset": self.dataset, "metric": self.metric, "mode": self.mode,
-                "budget": {**self.budget.to_dict(), **dataclasses.asdict(self.asha)}, "collapse": self.collapse.to_dict(),
+                "scheduler": self.scheduler,
+                "budget": {**self.budget.to_dict(), **dataclasses.asdict(self.search)},
+                "collapse": self.collapse.to_dict(),
                 "fixed": self.fixed, "params": {n: dataclasses.asdict(p) for n, p in self.params.items()}}
 
 
@@ -142,7 +175,7 @@ def parse_space(raw, source: str) -> SearchSpace:
     _no_unknown(raw, TOP_LEVEL, source)
     from raygan.metrics import quick_metrics
 
-    top = {key: raw[key] for key in ("model", "dataset", "metric", "mode") if key in raw}
+    top = {key: raw[key] for key in ("model", "dataset", "metric", "mode", "scheduler") if key in raw}
     for key, value in top.items():
         if not isinstance(value, str):
             raise RayganError(f"{source}: {key} must be a string, got {_kind(value)}")
@@ -155,6 +188,9 @@ def parse_space(raw, source: str) -> SearchSpace:
         raise RayganError(f"{source}: metric '{metric}' is not reported every step; choose one of {', '.join(allowed)}")
     if mode not in MODES:
         raise RayganError(f"{source}: mode must be min or max, got '{mode}'")
+    scheduler = top.get("scheduler", "asha")
+    if scheduler not in SCHEDULERS:
+        raise RayganError(f"{source}: unknown scheduler '{scheduler}'; choose one of {', '.join(SCHEDULERS)}")
     params_raw = _mapping(raw.get("params"), f"{source}: params")
     if not params_raw:
         raise RayganError(f"{source}: params is empty; give at least one distribution (see search_spaces/gan.yaml)")
@@ -166,11 +202,20 @@ def parse_space(raw, source: str) -> SearchSpace:
         params[name] = _param(spec, where)
         for value in params[name].extremes():
             GANConfig.from_dict({**base.to_dict(), name: value}, source=where)
-    budget, asha = _budget(raw.get("budget"), f"{source}: budget")
-    return SearchSpace(source, base.model, base.dataset, metric, mode, budget, asha,
-                       CollapseRules.from_dict(_mapping(raw.get("collapse"), f"{source}: collapse"),
-                                               source=f"{source}: collapse"),
-                       fixed, params)
+    budget, search = _budget(raw.get("budget"), f"{source}: budget")
+    space = SearchSpace(source, base.model, base.dataset, metric, mode, scheduler, budget, search,
+                        CollapseRules.from_dict(_mapping(raw.get("collapse"), f"{source}: collapse"),
+                                                source=f"{source}: collapse"),
+                        fixed, params)
+    if scheduler != "asha" and not space.mutations():
+        raise RayganError(f"{source}: scheduler {scheduler} perturbs running trials but params has none of "
+                          f"{', '.join(PERTURBABLE)}; search at least one of them (e.g. lr_g)")
+    if scheduler == "pb2":
+        bad = [n for n in space.mutations() if space.params[n].dist == "choice"]
+        if bad:
+            raise RayganError(f"{source}: params.{bad[0]}: pb2 models continuous ranges only; give it a "
+                              "low/high distribution or use scheduler: pbt")
+    return space
 
 
 def _param(spec, where: str) -> Param:
@@ -206,23 +251,32 @@ def _param(spec, where: str) -> Param:
     return Param(dist, low=low, high=high, q=q, log=log)
 
 
-def _budget(raw, where: str) -> tuple[Budget, ASHASettings]:
+def _budget(raw, where: str) -> tuple[Budget, SearchSettings]:
     values = dict(_mapping(raw, where))
-    _no_unknown(values, [*Budget.__dataclass_fields__, *ASHASettings.__dataclass_fields__], where)
-    asha_values = {key: values.pop(key) for key in ("grace_period", "reduction_factor") if key in values}
-    for key, value in asha_values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise RayganError(f"{where}.{key} must be a whole number >= 1, got {value!r}")
+    search_keys = [f.name for f in dataclasses.fields(SearchSettings)]
+    _no_unknown(values, [*Budget.__dataclass_fields__, *search_keys], where)
+    search_values = {key: values.pop(key) for key in search_keys if key in values}
+    for key, value in search_values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                key == "reduction_factor" and not isinstance(value, int)):
+            raise RayganError(f"{where}.{key} must be a {'whole ' if key == 'reduction_factor' else ''}number, "
+                              f"got {value!r}")
     budget = Budget.from_dict(values, source=where)
-    asha = ASHASettings(**asha_values)
-    if asha.grace_period > budget.max_steps:
-        raise RayganError(f"{where}: grace_period ({asha.grace_period}) must not exceed max_steps ({budget.max_steps})")
-    if asha.reduction_factor < 2:
-        raise RayganError(f"{where}.reduction_factor must be at least 2, got {asha.reduction_factor}")
+    search = SearchSettings(**search_values)
+    if not 0 < search.grace_kimg <= budget.max_kimg:
+        raise RayganError(f"{where}: grace_kimg must be above 0 and at most max_kimg ({budget.max_kimg}), "
+                          f"got {search.grace_kimg}")
+    if search.reduction_factor < 2:
+        raise RayganError(f"{where}.reduction_factor must be at least 2, got {search.reduction_factor}")
+    if search.final_kimg and search.final_kimg <= budget.max_kimg:
+        raise RayganError(f"{where}: final_kimg ({search.final_kimg}) must be 0 (no final run) or above "
+                          f"max_kimg ({budget.max_kimg}): the final run continues the best trial")
+    if not 0 <= search.final_share <= 0.9:
+        raise RayganError(f"{where}.final_share must be between 0 and 0.9, got {search.final_share}")
     if budget.quick_num < SEARCH_QUICK_MIN:
         raise RayganError(f"{where}.quick_num must be at least {SEARCH_QUICK_MIN} samples (the search metric "
                           f"needs them), got {budget.quick_num}")
-    return budget, asha
+    return budget, search
 
 
 def _number(value, where: str) -> float:

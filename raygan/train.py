@@ -5,8 +5,11 @@ Example::
     python -m raygan.train --model dcgan --dataset mnist --data-dir ../shared/data/mnist \\
         --steps 3000 --report-every 500 --out runs/dcgan --set lr_g=1e-4 --set latent_dim=64
 
-A run killed part-way continues from its last checkpoint with ``--resume --out FOLDER``
-(bit for bit on the same device); ``--steps`` may be raised on resume to train longer, and
+A run's length is counted in thousands of real images shown to the discriminator
+(``--kimg``); ``--steps`` and ``--report-every`` give it in generator steps instead, converted
+with the run's batch size.  A run killed part-way continues from its last checkpoint with
+``--resume --out FOLDER`` (bit for bit on the same device); its length may be raised on
+resume to train longer, and
 ``--data-dir`` and ``--device`` may change (a run moved to another kind of device continues
 with its batch and noise stream re-seeded).
 """
@@ -17,8 +20,8 @@ import time
 from pathlib import Path
 
 from raygan import __version__
-from raygan.budget import Budget
-from raygan.cli import Parser, user_errors
+from raygan.budget import Budget, kimg_of_steps
+from raygan.cli import Parser, positive_float, positive_int, user_errors
 from raygan.config import GANConfig, parse_overrides
 from raygan.data import DATASETS
 from raygan.errors import RayganError
@@ -34,10 +37,14 @@ def build_parser() -> Parser:
     parser.add_argument("--dataset", default=None, help=f"one of {', '.join(DATASETS)} (default mnist)")
     parser.add_argument("--data-dir", default=None, help="folder with the four IDX .gz files (required)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
-    parser.add_argument("--steps", "--max-steps", dest="max_steps", type=int, default=None,
-                        help=f"generator steps (default {DEFAULTS.max_steps})")
-    parser.add_argument("--report-every", type=int, default=None,
-                        help=f"steps between reports (default {DEFAULTS.report_every})")
+    parser.add_argument("--kimg", "--max-kimg", dest="max_kimg", type=positive_float, default=None,
+                        help=f"thousands of real images to train on (default {DEFAULTS.max_kimg:g}: 3,000 steps "
+                             "at batch 64)")
+    parser.add_argument("--steps", type=positive_int, default=None,
+                        help="or the length in generator steps (times batch_size x d_steps images)")
+    parser.add_argument("--report-kimg", type=positive_float, default=None,
+                        help=f"kimg between reports (default {DEFAULTS.report_kimg:g})")
+    parser.add_argument("--report-every", type=positive_int, default=None, help="or steps between reports")
     parser.add_argument("--checkpoint-every", type=int, default=None,
                         help=f"reports between checkpoints (default {DEFAULTS.checkpoint_every})")
     parser.add_argument("--quick-num", type=int, default=None,
@@ -55,11 +62,23 @@ def build_parser() -> Parser:
 
 
 def _given(args) -> tuple[dict, dict]:
-    """The config values and budget values this command line sets explicitly."""
+    """The config values and budget values (steps flags not yet converted) this command line sets."""
     config = {key: getattr(args, key) for key in ("model", "dataset", "seed") if getattr(args, key) is not None}
     config.update(parse_overrides(args.set))
     budget = {key: getattr(args, key) for key in Budget.__dataclass_fields__ if getattr(args, key) is not None}
     return config, budget
+
+
+def _in_kimg(args, budget_values: dict, config: GANConfig) -> dict:
+    """``budget_values`` with ``--steps`` and ``--report-every`` converted to kimg at ``config``'s batch size."""
+    values = dict(budget_values)
+    for flag, key, kimg_flag in (("steps", "max_kimg", "--kimg"), ("report_every", "report_kimg", "--report-kimg")):
+        steps = getattr(args, flag)
+        if steps is not None:
+            if key in values:
+                raise RayganError(f"--{flag.replace('_', '-')} and {kimg_flag} set the same thing; pass one")
+            values[key] = kimg_of_steps(steps, config.batch_size, config.d_steps)
+    return values
 
 
 def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
@@ -70,16 +89,18 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
         if args.data_dir is None:
             raise RayganError("--data-dir is required: the folder with the dataset's files")
         config = GANConfig.from_dict({"model": "gan", "dataset": "mnist", **config_values}, source="arguments")
-        budget = Budget.from_dict(budget_values, source="arguments", flags=True)
+        budget = Budget.from_dict(_in_kimg(args, budget_values, config), source="arguments", flags=True)
         return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
                 "data_dir": str(Path(args.data_dir).expanduser().resolve()),
                 "device": args.device or "auto"}, config, budget
-    config = GANConfig.from_dict({**saved["config"], **config_values}, source="arguments")
-    budget = Budget.from_dict({**saved["budget"], **budget_values}, source="arguments", flags=True)
-    for what, new, old in (("config", config.to_dict(), saved["config"]),
+    saved_config = GANConfig.from_dict(saved["config"]).to_dict()  # with defaults for keys added since
+    config = GANConfig.from_dict({**saved_config, **config_values}, source="arguments")
+    budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)}, source="arguments",
+                              flags=True)
+    for what, new, old in (("config", config.to_dict(), saved_config),
                            ("budget", budget.to_dict(), saved["budget"])):
         for key in new:
-            if new[key] != old.get(key) and key != "max_steps":
+            if new[key] != old.get(key) and key != "max_kimg":
                 raise RayganError(f"--resume continues the run with its saved options, but {what} {key} differs "
                                   f"(saved {old.get(key)!r}, given {new[key]!r}); drop that option, or start a "
                                   "new run with --overwrite or another --out")
@@ -93,7 +114,7 @@ def main(argv=None) -> None:
     with user_errors(PROG):
         from raygan.data import find_files
         from raygan.devices import pick_device
-        from raygan.run import prepare_folder, reached_step, read_options, train_run, write_options
+        from raygan.run import prepare_folder, reached_kimg, read_options, train_run, write_options
 
         if args.resume and args.overwrite:
             raise RayganError("--resume and --overwrite contradict each other; pass one")
@@ -103,9 +124,9 @@ def main(argv=None) -> None:
         if args.resume and args.out is None:
             raise RayganError("--resume needs --out FOLDER of the run to continue")
         options, config, budget = resolve_options(args, read_options(out) if args.resume else None)
-        if args.resume and budget.max_steps < reached_step(out):
-            raise RayganError(f"--steps {budget.max_steps} is below the step the run in {out} has "
-                              f"reached ({reached_step(out)}); pass a larger --steps, or none")
+        if args.resume and budget.max_kimg < reached_kimg(out):
+            raise RayganError(f"the run's length ({budget.max_kimg:g} kimg) is below what the run in {out} has "
+                              f"reached ({reached_kimg(out):g} kimg); pass a larger --kimg or --steps, or none")
         device = pick_device(options["device"])
         find_files(config.dataset, options["data_dir"], args.download)  # missing data fails before any work
         if not args.resume:

@@ -7,9 +7,9 @@ test split's cached features (:mod:`~raygan.metrics.references`); the result is 
 record that names its sample count and evaluator (:mod:`~raygan.metrics.measure`).
 Non-finite pixels are sanitised first, so every metric is always finite.
 """
-from raygan.metrics.measure import RECORD_KEYS, check_metrics, evaluate, evaluate_generator
+from raygan.metrics.measure import RECORD_KEYS, check_metrics, evaluate, evaluate_final, evaluate_generator
 from raygan.metrics.references import Reference, reference
 from raygan.metrics.registry import METRICS, QUICK_METRICS, Samples, describe_metrics, quick_metrics
 
 __all__ = ["METRICS", "QUICK_METRICS", "RECORD_KEYS", "Reference", "Samples", "check_metrics", "describe_metrics",
-           "evaluate", "evaluate_generator", "quick_metrics", "reference"]
+           "evaluate", "evaluate_final", "evaluate_generator", "quick_metrics", "reference"]

@@ -47,6 +47,15 @@ def evaluate_generator(generator, dataset: str, data_dir, num: int = FINAL_NUM,
     return evaluate(samples, dataset, data_dir, labels=labels, metrics=metrics, batch_size=batch_size)
 
 
+def evaluate_final(generator, raw_generator, dataset: str, data_dir, num: int = FINAL_NUM) -> dict:
+    """Every metric of the generator a run exports, plus ``fid_raw`` when that generator is the weight
+    average of ``raw_generator`` (G itself): the record then shows what the average buys."""
+    record = evaluate_generator(generator, dataset, data_dir, num=num)
+    if raw_generator is not None:
+        record["fid_raw"] = evaluate_generator(raw_generator, dataset, data_dir, num=num, metrics=("fid",))["fid"]
+    return record
+
+
 def check_metrics(metrics, have_labels: bool) -> list[str]:
     """The metric names to compute: ``metrics`` checked against the registry, or all that apply."""
     if metrics is None:

@@ -9,9 +9,10 @@ beside it as ``search_metric``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from raygan import metrics
-from raygan.checkpoint import GENERATOR_FILE
+from raygan.checkpoint import GENERATOR_FILE, read_raw_generator
 from raygan.config import GANConfig
 from raygan.errors import RayganError
 from raygan.export import load_generator, save_generator
@@ -19,35 +20,44 @@ from raygan.space import SearchSpace
 from raygan.tuning.summary import trial_name
 
 
-def load_best(grid, space: SearchSpace, trial: str | None):
-    """``(result, generator)`` of ``trial``'s best checkpoint by the metric (not its last), or None.
+class Best(NamedTuple):
+    result: object  # the trial's ray.tune.Result
+    generator: object  # its best checkpoint's generator (the weight average, if kept)
+    raw_generator: object | None  # G's own weights when ``generator`` is their average
 
-    ``trial`` is the summary's best (:class:`~raygan.tuning.summary.Outcome`), so the table,
-    the plots and the export always name the same trial.
+
+def load_best(grids: list, space: SearchSpace, trial: str | None) -> Best | None:
+    """The :class:`Best` of ``trial``'s best checkpoint by the metric (not its last), or None.
+
+    ``grids`` are the phases' result grids; ``trial`` is the summary's best
+    (:class:`~raygan.tuning.summary.Outcome`), so the table, the plots and the export always
+    name the same trial.
     """
-    best = next((result for result in grid if trial_name(result) == trial), None)
+    best = next((result for grid in grids for result in grid if trial_name(result) == trial), None)
     checkpoint = best.get_best_checkpoint(space.metric, space.mode) if best is not None else None
     if checkpoint is None:
         return None
     with checkpoint.as_directory() as folder:
-        return best, load_generator(Path(folder) / GENERATOR_FILE)
+        generator = load_generator(Path(folder) / GENERATOR_FILE)
+        return Best(best, generator, read_raw_generator(folder, generator))
 
 
 def measure_best(best, space: SearchSpace, test_data) -> dict:
     """The metric record of the best generator on ``final_num`` samples (empty if ``final_num`` is 0)."""
     if best is None or not space.budget.final_num:
         return {}
-    return metrics.evaluate_generator(best[1], space.dataset, test_data, num=space.budget.final_num)
+    return metrics.evaluate_final(best.generator, best.raw_generator, space.dataset, test_data,
+                                  num=space.budget.final_num)
 
 
 def export_best(best, record: dict, space: SearchSpace, path, experiment: str) -> Path:
     """Write ``best`` (from :func:`load_best`) with its metric ``record`` and the search's hyper-parameters."""
     if best is None:
         raise RayganError("no trial saved a checkpoint, so there is nothing to export; see the summary above")
-    result, generator = best
+    result, generator, _ = best
     metadata = generator.metadata
     config = GANConfig.from_dict(metadata["config"], source="best checkpoint")
     return save_generator(path, generator, config, generator.info, extra={
-        "steps": metadata.get("steps"), "metrics": record, "search_metric": metadata.get("metrics"),
+        "steps": metadata.get("steps"), "kimg": metadata.get("kimg"), "metrics": record, "search_metric": metadata.get("metrics"),
         "hyperparameters": dict(result.config), "trial": trial_name(result), "experiment": experiment,
         "search_space": space.to_dict()})

@@ -1,40 +1,68 @@
-"""The driver side of a search: data once, Ray, the Tuner, then summary, reports and export.
+"""The driver side of a search: data once, Ray, the search phase, the final run, then reports and export.
 
-:func:`run_search` is what ``python -m raygan.search`` calls.
+:func:`run_search` is what ``python -m raygan.search`` calls.  A search has up to two phases:
+
+1. **search**: the space's trials under its scheduler (Optuna + ASHA, PBT or PB2), each
+   trained for at most ``max_kimg``;
+2. **final run**: the best trial continues from its best checkpoint, alone and with every
+   core of a node (or a whole GPU), until ``final_kimg`` or, under ``--time-budget``, until
+   the budget runs out.  Breadth first, then depth: the exported generator is the best
+   checkpoint of the two phases, which is the final run's whenever training longer helped.
+
+Under ``--time-budget T`` the search phase gets ``T * (1 - final_share)`` and the final run
+the rest, both measured from the start of the search.
 """
 from __future__ import annotations
+
+import dataclasses
+import time
 
 import ray
 from ray import tune
 
+from raygan.budget import Budget
 from raygan.data import load_dataset
 from raygan.errors import RayganError
 from raygan.loop import RunPlan
 from raygan.space import SearchSpace
 from raygan.tuning.best import export_best, load_best, measure_best
 from raygan.tuning.ray_session import start_ray
-from raygan.tuning.resources import trial_resources
-from raygan.tuning.summary import Outcome, summarize, write_reports
+from raygan.tuning.resources import final_run_resources, trial_resources
+from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
-from raygan.tuning.tuner import SearchOptions, experiment_path, make_tuner, report_dir
+from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir
+
+UNTIL_DEADLINE_KIMG = 1e9  # a final run under a time budget trains until the deadline
 
 
 def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None,
                download: bool = False) -> Outcome:
     """Run (or resume) the search described by ``space``; optionally export the best generator."""
+    started = time.time()
     train = load_dataset(space.dataset, data_dir, "train", download=download)
     test = load_dataset(space.dataset, data_dir, "test")
     started_here = start_ray(options.address)
     try:
         resources, concurrent = trial_resources(options.cpus_per_trial, options.gpus_per_trial,
                                                 options.max_concurrent)
-        plan = RunPlan(space.budget, space.collapse, space.metric, space.mode)
-        settings = TrialSettings(space.base_config(), plan, threads=max(1, int(resources["cpu"])))
-        trainable = tune.with_resources(
-            tune.with_parameters(train_gan, train_data=train, test_data=test, settings=settings), resources)
-        grid = make_tuner(space, options, trainable, concurrent).fit()
-        outcome = summarize(grid, space, experiment_path(options))
-        best = load_best(grid, space, outcome.best_trial)
+        final_kimg = final_run_kimg(space, options)
+        search_end = None
+        if options.time_budget_s:
+            share = space.search.final_share if final_kimg else 0.0
+            search_end = started + options.time_budget_s * (1 - share)
+        plan = RunPlan(space.budget, space.collapse, space.metric, space.mode, deadline=search_end)
+        trainable = _trainable(train, test, TrialSettings(space.base_config(), plan, int(resources["cpu"])),
+                               resources)
+        phase_start = time.time()
+        grids = [make_tuner(space, options, trainable, concurrent,
+                            time_budget_s=None if search_end is None else search_end - phase_start).fit()]
+        phases = [Phase("search", time.time() - phase_start)]
+        outcome = summarize(grids, space, experiment_path(options), phases)
+        if final_kimg and outcome.best_trial is not None:
+            grids.append(_final_run(space, options, outcome, train, test, resources, final_kimg, started))
+            phases.append(Phase(FINAL_PHASE, time.time() - phase_start - phases[0].seconds))
+            outcome = summarize(grids, space, experiment_path(options), phases)
+        best = load_best(grids, space, outcome.best_trial)
         write_reports(outcome, report_dir(options), best)
         if export:
             outcome.export_metrics = measure_best(best, space, test)
@@ -47,3 +75,31 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
     finally:
         if started_here:
             ray.shutdown()
+
+
+def final_run_kimg(space: SearchSpace, options: SearchOptions) -> float:
+    """How far the final run trains the best trial (0: no final run)."""
+    if options.time_budget_s:
+        return UNTIL_DEADLINE_KIMG if space.search.final_share > 0 else 0.0
+    return space.search.final_kimg
+
+
+def _trainable(train, test, settings: TrialSettings, resources: dict):
+    return tune.with_resources(
+        tune.with_parameters(train_gan, train_data=train, test_data=test, settings=settings), resources)
+
+
+def _final_run(space, options, outcome: Outcome, train, test, resources, final_kimg, started):
+    """Continue the best trial from its best checkpoint as a one-trial experiment ``NAME/final``."""
+    best = next(row for row in outcome.rows if row["trial"] == outcome.best_trial)
+    checkpoint = best["result"].get_best_checkpoint(space.metric, space.mode)
+    if checkpoint is None:
+        raise RayganError(f"the best trial {outcome.best_trial} saved no checkpoint to continue; see the summary")
+    deadline = started + options.time_budget_s if options.time_budget_s else None
+    budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)
+    plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline)
+    final_resources = final_run_resources(resources)
+    settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint)
+    trainable = _trainable(train, test, settings, final_resources)
+    time_left = None if deadline is None else max(1.0, deadline - time.time())
+    return final_tuner(space, options, trainable, best["config"], time_left).fit()

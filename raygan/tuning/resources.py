@@ -26,3 +26,15 @@ def trial_resources(cpus_per_trial: float, gpus_per_trial: float | None,
             fits.append(cluster.get("GPU", 0) / gpus)
         concurrent = max(1, int(min(fits) + 1e-9))
     return {"cpu": cpus_per_trial, "gpu": gpus}, concurrent
+
+
+def final_run_resources(trial: dict) -> dict:
+    """What the final run asks for: a whole GPU if trials used one, and every CPU of the largest node.
+
+    It runs alone, so the cores the search's trials shared are all its own (as torch threads).
+    """
+    needs_gpu = trial["gpu"] > 0
+    nodes = [node["Resources"] for node in ray.nodes()
+             if node.get("Alive") and (node["Resources"].get("GPU", 0) > 0 or not needs_gpu)]
+    cpus = max((node.get("CPU", 0) for node in nodes), default=trial["cpu"])
+    return {"cpu": max(trial["cpu"], cpus), "gpu": 1.0 if needs_gpu else 0.0}

@@ -1,6 +1,7 @@
 """What a finished search tells a person: one row per trial, a table, summary.jsonl and plots."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,14 +10,24 @@ from raygan.records import write_jsonl
 from raygan.space import SearchSpace
 
 
+FINAL_PHASE = "final run"
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str  # "search" or FINAL_PHASE
+    seconds: float  # wall time the driver spent in it
+
+
 @dataclass
 class Outcome:
     space: SearchSpace
     experiment_dir: str
     rows: list[dict] = field(default_factory=list)
+    phases: list[Phase] = field(default_factory=list)
     best_trial: str | None = None
     best_value: float | None = None
-    best_step: int | None = None
+    best_kimg: float | None = None
     export_metrics: dict | None = None  # the exported generator's metric record (final_num samples)
     export_error: str | None = None
 
@@ -24,44 +35,84 @@ class Outcome:
         """The summary as an aligned text table, best trial first."""
         names = list(self.space.params)
         num = self.space.budget.quick_num
-        header = ["trial", *names, f"best {self.space.metric} ({num} samples)", "at step", "steps", "status"]
+        lineage = any(row["lineage"] for row in self.rows)
+        header = ["trial", *names, f"best {self.space.metric} ({num} samples)", "at kimg", "kimg",
+                  *(["continued from"] if lineage else []), "status"]
         lines = [header] + [[row["trial"], *(_short(row["config"].get(n)) for n in names),
-                             _short(row["best"]), str(row["best_step"]), str(row["steps"]), row["status"]]
+                             _short(row["best"]), _short(row["best_kimg"]), _short(row["kimg"]),
+                             *([row["lineage"] or "-"] if lineage else []), row["status"]]
                             for row in self.rows]
         widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
         return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1]
                          for line in lines)
 
+    def budget_lines(self) -> list[str]:
+        """How the search spent its time and images, one line per phase."""
+        lines = []
+        for phase in self.phases:
+            rows = [row for row in self.rows if row["phase"] == phase.name]
+            counts = Counter(row["status"].split(":")[0].split(" at ")[0] for row in rows)
+            lines.append(f"{phase.name}: {phase.seconds / 60:.1f} min, {len(rows)} trial(s) "
+                         f"({', '.join(f'{n} {status}' for status, n in counts.items())}), "
+                         f"{sum(row['kimg_trained'] for row in rows):,.0f} kimg trained, "
+                         f"{sum(row['seconds'] for row in rows) / 60:.1f} trial-minutes")
+        return lines
 
-def summarize(grid, space: SearchSpace, path: str) -> Outcome:
-    """One row per trial, best first: hyper-parameters, best metric and step, status."""
+
+def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = ()) -> Outcome:
+    """One row per trial of every phase's result grid, best first: hyper-parameters, best metric
+    and where it was reached, how far the trial trained, where its weights came from, status."""
     sign = 1 if space.mode == "min" else -1
     rows = []
-    for result in grid:
-        frame = result.metrics_dataframe
-        row = {"trial": trial_name(result), "config": dict(result.config or {}), "best": float("nan"), "best_step": "-",
-               "steps": 0, "status": "", "history": []}
-        if frame is not None and space.metric in frame and frame[space.metric].notna().any():
-            frame = frame.dropna(subset=[space.metric])
-            best = frame.loc[(sign * frame[space.metric]).idxmin()]
-            row.update(best=float(best[space.metric]), best_step=int(best["step"]), steps=int(frame["step"].max()),
-                       history=frame[["step", space.metric]].values.tolist())
-        last = result.metrics or {}
-        if result.error:
-            row["status"] = f"error: {str(result.error).strip().splitlines()[-1][:100]}"
-        elif last.get("collapsed"):
-            row["status"] = f"collapsed: {last.get('collapse_reason')}"
-        elif row["steps"] < space.budget.max_steps:
-            row["status"] = f"stopped by ASHA at step {row['steps']}"
-        else:
-            row["status"] = "completed"
-        rows.append(row)
+    for phase, grid in zip([p.name for p in phases] or ["search"], grids):
+        for result in grid:
+            rows.append(_row(result, space, phase, sign))
     rows.sort(key=lambda r: sign * r["best"] if r["best"] == r["best"] else float("inf"))
-    outcome = Outcome(space, path, rows)
+    outcome = Outcome(space, path, rows, list(phases))
     if rows and rows[0]["best"] == rows[0]["best"]:
-        outcome.best_trial, outcome.best_value, outcome.best_step = rows[0]["trial"], rows[0]["best"], \
-            rows[0]["best_step"]
+        outcome.best_trial, outcome.best_value, outcome.best_kimg = rows[0]["trial"], rows[0]["best"], \
+            rows[0]["best_kimg"]
     return outcome
+
+
+def _row(result, space: SearchSpace, phase: str, sign: int) -> dict:
+    frame = result.metrics_dataframe
+    last = result.metrics or {}
+    row = {"trial": trial_name(result), "phase": phase, "config": dict(result.config or {}), "best": float("nan"),
+           "best_kimg": "-", "kimg": 0.0, "kimg_trained": 0.0, "seconds": float(last.get("time_total_s", 0.0)),
+           "lineage": last.get("lineage", ""), "status": "", "history": [], "result": result}
+    if frame is not None and "kimg" in frame:
+        row["kimg_trained"] = kimg_trained(frame.to_dict("records"))
+    if frame is not None and space.metric in frame and frame[space.metric].notna().any():
+        frame = frame.dropna(subset=[space.metric])
+        best = frame.loc[(sign * frame[space.metric]).idxmin()]
+        row.update(best=float(best[space.metric]), best_kimg=float(best["kimg"]), kimg=float(frame["kimg"].max()),
+                   history=frame[["kimg", space.metric]].values.tolist())
+    if result.error:
+        row["status"] = f"error: {str(result.error).strip().splitlines()[-1][:100]}"
+    elif last.get("collapsed"):
+        row["status"] = f"collapsed: {last.get('collapse_reason')}"
+    elif last.get("out_of_time"):
+        row["status"] = f"time budget at {row['kimg']:g} kimg"
+    elif phase == FINAL_PHASE or row["kimg"] >= space.budget.max_kimg:
+        row["status"] = "completed"
+    else:
+        stopper = "ASHA" if space.scheduler == "asha" else "the time budget"
+        row["status"] = f"stopped by {stopper} at {row['kimg']:g} kimg"
+    return row
+
+
+def kimg_trained(reports: list[dict]) -> float:
+    """The kimg a trial trained itself: its reports' progress, each segment counted from where the
+    trial's weights came from (a checkpoint of another trial, see ``lineage``, or 0)."""
+    total, at, lineage = 0.0, None, None
+    for report in reports:
+        if report.get("lineage", "") != lineage or at is None:
+            lineage = report.get("lineage", "")
+            at = float(lineage.rsplit("@", 1)[1]) if lineage else 0.0
+        total += max(0.0, report["kimg"] - at)
+        at = report["kimg"]
+    return total
 
 
 def trial_name(result) -> str:
@@ -73,14 +124,15 @@ def write_reports(outcome: Outcome, folder: Path, best) -> None:
     """summary.jsonl and the plots, in the local experiment folder; ``best`` from :func:`~raygan.tuning.best.load_best`."""
     folder.mkdir(parents=True, exist_ok=True)
     metric = outcome.space.metric
-    write_jsonl(folder / "summary.jsonl", [{k: v for k, v in row.items() if k != "history"} for row in outcome.rows])
+    write_jsonl(folder / "summary.jsonl", [{k: v for k, v in row.items() if k not in ("history", "result")}
+                                           for row in outcome.rows])
     series = {f"{r['trial']}": ([h[0] for h in r["history"]], [h[1] for h in r["history"]])
               for r in outcome.rows if r["history"]}
     if series:
         save_metric_by_trial(series, folder / f"{metric}_by_trial.png", metric)
     if best is None:
         return
-    result, generator = best
+    result, generator, _ = best
     save_curves(result.metrics_dataframe.to_dict("records"), folder / "best_curves.png", metric=metric)
     images, per_row = sample_grid(generator)
     save_grid(images, folder / "best_samples.png", nrow=per_row)

@@ -32,35 +32,51 @@ from raygan.records import finite_or_big
 
 @dataclass(frozen=True)
 class TrialSettings:
-    """What every trial of one search shares (the searched values come in the trial config)."""
+    """What every trial of one search shares (the searched values come in the trial config).
+
+    ``start_from`` is the checkpoint a trial without one of its own starts from: the final
+    run continues the search's best trial this way.
+    """
 
     base_config: dict
     plan: RunPlan
     threads: int = 1
+    start_from: tune.Checkpoint | None = None
 
 
 class TuneFace:
-    """Reports and checkpoints through ``tune.report``; resumes from ``tune.get_checkpoint()``."""
+    """Reports and checkpoints through ``tune.report``; resumes from ``tune.get_checkpoint()``.
 
-    def __init__(self, metric: str, placement: dict):
+    Every report names its ``trial`` and its ``lineage``: the trials whose checkpoints this
+    one continued, each with the kimg it took over at (``a_00001@48 > a_00003@96``), so a
+    PBT exploit or a final run shows where its weights came from.
+    """
+
+    def __init__(self, metric: str, placement: dict, start_from: tune.Checkpoint | None = None):
         # Ray's progress table shows the first four metrics of a result: put the telling ones first.
-        self.shown_first = (best_key(metric), metric, "d_acc", "classes_covered", "step")
+        self.shown_first = (best_key(metric), metric, "d_acc", "classes_covered", "kimg")
         self.placement = placement
+        self.start_from = start_from
 
     @contextmanager
     def latest_checkpoint(self):
-        checkpoint = tune.get_checkpoint()
+        checkpoint = tune.get_checkpoint() or self.start_from
         if checkpoint is None:
             yield None
             return
         with checkpoint.as_directory() as folder:
             yield Path(folder)
 
-    def start(self, history: list[dict]) -> None:
-        """Tune keeps the trial's results itself; nothing to rewrite on a restart."""
+    def start(self, history: list[dict]) -> dict:
+        """Tune keeps the trial's results itself; a checkpoint written by another trial extends the lineage."""
+        trial = tune.get_context().get_trial_id()
+        lineage = history[-1].get("lineage", "") if history else ""
+        if history and history[-1].get("trial") not in (None, trial):
+            lineage = " > ".join(filter(None, [lineage, f"{history[-1]['trial']}@{history[-1]['kimg']:g}"]))
+        return {**self.placement, "trial": trial, "lineage": lineage}
 
     def publish(self, event: ReportEvent) -> None:
-        report = {**event.report, **self.placement, "memory_mb": resident_mb()}
+        report = {**event.report, "memory_mb": resident_mb()}
         report = finite_or_big({**{key: report[key] for key in self.shown_first if key in report}, **report})
         if not event.checkpoint_due:
             tune.report(report)
@@ -76,7 +92,7 @@ def train_gan(config: dict, train_data: ImageData, test_data: ImageData, setting
     gan_config = GANConfig.from_dict({**settings.base_config, **config}, source="trial config")
     trainer = GANTrainer(gan_config, train_data, device)
     placement = {"device": device.type, "node_id": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
-    run_loop(trainer, settings.plan, test_data, TuneFace(settings.plan.metric, placement))
+    run_loop(trainer, settings.plan, test_data, TuneFace(settings.plan.metric, placement, settings.start_from))
 
 
 def resident_mb() -> float:

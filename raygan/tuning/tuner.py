@@ -1,6 +1,14 @@
-"""The Tuner: Optuna's TPE sampler, ASHA, checkpoint and failure settings, and where results live."""
+"""The Tuner: the searcher and scheduler, checkpoint and failure settings, and where results live.
+
+``scheduler: asha`` (the default) pairs Optuna's TPE sampler with asynchronous successive
+halving; ``pbt`` and ``pb2`` run a population sampled from the space (Ray refuses any
+search algorithm with them) and perturb the :data:`~raygan.space.PERTURBABLE` values of
+running trials, which restore the donor's checkpoint with their own new values.  Every
+scheduler counts time in ``kimg`` (real images shown to D), so batch size is a fair choice.
+"""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,10 +18,13 @@ from raygan.errors import RayganError
 from raygan.loop import best_key
 from raygan.space import SearchSpace
 
+FINAL_NAME = "final"  # the final run's experiment, inside the search's folder
+BACKSTOP_S = 60.0  # Tune's own time limit on the final run, past the run's deadline
+
 
 @dataclass(frozen=True)
 class SearchOptions:
-    num_samples: int = 8
+    num_samples: int | None = 8  # None: as many as --time-budget allows
     max_concurrent: int | None = None
     cpus_per_trial: float = 1.0
     gpus_per_trial: float | None = None  # None: GPU_SHARE_DEFAULT if the cluster has GPUs, else 0
@@ -25,16 +36,23 @@ class SearchOptions:
     study_db: str | None = None
     max_failures: int = 2
     verbose: int = 1
+    time_budget_s: float | None = None  # the whole search's wall time (search phase and final run)
+
+    @property
+    def unbounded(self) -> bool:
+        """No trial count given: sample until the time budget runs out."""
+        return self.num_samples is None
 
 
-def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent: int) -> tune.Tuner:
+def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent: int,
+               time_budget_s: float | None = None) -> tune.Tuner:
     """A new Tuner for ``space``, or the interrupted one restored (``options.resume``).
 
-    Optuna and ASHA judge a trial by its best value so far (``fid_best``), not its last:
-    a trial stopped early, or one whose metric wobbles at the end, counts for what it reached.
-    Checkpoints are still ranked by the metric itself, so the export is the best checkpoint.
+    The searcher and scheduler judge a trial by its best value so far (``fid_best``), not
+    its last: a trial stopped early, or one whose metric wobbles at the end, counts for what
+    it reached.  Checkpoints are still ranked by the metric itself, so the export is the
+    best checkpoint.  ``time_budget_s`` stops every trial, and the sampling of new ones, then.
     """
-    storage = storage_uri(options.storage_path)
     path = experiment_path(options)
     if options.resume:
         if not tune.Tuner.can_restore(path):
@@ -44,30 +62,96 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
     if tune.Tuner.can_restore(path):
         raise RayganError(f"experiment '{options.name}' already exists under {options.storage_path}; "
                           "pass --resume to continue it or choose another --name")
+    run_config = _run_config(space, options)
+    num_samples = num_trials(space, options, concurrent)
+    searcher = _searcher(space, options, concurrent, num_samples) if space.scheduler == "asha" else None
+    tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, search_alg=searcher,
+                                  scheduler=_scheduler(space), num_samples=num_samples,
+                                  time_budget_s=time_budget_s)
+    return tune.Tuner(trainable, param_space=space.tune_space(), run_config=run_config, tune_config=tune_config)
+
+
+def final_tuner(space: SearchSpace, options: SearchOptions, trainable, config: dict,
+                time_budget_s: float | None) -> tune.Tuner:
+    """The final run: one trial with the best trial's ``config``, as the experiment ``NAME/final``."""
+    final = dataclasses.replace(options, storage_path=experiment_path(options), name=FINAL_NAME)
+    if options.resume and tune.Tuner.can_restore(experiment_path(final)):
+        return tune.Tuner.restore(experiment_path(final), trainable, resume_unfinished=True, resume_errored=True)
+    run_config = _run_config(space, final)
+    # The run stops itself at its last report before the deadline; Tune's limit is only a backstop.
+    tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, num_samples=1,
+                                  time_budget_s=None if time_budget_s is None else time_budget_s + BACKSTOP_S)
+    return tune.Tuner(trainable, param_space=dict(config), run_config=run_config, tune_config=tune_config)
+
+
+def _run_config(space: SearchSpace, options: SearchOptions) -> tune.RunConfig:
+    """Where the experiment lives, its two best checkpoints by the metric, and restarts on failure."""
+    return tune.RunConfig(
+        name=options.name, storage_path=storage_uri(options.storage_path), verbose=options.verbose,
+        checkpoint_config=tune.CheckpointConfig(num_to_keep=2, checkpoint_score_attribute=space.metric,
+                                                checkpoint_score_order=space.mode),
+        failure_config=tune.FailureConfig(max_failures=options.max_failures))
+
+
+def num_trials(space: SearchSpace, options: SearchOptions, concurrent: int) -> int:
+    """Trials to sample: as given; else a population of ``concurrent`` for PBT/PB2, or, under a
+    time budget, as many as it allows (-1, Tune's "until stopped")."""
+    if not options.unbounded:
+        return options.num_samples
+    return max(2, concurrent) if space.scheduler != "asha" else -1
+
+
+def check_scheduler_options(space: SearchSpace, options: SearchOptions) -> None:
+    """One-line errors for options a PBT/PB2 search cannot honour (before Ray starts)."""
+    if space.scheduler == "asha":
+        return
+    if options.study_db:
+        raise RayganError(f"--study-db records an Optuna study, but scheduler {space.scheduler} runs without "
+                          "Optuna (Ray refuses a search algorithm with PBT and PB2); drop --study-db or use "
+                          "scheduler: asha")
+    if space.scheduler == "pb2":
+        try:
+            import GPy  # noqa: F401
+            import sklearn  # noqa: F401
+        except ImportError:
+            raise RayganError("scheduler pb2 needs GPy and scikit-learn: pip install 'raygan[pb2]'") from None
+
+
+def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_samples: int):
     from optuna.samplers import TPESampler
-    from ray.tune.schedulers import ASHAScheduler
     from ray.tune.search import ConcurrencyLimiter
     from ray.tune.search.optuna import OptunaSearch
 
-    sampler = TPESampler(seed=options.seed, multivariate=True, constant_liar=True,
-                         n_startup_trials=max(2, min(10, options.num_samples // 2)))
+    startup = 5 if num_samples < 0 else max(2, min(10, num_samples // 2))
+    sampler = TPESampler(seed=options.seed, multivariate=True, constant_liar=True, n_startup_trials=startup)
     storage_db = None
     if options.study_db:
         import optuna
 
         storage_db = optuna.storages.RDBStorage(options.study_db)
     searcher = OptunaSearch(sampler=sampler, study_name=options.name, storage=storage_db)
-    searcher = ConcurrencyLimiter(searcher, max_concurrent=concurrent)
-    scheduler = ASHAScheduler(time_attr="step", max_t=space.budget.max_steps, grace_period=space.asha.grace_period,
-                              reduction_factor=space.asha.reduction_factor)
-    run_config = tune.RunConfig(
-        name=options.name, storage_path=storage, verbose=options.verbose,
-        checkpoint_config=tune.CheckpointConfig(num_to_keep=2, checkpoint_score_attribute=space.metric,
-                                                checkpoint_score_order=space.mode),
-        failure_config=tune.FailureConfig(max_failures=options.max_failures))
-    tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, search_alg=searcher,
-                                  scheduler=scheduler, num_samples=options.num_samples)
-    return tune.Tuner(trainable, param_space=space.tune_space(), run_config=run_config, tune_config=tune_config)
+    return ConcurrencyLimiter(searcher, max_concurrent=concurrent)
+
+
+def _scheduler(space: SearchSpace):
+    budget, search = space.budget, space.search
+    if space.scheduler == "asha":
+        from ray.tune.schedulers import ASHAScheduler
+
+        return ASHAScheduler(time_attr="kimg", max_t=budget.max_kimg, grace_period=search.grace_kimg,
+                             reduction_factor=search.reduction_factor)
+    # Perturb where trials checkpoint, so an exploiting trial copies its donor's latest weights.
+    interval = budget.report_kimg * budget.checkpoint_every
+    if space.scheduler == "pbt":
+        from ray.tune.schedulers import PopulationBasedTraining
+
+        return PopulationBasedTraining(time_attr="kimg", perturbation_interval=interval,
+                                       hyperparam_mutations=space.mutations(), quantile_fraction=0.25,
+                                       resample_probability=0.25, custom_explore_fn=space.clip, synch=False)
+    from ray.tune.schedulers.pb2 import PB2
+
+    return PB2(time_attr="kimg", perturbation_interval=interval, quantile_fraction=0.25,
+               hyperparam_bounds={n: [space.params[n].low, space.params[n].high] for n in space.mutations()})
 
 
 def storage_uri(storage_path: str) -> str:
