@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from raygan.data import DATASETS
 from raygan.errors import RayganError
+from raygan.losses import LOSSES
 from raygan.models import FAMILIES, MODELS
 
 CONDITIONINGS = ("input", "hidden")
 G_NORMS = ("batch", "none")
+D_NORMS = ("auto", "batch", "spectral", "none")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class GANConfig:
     d_hidden: tuple[int, ...] = (1024, 512, 256)  # MLP discriminator widths, input to output
     g_norm: str = "batch"  # MLP generator: "batch" norm after each hidden layer, or "none"
     d_dropout: float = 0.0  # MLP discriminator: dropout after each hidden layer
+    # discriminator norm: "batch" (DCGAN only), "spectral" on every layer, "none", or "auto":
+    # the model's own (batch for dcgan and cdcgan, none for gan and cgan)
+    d_norm: str = "auto"
     g_width: int = 64  # DCGAN generator channels at 14x14 (twice that at 7x7)
     d_width: int = 64  # DCGAN discriminator channels at 14x14 (twice that at 7x7)
     lr_g: float = 2e-4
@@ -40,12 +45,18 @@ class GANConfig:
     batch_size: int = 64
     d_steps: int = 1  # discriminator updates per generator update
     g_ema: float = 0.0  # decay of an exponential moving average of G's weights (0: none; e.g. 0.999)
-    label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
+    loss: str = "ns"  # "ns" (non-saturating), "hinge" or "ls" (least squares): see raygan.losses
+    label_smoothing: float = 0.0  # one-sided, ns loss only: real targets become 1 - label_smoothing
     seed: int = 0
 
     @property
     def conditional(self) -> bool:
         return FAMILIES[self.model].conditional
+
+    @property
+    def discriminator_norm(self) -> str:
+        """``d_norm`` with ``auto`` resolved to the model's own norm."""
+        return FAMILIES[self.model].d_norms[0] if self.d_norm == "auto" else self.d_norm
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
@@ -75,6 +86,11 @@ class GANConfig:
         _choice(source, "dataset", self.dataset, DATASETS)
         _choice(source, "cond", self.cond, CONDITIONINGS)
         _choice(source, "g_norm", self.g_norm, G_NORMS)
+        _choice(source, "d_norm", self.d_norm, D_NORMS)
+        d_norms = FAMILIES[self.model].d_norms
+        if self.discriminator_norm not in d_norms:
+            raise RayganError(f"{source}: d_norm '{self.d_norm}' does not fit model '{self.model}', whose "
+                              f"discriminator has no {self.d_norm} norm; use {' or '.join(d_norms)}")
         _within(source, "d_dropout", self.d_dropout, 0.0, 0.9)
         _within(source, "latent_dim", self.latent_dim, 2, 512)
         _within(source, "label_embedding", self.label_embedding, 0, 512)
@@ -95,7 +111,11 @@ class GANConfig:
         _within(source, "d_steps", self.d_steps, 1, 10)
         if not (self.g_ema == 0.0 or 0.5 <= self.g_ema < 1.0):
             raise RayganError(f"{source}: g_ema must be 0 (no average) or in [0.5, 1), got {self.g_ema}; try 0.999")
+        _choice(source, "loss", self.loss, LOSSES)
         _within(source, "label_smoothing", self.label_smoothing, 0.0, 0.5)
+        if self.label_smoothing and self.loss != "ns":
+            raise RayganError(f"{source}: label_smoothing applies to loss 'ns' only, not '{self.loss}'; "
+                              "set label_smoothing to 0 or loss to ns")
         _within(source, "seed", self.seed, 0, 2**63 - 1)
 
 

@@ -82,7 +82,7 @@ class GANTrainer:
         if not self.config.conditional:
             real_labels = None
         real_logits, fake_logits = self._judge(real, real_labels, fake.detach(), fake_labels)
-        loss = discriminator_loss(real_logits, fake_logits, self.config.label_smoothing)
+        loss = discriminator_loss(real_logits, fake_logits, self.config.loss, self.config.label_smoothing)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -107,7 +107,7 @@ class GANTrainer:
         # D's weights need no gradient for G's update: skipping them saves a third of the
         # backward pass through D.
         self.discriminator.requires_grad_(False)
-        loss_g = generator_loss(self.discriminator(fake, fake_labels))
+        loss_g = generator_loss(self.discriminator(fake, fake_labels), self.config.loss)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()

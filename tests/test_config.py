@@ -27,6 +27,12 @@ def test_strings_are_coerced():
     ({"dataset": "cifar10"}, ["dataset", "mnist"]),
     ({"batch_size": 1}, ["batch_size"]),
     ({"learning_rate": 1e-3}, ["unknown key", "learning_rate", "lr_g"]),
+    ({"loss": "wgan"}, ["unknown loss 'wgan'", "ns", "hinge", "ls"]),
+    ({"d_norm": "layer"}, ["unknown d_norm 'layer'", "spectral"]),
+    ({"loss": "hinge", "label_smoothing": 0.1}, ["label_smoothing", "loss", "hinge", "ns"]),
+    ({"loss": "ls", "label_smoothing": 0.1}, ["label_smoothing", "loss", "ls"]),
+    ({"model": "gan", "d_norm": "batch"}, ["d_norm", "no batch norm", "none or spectral"]),
+    ({"model": "cgan", "d_norm": "batch"}, ["d_norm", "no batch norm", "none or spectral"]),
 ])
 def test_bad_values_raise_one_line_errors(values, words):
     with pytest.raises(RayganError) as err:
@@ -35,6 +41,13 @@ def test_bad_values_raise_one_line_errors(values, words):
     assert "\n" not in message and message.startswith("test.yaml")
     for word in words:
         assert word in message
+
+
+def test_d_norm_auto_keeps_each_models_own_and_smoothing_stays_with_ns():
+    assert [GANConfig(model=m).discriminator_norm for m in ("gan", "dcgan", "cgan", "cdcgan")] == \
+        ["none", "batch", "none", "batch"]
+    assert GANConfig.from_dict({"model": "cdcgan", "d_norm": "spectral"}).discriminator_norm == "spectral"
+    assert GANConfig.from_dict({"loss": "ns", "label_smoothing": 0.1}).label_smoothing == 0.1
 
 
 def test_replace_validates():

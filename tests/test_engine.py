@@ -34,6 +34,16 @@ def test_reports_every_k_steps_with_finite_values(mnist, model):
     assert first["d_acc"] == pytest.approx((first["tp"] + first["tn"]) / (2 * 3 * 2 * 32))
 
 
+@pytest.mark.parametrize("model", ["dcgan", "gan"])
+@pytest.mark.parametrize("loss", ["ns", "hinge", "ls"])
+def test_every_loss_trains_a_spectral_discriminator_with_finite_losses(mnist, model, loss):
+    trainer = GANTrainer(GANConfig.from_dict({"model": model, **SMALL, "loss": loss, "d_norm": "spectral"}), mnist)
+    assert not trainer._d_has_batchnorm  # so real and fake go through D as one batch
+    report = trainer.run(steps=3, report_every=3)
+    assert math.isfinite(report["loss_d"]) and math.isfinite(report["loss_g"])
+    assert report["tp"] + report["fn"] == 3 * 32 == report["tn"] + report["fp"]
+
+
 def test_same_seed_same_run_other_seed_other_run(mnist):
     def final_weights(seed):
         trainer = GANTrainer(GANConfig.from_dict({**SMALL, "seed": seed}), mnist)

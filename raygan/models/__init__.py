@@ -1,8 +1,9 @@
 """The model registry: one entry per model name, the only list of models raygan has.
 
-Each :class:`Family` says whether the model is conditional and how to build its generator
-and discriminator from a validated config and the dataset's :class:`~raygan.data.DatasetInfo`
-(image shape and classes come from the data, never from constants).
+Each :class:`Family` says whether the model is conditional, which discriminator norms it
+supports and how to build its generator and discriminator from a validated config and the
+dataset's :class:`~raygan.data.DatasetInfo` (image shape and classes come from the data,
+never from constants).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from torch import nn
 
 from raygan.models import dcgan, mlp
-from raygan.models.base import Generator
+from raygan.models.base import Generator, spectral_norm_all
 
 if TYPE_CHECKING:
     from raygan.config import GANConfig
@@ -24,13 +25,14 @@ class Family:
     generator: Callable[["GANConfig", "DatasetInfo", str | None], Generator]
     discriminator: Callable[["GANConfig", "DatasetInfo", str | None], nn.Module]
     conditional: bool
+    d_norms: tuple[str, ...]  # the discriminator norms it supports; the first is its own (d_norm "auto")
 
 
 FAMILIES: dict[str, Family] = {
-    "gan": Family(mlp.build_generator, mlp.build_discriminator, conditional=False),
-    "dcgan": Family(dcgan.build_generator, dcgan.build_discriminator, conditional=False),
-    "cgan": Family(mlp.build_generator, mlp.build_discriminator, conditional=True),
-    "cdcgan": Family(dcgan.build_generator, dcgan.build_discriminator, conditional=True),
+    "gan": Family(mlp.build_generator, mlp.build_discriminator, conditional=False, d_norms=mlp.D_NORMS),
+    "dcgan": Family(dcgan.build_generator, dcgan.build_discriminator, conditional=False, d_norms=dcgan.D_NORMS),
+    "cgan": Family(mlp.build_generator, mlp.build_discriminator, conditional=True, d_norms=mlp.D_NORMS),
+    "cdcgan": Family(dcgan.build_generator, dcgan.build_discriminator, conditional=True, d_norms=dcgan.D_NORMS),
 }
 MODELS = tuple(FAMILIES)
 
@@ -45,7 +47,9 @@ def build_generator(config: "GANConfig", info: "DatasetInfo | None" = None) -> G
 
 
 def build_discriminator(config: "GANConfig", info: "DatasetInfo | None" = None) -> nn.Module:
-    return FAMILIES[config.model].discriminator(config, info or _info(config), _cond(config))
+    """A fresh discriminator, with spectral norm on every layer when ``d_norm`` is spectral."""
+    discriminator = FAMILIES[config.model].discriminator(config, info or _info(config), _cond(config))
+    return spectral_norm_all(discriminator) if config.discriminator_norm == "spectral" else discriminator
 
 
 def build_models(config: "GANConfig", info: "DatasetInfo | None" = None) -> tuple[Generator, nn.Module]:

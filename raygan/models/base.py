@@ -1,8 +1,9 @@
-"""What every generator and discriminator shares: label handling and sampling."""
+"""What every generator and discriminator shares: label handling, sampling and spectral norm."""
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from raygan.errors import RayganError
 
@@ -74,6 +75,19 @@ class Generator(nn.Module):
         finally:
             self.train(was_training)
         return torch.cat(chunks) if chunks else torch.empty(0, *self.image_shape, device=device)
+
+
+def spectral_norm_all(module: nn.Module) -> nn.Module:
+    """Spectral norm (Miyato et al. 2018) on every convolution and dense layer of ``module``.
+
+    Each weight is divided by its largest singular value (estimated by one power iteration
+    per forward pass in training), which bounds D's Lipschitz constant without batch
+    statistics.  Returns ``module``, changed in place.
+    """
+    for layer in list(module.modules()):
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            spectral_norm(layer)
+    return module
 
 
 def leaky() -> nn.Module:

@@ -2,7 +2,8 @@
 
 Following Radford et al. (2016): the generator projects z to a 7x7 map and upsamples with
 strided transposed convolutions, batch norm and ReLU, ending in tanh; the discriminator
-downsamples with strided convolutions and LeakyReLU (batch norm after the first), no
+downsamples with strided convolutions and LeakyReLU (batch norm after the second by
+default; ``d_norm`` may instead put spectral norm on every layer, or no norm), no
 pooling, and ends in one logit.  Conditioning (``cond``) joins the label as constant
 feature maps: ``input`` at 28x28 in D and with z in G; ``hidden`` at the 7x7 map in G and
 after D's first convolution (14x14).
@@ -16,6 +17,7 @@ from raygan.errors import RayganError
 from raygan.models.base import Generator, LabelCode, leaky
 
 SIZE = 28  # 7 -> 14 -> 28
+D_NORMS = ("batch", "spectral", "none")  # the discriminator's own (Radford et al.) first
 
 
 def _channels(info) -> int:
@@ -33,7 +35,7 @@ def build_generator(config, info, cond: str | None) -> "DCGANGenerator":
 
 def build_discriminator(config, info, cond: str | None) -> "DCGANDiscriminator":
     return DCGANDiscriminator(config.d_width, info.num_classes, cond, config.label_embedding,
-                              channels=_channels(info))
+                              channels=_channels(info), batch_norm=config.discriminator_norm == "batch")
 
 
 def _label_maps(code: torch.Tensor, size: int) -> torch.Tensor:
@@ -66,15 +68,16 @@ class DCGANGenerator(Generator):
 
 class DCGANDiscriminator(nn.Module):
     def __init__(self, width: int = 64, num_classes: int = 10,
-                 cond: str | None = None, label_embedding: int = 0, channels: int = 1):
+                 cond: str | None = None, label_embedding: int = 0, channels: int = 1, batch_norm: bool = True):
         super().__init__()
         self.cond = cond
         self.code = LabelCode(num_classes, label_embedding) if cond else None
         extra = self.code.dim if cond else 0
         self.first = nn.Sequential(nn.Conv2d(channels + (extra if cond == "input" else 0), width, 4, 2, 1), leaky())
+        # batch norm's shift makes a bias redundant; without batch norm the convolution keeps its own
         self.second = nn.Sequential(
-            nn.Conv2d(width + (extra if cond == "hidden" else 0), 2 * width, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(2 * width), leaky())
+            nn.Conv2d(width + (extra if cond == "hidden" else 0), 2 * width, 4, 2, 1, bias=not batch_norm),
+            *([nn.BatchNorm2d(2 * width)] if batch_norm else []), leaky())
         self.out = nn.Linear(2 * width * 7 * 7, 1)
 
     def forward(self, images, labels=None):

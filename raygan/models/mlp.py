@@ -1,8 +1,9 @@
 """Fully connected GAN (``gan``) and conditional GAN (``cgan``) for images of any shape.
 
-Hidden layers are Linear + LeakyReLU(0.2).  Two options stabilise the small MLP game on
+Hidden layers are Linear + LeakyReLU(0.2).  Options stabilise the small MLP game on
 MNIST: batch norm in the generator's hidden layers (``g_norm="batch"``, the default, as
-in PyTorch-GAN's MLP GAN) and dropout in the discriminator's (``d_dropout``).
+in PyTorch-GAN's MLP GAN), dropout in the discriminator's (``d_dropout``) and spectral
+norm on the discriminator's layers (``d_norm="spectral"``; it has no batch norm).
 
 Conditioning (``cond``): ``input`` concatenates the label code with z in G and with the
 flattened image in D; ``hidden`` maps the label through its own dense layer and
@@ -16,6 +17,8 @@ import torch
 from torch import nn
 
 from raygan.models.base import Generator, LabelCode, leaky
+
+D_NORMS = ("none", "spectral")  # the discriminator's own first: it has no batch norm
 
 
 def _dense(fan_in: int, fan_out: int, batch_norm: bool = False, dropout: float = 0.0) -> list[nn.Module]:
