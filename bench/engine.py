@@ -47,10 +47,10 @@ def engine_images_per_s(config: GANConfig, data, device, steps: int, warmup: int
     trainer = GANTrainer(config, data, device)
     if adjust is not None:
         trainer = adjust(trainer)
-    trainer.run(warmup, report_every=warmup)
+    trainer.run_steps(warmup, warmup)
     _sync(device)
     started = time.perf_counter()
-    trainer.run(warmup + steps, report_every=report_every or steps)
+    trainer.run_steps(warmup + steps, report_every or steps)
     _sync(device)
     return steps * config.batch_size * config.d_steps / (time.perf_counter() - started)
 

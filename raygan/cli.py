@@ -69,22 +69,24 @@ def seed_int(text: str) -> int:
     return value
 
 
-def non_negative_float(text: str) -> float:
-    """argparse type for shares and amounts that must be finite and >= 0."""
+def _number(text: str, minimum: float, inclusive: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+        raise argparse.ArgumentTypeError(f"must be a number {'>=' if inclusive else 'above'} {minimum:g}, got {text}")
     return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type for shares and amounts that must be finite and >= 0."""
+    return _number(text, 0.0, inclusive=True)
 
 
 def positive_float(text: str) -> float:
-    value = non_negative_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be above 0")
-    return value
+    """argparse type for amounts that must be finite and above 0."""
+    return _number(text, 0.0, inclusive=False)
 
 
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}

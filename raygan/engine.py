@@ -176,6 +176,11 @@ class GANTrainer:
                 started = time.perf_counter()  # time spent in the callback is not training
         return last
 
+    def run_steps(self, steps: int, report_every: int, on_report: ReportFn | None = None) -> dict | None:
+        """:meth:`run` counted in generator steps, for benchmarks and tests: until ``self.step == steps``."""
+        per_step = images_per_step(self.config.batch_size, self.config.d_steps)
+        return self.run(steps * per_step, report_every * per_step, on_report)
+
     # -- checkpoints -------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Everything needed to continue this run bit-for-bit: weights, optimisers, step, RNG.

@@ -129,8 +129,10 @@ class FolderFace:
 
 
 def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", rules: CollapseRules | None = None,
-              download: bool = False, log=print) -> dict:
+              download: bool = False, log=print, deadline: float | None = None) -> dict:
     """Train ``config`` under ``budget`` in the prepared folder ``out``, resuming from its checkpoint if any.
+
+    ``deadline`` (a ``time.time()``) also ends the run, at its last report before then.
 
     Returns a summary: steps, whether and why the run collapsed, and the final metric
     record (``final_num`` samples).
@@ -139,7 +141,7 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     data = load_dataset(config.dataset, data_dir, "train", device=device, download=download)
     trainer = GANTrainer(config, data)
     face = FolderFace(out, log)
-    history = run_loop(trainer, RunPlan(budget, rules or CollapseRules()), data_dir, face)
+    history = run_loop(trainer, RunPlan(budget, rules or CollapseRules(), deadline=deadline), data_dir, face)
     last = history[-1] if history else {}
     finals = read_jsonl(out / FINAL_METRICS) if (out / FINAL_METRICS).is_file() else []
     if face.published == 0 and finals and finals[-1]["step"] == trainer.step:

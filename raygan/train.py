@@ -21,7 +21,7 @@ from pathlib import Path
 
 from raygan import __version__
 from raygan.budget import Budget, kimg_of_steps
-from raygan.cli import Parser, positive_float, positive_int, user_errors
+from raygan.cli import Parser, duration, positive_float, positive_int, user_errors
 from raygan.config import GANConfig, parse_overrides
 from raygan.data import DATASETS
 from raygan.errors import RayganError
@@ -45,6 +45,8 @@ def build_parser() -> Parser:
     parser.add_argument("--report-kimg", type=positive_float, default=None,
                         help=f"kimg between reports (default {DEFAULTS.report_kimg:g})")
     parser.add_argument("--report-every", type=positive_int, default=None, help="or steps between reports")
+    parser.add_argument("--time-budget", type=duration, default=None,
+                        help="also stop, checkpointed, at the last report before this wall time (e.g. 15m)")
     parser.add_argument("--checkpoint-every", type=int, default=None,
                         help=f"reports between checkpoints (default {DEFAULTS.checkpoint_every})")
     parser.add_argument("--quick-num", type=int, default=None,
@@ -132,7 +134,9 @@ def main(argv=None) -> None:
         if not args.resume:
             prepare_folder(out, overwrite=args.overwrite)
         write_options(out, options)
-        summary = train_run(config, budget, options["data_dir"], out, device=device, download=args.download)
+        deadline = time.time() + args.time_budget if args.time_budget else None
+        summary = train_run(config, budget, options["data_dir"], out, device=device, download=args.download,
+                            deadline=deadline)
         print(json.dumps({"out": str(out), **summary}))
 
 

@@ -22,9 +22,9 @@ def fashion_dir() -> Path:
 
 TINY_SPACE = """
 model: gan
-budget: {{max_steps: {max_steps}, report_every: 20, grace_period: {grace_period}, reduction_factor: 2,
-          checkpoint_every: 1, quick_num: 200, final_num: 500}}
-collapse: {{patience: {patience}, warmup_steps: 0}}
+budget: {{max_kimg: {max_kimg}, report_kimg: 1.28, grace_kimg: {grace_kimg}, reduction_factor: 2,
+          checkpoint_every: 1, quick_num: 200, final_num: 500{extra_budget}}}
+collapse: {{patience: {patience}, warmup_kimg: 0}}
 fixed: {{g_hidden: [32, 64], d_hidden: [64, 32]}}
 params:
 {params}
@@ -34,10 +34,16 @@ LR_G_PARAM = "  lr_g: {dist: loguniform, low: 1.0e-4, high: 1.0e-3}"
 
 @pytest.fixture
 def tiny_space(tmp_path):
-    """Write a small MLP-GAN search space (reports every 20 steps) and return its path."""
-    def write(params: str = LR_G_PARAM, max_steps: int = 60, grace_period: int = 20, patience: int = 2) -> Path:
+    """Write a small MLP-GAN search space and return its path.
+
+    Lengths are given in steps at the default batch size of 64 (a report every 20 steps,
+    1.28 kimg); ``extra`` adds top-level keys (``scheduler: pbt``), ``budget`` budget keys.
+    """
+    def write(params: str = LR_G_PARAM, max_steps: int = 60, grace_period: int = 20, patience: int = 2,
+              extra: str = "", budget: str = "") -> Path:
         path = tmp_path / "space.yaml"
-        path.write_text(TINY_SPACE.format(params=params, max_steps=max_steps, grace_period=grace_period,
-                                          patience=patience))
+        path.write_text(extra + TINY_SPACE.format(params=params, max_kimg=max_steps * 0.064,
+                                                  grace_kimg=grace_period * 0.064, patience=patience,
+                                                  extra_budget=f", {budget}" if budget else ""))
         return path
     return write

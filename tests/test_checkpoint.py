@@ -21,7 +21,7 @@ def test_split(mnist_dir):
 
 def test_round_trip_restores_step_weights_history_with_the_new_learning_rates(tmp_path, test_split):
     trainer = GANTrainer(GANConfig.from_dict({**SMALL, "lr_g": 1e-4, "lr_d": 1e-4}), test_split)
-    report = trainer.run(steps=8, report_every=8)
+    report = trainer.run_steps(8, 8)
     history = [dict(report, fid=300.0, collapse_reason="")]
     write_checkpoint(tmp_path, trainer, history, {"fid": 300.0, "num_samples": 200, "evaluator": "mnist-x"})
     assert has_checkpoint(tmp_path) and not has_checkpoint(tmp_path / "elsewhere")
@@ -76,13 +76,13 @@ def test_spectral_norm_checkpoint_continues_bit_for_bit(tmp_path, test_split):
     config = GANConfig.from_dict({"model": "dcgan", "g_width": 8, "d_width": 8, "batch_size": 16,
                                   "d_norm": "spectral", "loss": "hinge"})
     straight = GANTrainer(config, test_split)
-    straight.run(steps=4, report_every=4)
+    straight.run_steps(4, 4)
     first = GANTrainer(config, test_split)
-    first.run(steps=2, report_every=2)
+    first.run_steps(2, 2)
     write_checkpoint(tmp_path, first, [{"step": 2}], None)
     resumed = GANTrainer(config, test_split)
     read_checkpoint(tmp_path, resumed)
-    resumed.run(steps=4, report_every=2)
+    resumed.run_steps(4, 2)
     for module in ("generator", "discriminator"):
         a, b = getattr(straight, module).state_dict(), getattr(resumed, module).state_dict()
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -6,11 +6,12 @@ import pytest
 from raygan.collapse import CollapseRules, collapse_reason
 from raygan.errors import RayganError
 
-RULES = CollapseRules(d_acc_max=0.99, min_classes=2, min_diversity=0.25, patience=3, warmup_steps=500)
+RULES = CollapseRules(d_acc_max=0.99, min_classes=2, min_diversity=0.25, patience=3, warmup_kimg=32)
 
 
 def report(step, **values):
-    return {"step": step, "loss_d": 0.7, "loss_g": 1.5, "d_acc": 0.7, "classes_covered": 10, "diversity": 0.9,
+    """A report at ``step`` of a run at batch 64 (64 images a step)."""
+    return {"step": step, "kimg": step * 0.064, "loss_d": 0.7, "loss_g": 1.5, "d_acc": 0.7, "classes_covered": 10, "diversity": 0.9,
             **values}
 
 

@@ -23,7 +23,7 @@ def mnist(mnist_dir):
 def test_reports_every_k_steps_with_finite_values(mnist, model):
     config = GANConfig.from_dict({"model": model, **SMALL, "d_steps": 2})
     reports = []
-    GANTrainer(config, mnist).run(steps=7, report_every=3, on_report=reports.append)
+    GANTrainer(config, mnist).run_steps(7, 3, on_report=reports.append)
     assert [r["step"] for r in reports] == [3, 6, 7]
     for report in reports:
         assert REPORT_KEYS <= set(report)
@@ -39,7 +39,7 @@ def test_reports_every_k_steps_with_finite_values(mnist, model):
 def test_every_loss_trains_a_spectral_discriminator_with_finite_losses(mnist, model, loss):
     trainer = GANTrainer(GANConfig.from_dict({"model": model, **SMALL, "loss": loss, "d_norm": "spectral"}), mnist)
     assert not trainer._d_has_batchnorm  # so real and fake go through D as one batch
-    report = trainer.run(steps=3, report_every=3)
+    report = trainer.run_steps(3, 3)
     assert math.isfinite(report["loss_d"]) and math.isfinite(report["loss_g"])
     assert report["tp"] + report["fn"] == 3 * 32 == report["tn"] + report["fp"]
 
@@ -47,7 +47,7 @@ def test_every_loss_trains_a_spectral_discriminator_with_finite_losses(mnist, mo
 def test_same_seed_same_run_other_seed_other_run(mnist):
     def final_weights(seed):
         trainer = GANTrainer(GANConfig.from_dict({**SMALL, "seed": seed}), mnist)
-        report = trainer.run(steps=5, report_every=5)
+        report = trainer.run_steps(5, 5)
         return report["loss_g"], torch.cat([p.flatten() for p in trainer.generator.parameters()])
 
     loss_a, weights_a = final_weights(1)
@@ -60,8 +60,8 @@ def test_same_seed_same_run_other_seed_other_run(mnist):
 def test_discriminator_learns_to_tell_real_digits_from_a_frozen_generator(mnist):
     """With G all but frozen, D must separate real MNIST from G's output within a few dozen steps."""
     trainer = GANTrainer(GANConfig.from_dict({**SMALL, "lr_g": 1e-9}), mnist)
-    first = trainer.run(steps=10, report_every=10)
-    last = trainer.run(steps=40, report_every=30)
+    first = trainer.run_steps(10, 10)
+    last = trainer.run_steps(40, 30)
     assert first["d_acc"] < 0.75 < 0.95 < last["d_acc"]
     assert last["loss_d"] < first["loss_d"]
 
@@ -69,10 +69,10 @@ def test_discriminator_learns_to_tell_real_digits_from_a_frozen_generator(mnist)
 def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist):
     config = GANConfig.from_dict({**SMALL, "seed": 3})
     straight = GANTrainer(config, mnist)
-    straight.run(steps=6, report_every=6)
+    straight.run_steps(6, 6)
 
     first = GANTrainer(config, mnist)
-    first.run(steps=3, report_every=3)
+    first.run_steps(3, 3)
     buffer = io.BytesIO()
     torch.save(first.state_dict(), buffer)
     buffer.seek(0)
@@ -80,7 +80,7 @@ def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist):
     resumed = GANTrainer(config, mnist)
     resumed.load_state_dict(state)
     assert resumed.step == 3
-    resumed.run(steps=6, report_every=3)
+    resumed.run_steps(6, 3)
     for a, b in zip(straight.generator.parameters(), resumed.generator.parameters()):
         assert torch.equal(a, b)
 
@@ -101,7 +101,7 @@ def test_generator_ema_averages_weights_and_is_what_gets_measured_and_exported(m
     config = GANConfig.from_dict({**SMALL, "g_ema": 0.9})
     trainer = GANTrainer(config, mnist)
     start = [p.clone() for p in trainer.generator_ema.parameters()]
-    trainer.run(steps=5, report_every=5)
+    trainer.run_steps(5, 5)
     raw, ema = list(trainer.generator.parameters()), list(trainer.generator_ema.parameters())
     assert trainer.sampling_generator is trainer.generator_ema
     assert all(not p.requires_grad for p in ema)

@@ -14,6 +14,21 @@ params:
 """
 
 
+def test_pbt_perturbs_only_what_weights_do_not_depend_on_and_stays_in_range(tmp_path):
+    path = tmp_path / "pbt.yaml"
+    path.write_text("model: gan\nscheduler: pbt\nparams:\n"
+                    "  lr_g: {dist: loguniform, low: 1.0e-5, high: 1.0e-3}\n"
+                    "  g_ema: {dist: uniform, low: 0.9, high: 0.999}\n"
+                    "  d_steps: {dist: choice, values: [1, 2, 3]}\n"
+                    "  latent_dim: {dist: int, low: 16, high: 64}\n")
+    space = load_space(path)
+    mutations = space.mutations()
+    assert set(mutations) == {"lr_g", "g_ema", "d_steps"}  # latent_dim shapes the weights: inherited, not perturbed
+    assert mutations["d_steps"] == [1, 2, 3]  # a list: PBT moves a choice to a neighbour instead of scaling it
+    clipped = space.clip({"lr_g": 1.2e-3, "g_ema": 0.999 * 1.2, "d_steps": 3, "latent_dim": 40})
+    assert clipped == {"lr_g": 1.0e-3, "g_ema": 0.999, "d_steps": 3, "latent_dim": 40}
+
+
 @pytest.mark.parametrize("name", ["gan", "dcgan", "cgan", "cdcgan"])
 def test_shipped_spaces_load_and_tune_the_required_parameters(name):
     space = load_space(SPACES / f"{name}.yaml")
@@ -54,8 +69,19 @@ def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
     (GOOD + "  cond: {dist: choice, values: [input, output]}\n", ["params.cond", "output"]),
     (GOOD + "  beta1: {dist: normal, low: 0.1, high: 0.2}\n", ["unknown dist 'normal'"]),
     (GOOD + "  beta1: 0.5\n", ["params.beta1", "dist"]),
-    (GOOD + "budget: {max_steps: ten}\n", ["budget: max_steps", "whole number"]),
-    (GOOD + "budget: {max_steps: 100, report_every: 500}\n", ["report_every", "max_steps"]),
+    (GOOD + "budget: {max_kimg: ten}\n", ["budget: max_kimg", "a number"]),
+    (GOOD + "budget: {max_steps: 3000}\n", ["budget", "unknown key 'max_steps'", "max_kimg"]),
+    (GOOD + "budget: {max_kimg: 100, report_kimg: 500}\n", ["report_kimg", "max_kimg"]),
+    (GOOD + "budget: {max_kimg: 100, grace_kimg: 200}\n", ["grace_kimg", "max_kimg"]),
+    (GOOD + "budget: {max_kimg: 100, final_kimg: 50}\n", ["final_kimg", "above max_kimg"]),
+    (GOOD + "budget: {final_share: 1.5}\n", ["final_share", "between 0 and 0.9"]),
+    (GOOD + "budget: {reduction_factor: 2.5}\n", ["reduction_factor", "whole number"]),
+    (GOOD + "scheduler: hyperband\n", ["unknown scheduler 'hyperband'", "asha, pbt, pb2"]),
+    ("model: gan\nscheduler: pbt\nparams:\n  latent_dim: {dist: int, low: 16, high: 64}\n",
+     ["scheduler pbt", "lr_g"]),
+    ("scheduler: pb2\n" + GOOD + "  d_steps: {dist: choice, values: [1, 2]}\n", ["params.d_steps", "pb2", "pbt"]),
+    (GOOD + "  loss: {dist: choice, values: [ns, wgan]}\n", ["params.loss", "wgan"]),
+    (GOOD + "  d_norm: {dist: choice, values: [none, batch]}\n", ["params.d_norm", "batch"]),
     (GOOD + "collapse: {patience: 0}\n", ["collapse", "patience"]),
     (GOOD + "fixed: {lr_g: 1.0e-4}\n", ["params.lr_g", "also fixed"]),
     (GOOD + "fixed: {g_hiden: [64]}\n", ["fixed", "unknown key 'g_hiden'"]),

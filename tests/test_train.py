@@ -23,13 +23,14 @@ TINY = ["--set", "batch_size=16", "--set", "g_width=8", "--set", "d_width=8",
 @pytest.mark.parametrize("model", ["gan", "cdcgan"])
 def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys):
     out = tmp_path / model
+    ema = ["--set", "g_ema=0.99"] if model == "cdcgan" else []
     main(["--model", model, "--data-dir", str(mnist_dir), "--steps", "20", "--report-every", "10",
-          "--out", str(out), "--quick-num", "200", "--final-num", "500", "--device", "cpu", *TINY])
+          "--out", str(out), "--quick-num", "200", "--final-num", "500", "--device", "cpu", *TINY, *ema])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     options = json.loads((out / "options.json").read_text())
-    assert options["config"]["model"] == model and options["budget"]["max_steps"] == 20
+    assert options["config"]["model"] == model and options["budget"]["max_kimg"] == 20 * 16 / 1000
     reports = read_jsonl(out / "metrics.jsonl")
-    assert [r["step"] for r in reports] == [10, 20]
+    assert [r["step"] for r in reports] == [10, 20] and [r["kimg"] for r in reports] == [0.16, 0.32]
     for report in reports:
         for key in ("loss_d", "loss_g", "d_acc", "d_acc_real", "d_acc_fake", "images_per_s", "fid"):
             assert math.isfinite(report[key]), key
@@ -44,6 +45,9 @@ def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys):
     assert samples.shape == (4, 1, 28, 28) and samples.abs().max() <= 1
     final = generator.metadata["metrics"]
     assert generator.metadata["steps"] == 20 and final["num_samples"] == 500 and final["fid"] == summary["fid"]
+    assert generator.metadata["kimg"] == summary["kimg"] == 0.32
+    # with a weight average, the final record also measures G itself, to show what the average buys
+    assert ("fid_raw" in final) == bool(ema) and final.get("fid_raw") != final["fid"]
     assert final["evaluator"] == summary["evaluator"] and final["kid_std"] > 0
     assert read_jsonl(out / "final_metrics.jsonl")[0]["num_samples"] == 500
     best = load_generator(out / "best_generator.safetensors").metadata
@@ -115,11 +119,11 @@ def test_resume_can_extend_a_finished_run_but_not_redo_or_shorten_it(tmp_path, m
     main(["--resume", "--out", str(out), "--steps", "40"])
     assert [r["step"] for r in read_jsonl(out / "metrics.jsonl")] == [20, 40]
     assert [r["step"] for r in read_jsonl(out / "final_metrics.jsonl")] == [20, 40]
-    assert json.loads((out / "options.json").read_text())["budget"]["max_steps"] == 40
+    assert json.loads((out / "options.json").read_text())["budget"]["max_kimg"] == 40 * 16 / 1000
     with pytest.raises(SystemExit) as exit_info:
-        main(["--resume", "--out", str(out), "--steps", "30"])
-    assert exit_info.value.code == 2 and "below the step the run" in capsys.readouterr().err
-    assert json.loads((out / "options.json").read_text())["budget"]["max_steps"] == 40
+        main(["--resume", "--out", str(out), "--kimg", "0.48"])
+    assert exit_info.value.code == 2 and "below what the run" in capsys.readouterr().err
+    assert json.loads((out / "options.json").read_text())["budget"]["max_kimg"] == 40 * 16 / 1000
 
 
 def test_hand_edited_options_are_one_line(tmp_path, mnist_dir, capsys):
@@ -139,11 +143,13 @@ def test_hand_edited_options_are_one_line(tmp_path, mnist_dir, capsys):
     (["--set", "cond=output", "--model", "cgan"], "cond"),
     (["--set", "latent_dim=0"], "latent_dim"),
     (["--set", "lr_g=-1"], "lr_g"),
-    (["--steps", "0"], "--max-steps must be at least 1"),
-    (["--report-every", "50"], "--report-every (50) must not exceed --max-steps (2)"),
+    (["--steps", "0"], "--steps: must be at least 1"),
+    (["--report-every", "50"], "--report-kimg (3.2) must not exceed --max-kimg (0.128)"),
+    (["--kimg", "1"], "--steps and --kimg set the same thing"),
+    (["--kimg", "-1"], "--kimg/--max-kimg: must be a number above 0, got -1"),
     (["--final-num", "5"], "--final-num must be 0 (no metrics) or at least 10"),
     (["--quick-num", "3"], "--quick-num must be 0"),
-    (["--steps", "x"], "--max-steps: invalid int value"),
+    (["--steps", "x"], "--steps: expected a whole number"),
     (["--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist does not exist"),
     (["--data-dir", "FILE"], "is a file; pass the folder"),
     (["--out", "FILE"], "is a file; give a folder"),

@@ -92,6 +92,8 @@ def _row(result, space: SearchSpace, phase: str, sign: int) -> dict:
         row["status"] = f"error: {str(result.error).strip().splitlines()[-1][:100]}"
     elif last.get("collapsed"):
         row["status"] = f"collapsed: {last.get('collapse_reason')}"
+    elif "kimg" not in last:
+        row["status"] = "stopped before its first report"
     elif last.get("out_of_time"):
         row["status"] = f"time budget at {row['kimg']:g} kimg"
     elif phase == FINAL_PHASE or row["kimg"] >= space.budget.max_kimg:

@@ -20,6 +20,7 @@ from raygan.space import SearchSpace
 
 FINAL_NAME = "final"  # the final run's experiment, inside the search's folder
 BACKSTOP_S = 60.0  # Tune's own time limit on the final run, past the run's deadline
+POPULATION_CHECKPOINTS = 8  # the latest ones, per trial, under PBT and PB2
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,19 @@ def final_tuner(space: SearchSpace, options: SearchOptions, trainable, config: d
 
 
 def _run_config(space: SearchSpace, options: SearchOptions) -> tune.RunConfig:
-    """Where the experiment lives, its two best checkpoints by the metric, and restarts on failure."""
-    return tune.RunConfig(
-        name=options.name, storage_path=storage_uri(options.storage_path), verbose=options.verbose,
-        checkpoint_config=tune.CheckpointConfig(num_to_keep=2, checkpoint_score_attribute=space.metric,
-                                                checkpoint_score_order=space.mode),
-        failure_config=tune.FailureConfig(max_failures=options.max_failures))
+    """Where the experiment lives, which checkpoints each trial keeps, and restarts on failure.
+
+    Under ASHA a trial keeps its two best checkpoints by the metric.  PBT and PB2 restore a
+    donor's *latest* checkpoint, which must survive the donor's next reports whatever its
+    metric, so they keep the latest few instead (the export is the best of those).
+    """
+    if space.scheduler == "asha":
+        kept = tune.CheckpointConfig(num_to_keep=2, checkpoint_score_attribute=space.metric,
+                                     checkpoint_score_order=space.mode)
+    else:
+        kept = tune.CheckpointConfig(num_to_keep=POPULATION_CHECKPOINTS)
+    return tune.RunConfig(name=options.name, storage_path=storage_uri(options.storage_path), verbose=options.verbose,
+                          checkpoint_config=kept, failure_config=tune.FailureConfig(max_failures=options.max_failures))
 
 
 def num_trials(space: SearchSpace, options: SearchOptions, concurrent: int) -> int:

@@ -1,6 +1,7 @@
 """Real searches on MNIST through Ray Tune, Optuna, ASHA and the run loop's collapse stop (2 CPUs, tiny budgets)."""
 import os
 import sys
+import time
 
 import pytest
 import ray
@@ -64,7 +65,7 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     meta = generator.metadata
     assert meta["hyperparameters"] == rows[0]["config"] and meta["trial"] == rows[0]["trial"]
     # the best checkpoint by fid, not the last one of the trial, measured again in full on final_num samples
-    assert meta["steps"] == rows[0]["best_step"] and meta["search_metric"]["fid"] == pytest.approx(rows[0]["best"])
+    assert meta["kimg"] == rows[0]["best_kimg"] and meta["search_metric"]["fid"] == pytest.approx(rows[0]["best"])
     assert meta["search_metric"]["num_samples"] == 200 and meta["metrics"]["num_samples"] == 500
     assert {"fid", "kid", "kid_std", "precision", "coverage"} <= set(meta["metrics"])
     assert meta["metrics"]["evaluator"] == meta["search_metric"]["evaluator"]
@@ -79,7 +80,7 @@ def test_absurd_learning_rate_collapses_with_a_reason_and_finite_metric(tmp_path
     (row,) = outcome.rows
     assert row["status"].startswith("collapsed: ")
     assert any(word in row["status"] for word in ("non-finite", "discriminator accuracy", "classes", "diversity"))
-    assert row["steps"] < 200 and row["best"] < 1e9  # stopped early; Optuna got a finite value
+    assert row["kimg"] < 200 * 0.064 and row["best"] < 1e9  # stopped early; Optuna got a finite value
 
 
 class CrashingTune:
@@ -118,3 +119,69 @@ def test_killed_trial_restarts_from_its_checkpoint_with_its_own_learning_rates(t
     steps = [r["step"] for r in reports]
     assert steps == [20, 40, 60, 80, 100]  # resumed after step 40's checkpoint: nothing redone, nothing lost
     assert all(r["lr_g_in_use"] == 3e-4 and r["lr_d_in_use"] == 7e-4 for r in reports)
+
+
+def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_best(tmp_path, mnist_dir, tiny_space,
+                                                                                 capsys):
+    """Trials far longer than the budget: the search phase is cut at half of it, then the best trial's
+    best checkpoint trains on, alone, until the budget is spent; the export comes from the better of the two."""
+    export = tmp_path / "best.safetensors"
+    space = tiny_space(LR_PARAMS, max_steps=5000, grace_period=40, patience=50, budget="final_share: 0.5")
+    started = time.time()
+    search_main(["--space", str(space), "--time-budget", "70s", "--data-dir", str(mnist_dir),
+                 "--storage-path", str(tmp_path / "runs"), "--name", "timed", "--export", str(export),
+                 "--verbose", "0"])
+    elapsed = time.time() - started
+    assert elapsed < 70 + 30, elapsed  # the budget, plus measuring and exporting on 500 samples
+    out = capsys.readouterr().out
+    assert "search: " in out and "final run: " in out and "kimg trained" in out
+    rows = read_jsonl(tmp_path / "runs" / "timed" / "summary.jsonl")
+    search_rows = [r for r in rows if r["phase"] == "search" and r["best"] is not None]
+    (final,) = [r for r in rows if r["phase"] == "final run"]
+    assert len(search_rows) >= 2 and all(r["kimg"] < 5000 * 0.064 for r in search_rows)
+    assert all(r["status"] == "stopped before its first report" for r in rows if r["best"] is None)
+    best_search = min(search_rows, key=lambda r: r["best"])
+    donor, at_kimg = final["lineage"].rsplit("@", 1)
+    assert donor == best_search["trial"] and float(at_kimg) == best_search["best_kimg"]
+    assert final["config"] == best_search["config"] and final["kimg"] > float(at_kimg)
+    assert final["kimg_trained"] == pytest.approx(final["kimg"] - float(at_kimg))
+    meta = load_generator(export).metadata
+    assert meta["trial"] == rows[0]["trial"] and rows[0]["best"] == min(r["best"] for r in [*search_rows, final])
+
+
+PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}
+  lr_d: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}"""
+
+
+@pytest.mark.parametrize("scheduler", ["pbt", "pb2"])
+def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_path, mnist_dir, tiny_space,
+                                                                           scheduler):
+    space = load_space(tiny_space(PBT_PARAMS, max_steps=240, patience=50, extra=f"scheduler: {scheduler}\n"))
+    outcome = run_search(space, mnist_dir, SearchOptions(num_samples=2, storage_path=str(tmp_path), name=scheduler,
+                                                         verbose=0), export=tmp_path / "best.safetensors")
+    results = [read_jsonl(path) for path in (tmp_path / scheduler).glob("train_gan_*/result.json")]
+    reports = {rows[0]["trial"]: rows for rows in results}
+    assert len(reports) == 2 and all(row["status"] == "completed" for row in outcome.rows), outcome.table()
+    exploits = 0
+    for trial, results in reports.items():
+        for before, after in zip(results, results[1:]):
+            if after["lineage"] == before["lineage"]:
+                assert after["kimg"] > before["kimg"]  # (Tune may drop a result in flight while it exploits)
+                continue
+            exploits += 1
+            donor, at_kimg = after["lineage"].split(" > ")[-1].rsplit("@", 1)
+            assert donor != trial and donor in reports
+            # the weights are the donor's checkpoint at a report of its: training continued from there ...
+            assert after["kimg"] > float(at_kimg) and (after["kimg"] - float(at_kimg)) / 1.28 == pytest.approx(
+                round((after["kimg"] - float(at_kimg)) / 1.28))
+            assert any(r["kimg"] == pytest.approx(float(at_kimg)) for r in reports[donor])
+            # ... under this trial's own, new learning rates (PBT's explore step always changes them; PB2
+            # keeps the donor's until its Gaussian process has data to choose by)
+            assert after["lr_g_in_use"] == after["config"]["lr_g"] and after["lr_d_in_use"] == after["config"]["lr_d"]
+            donor_config = next(r["config"] for r in reports[donor] if r["kimg"] == pytest.approx(float(at_kimg)))
+            if scheduler == "pbt":
+                assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_config["lr_g"],
+                                                                              donor_config["lr_d"])
+    assert exploits >= 1
+    assert any(row["lineage"] for row in outcome.rows) and "continued from" in outcome.table()
+    assert load_generator(tmp_path / "best.safetensors").sample(4).shape == (4, 1, 28, 28)

@@ -1,0 +1,129 @@
+"""``python -m bench.search_vs_single``: does a search pay for itself against one untuned run?
+
+For one model and a wall-time budget ``T`` on the machine at hand, runs, one after the other:
+
+(a) the default search, ``python -m raygan.search --space search_spaces/MODEL.yaml
+    --time-budget T --export ...``;
+(b) one untuned run of the same wall time, ``python -m raygan.train --model MODEL
+    --time-budget T`` (default hyper-parameters, a length it cannot reach in ``T``);
+
+then measures both exported generators the same way (every metric on 10,000 seeded
+samples with raygan's evaluator; for the single run, its last generator, as a user would
+take it) and prints them side by side with the search's budget breakdown.  ``--json``
+appends the result as one JSON line.  Nothing else should run on the machine meanwhile:
+both arms are timed by the wall clock.
+
+Example (2 CPU cores: 2 x 15 minutes)::
+
+    python -m bench.search_vs_single --model dcgan --time-budget 15m \\
+        --data-dir ../shared/data/mnist --out bench/runs/dcgan-15m --json bench/search_vs_single.jsonl
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from raygan.budget import FINAL_NUM
+from raygan.cli import Parser, duration, output_folder, user_errors
+from raygan.errors import RayganError
+from raygan.models import MODELS
+from raygan.records import append_jsonl
+
+PROG = "bench.search_vs_single"
+SPACES = Path(__file__).resolve().parents[1] / "search_spaces"
+SHOWN = ("fid", "kid", "inception_score", "classes_covered", "precision", "recall", "fid_raw")
+UNTIL_THE_DEADLINE_KIMG = "1000000"  # (b) is bounded by its time budget only
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="gan", choices=MODELS)
+    parser.add_argument("--time-budget", type=duration, required=True, help="T for each arm, e.g. 15m")
+    parser.add_argument("--data-dir", required=True, help="folder with the MNIST IDX .gz files")
+    parser.add_argument("--space", default=None, help="search space (default search_spaces/MODEL.yaml)")
+    parser.add_argument("--out", required=True, help="folder for both arms' runs")
+    parser.add_argument("--json", default=None, help="append the result to this JSONL file")
+    parser.add_argument("--device", default="auto", help="for the single run and the evaluation (default auto)")
+    return parser
+
+
+def timed(command: list[str], log) -> tuple[float, str]:
+    """Run a raygan CLI; its wall time and its stdout (its stderr passes through)."""
+    log("$ " + " ".join(command))
+    started = time.time()
+    done = subprocess.run([sys.executable, "-m", *command], stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise RayganError(f"'{' '.join(command[:2])}' failed with exit code {done.returncode}; see its output above")
+    return time.time() - started, done.stdout
+
+
+def measure(path: Path, dataset: str, data_dir, device) -> dict:
+    """Every metric of the generator file at ``path`` on FINAL_NUM seeded samples."""
+    from raygan import evaluate_generator, load_generator
+
+    generator = load_generator(path, device=device)
+    record = evaluate_generator(generator, dataset, data_dir, num=FINAL_NUM)
+    if "fid_raw" in generator.metadata.get("metrics", {}):
+        record["fid_raw"] = generator.metadata["metrics"]["fid_raw"]
+    return {**record, "kimg": generator.metadata.get("kimg"), "steps": generator.metadata.get("steps")}
+
+
+def compare(args, log=print) -> dict:
+    from raygan.devices import pick_device
+    from raygan.space import load_space
+
+    out = output_folder(args.out, "--out")
+    space_file = args.space or str(SPACES / f"{args.model}.yaml")
+    space = load_space(space_file)
+    device = pick_device(args.device)
+    budget = f"{args.time_budget:g}"
+    search_seconds, search_out = timed(
+        [f"raygan.search", "--space", space_file, "--time-budget", budget, "--data-dir", args.data_dir,
+         "--storage-path", str(out), "--name", "search", "--export", str(out / "search.safetensors"),
+         "--verbose", "0"], log)
+    log(search_out)
+    single_seconds, _ = timed(
+        ["raygan.train", "--model", space.model, "--dataset", space.dataset, "--data-dir", args.data_dir,
+         "--kimg", UNTIL_THE_DEADLINE_KIMG, "--time-budget", budget, "--out", str(out / "single"),
+         "--device", args.device], log)
+    breakdown = [line for line in search_out.splitlines() if line.startswith(("search: ", "final run: "))]
+    return {"model": space.model, "dataset": space.dataset, "time_budget_s": args.time_budget,
+            "space": Path(space_file).name, "device": device.type,
+            "search": {"seconds": search_seconds, "budget": breakdown,
+                       **measure(out / "search.safetensors", space.dataset, args.data_dir, device)},
+            "single": {"seconds": single_seconds,
+                       **measure(out / "single" / "generator.safetensors", space.dataset, args.data_dir, device)}}
+
+
+def format_table(result: dict) -> str:
+    search, single = result["search"], result["single"]
+    lines = [f"{result['model']} on {result['dataset']}, T = {result['time_budget_s'] / 60:g} min "
+             f"({result['device']}), {FINAL_NUM:,} samples, evaluator {search['evaluator']}",
+             "| | search (exported) | one untuned run | search / single |", "| --- | --- | --- | --- |"]
+    for key in ("seconds", "kimg", *SHOWN):
+        if key in search or key in single:
+            a, b = search.get(key), single.get(key)
+            ratio = f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else ""
+            lines.append(f"| {key} | {_cell(a)} | {_cell(b)} | {ratio} |")
+    return "\n".join(lines + [f"- {line}" for line in search["budget"]])
+
+
+def _cell(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value if value is not None else "-")
+
+
+def main(argv=None) -> None:
+    args = build_parser().parse_args(argv)
+    with user_errors(PROG):
+        result = compare(args)
+        print(format_table(result))
+        if args.json:
+            append_jsonl(args.json, result)
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
