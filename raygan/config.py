@@ -44,7 +44,7 @@ class GANConfig:
     beta2: float = 0.999
     batch_size: int = 64
     d_steps: int = 1  # discriminator updates per generator update
-    g_ema: float = 0.0  # decay of an exponential moving average of G's weights (0: none; e.g. 0.999)
+    g_ema: float = 0.999  # decay of an exponential moving average of G's weights, warmed up (0: none)
     loss: str = "ns"  # "ns" (non-saturating), "hinge" or "ls" (least squares): see raygan.losses
     label_smoothing: float = 0.0  # one-sided, ns loss only: real targets become 1 - label_smoothing
     seed: int = 0

@@ -22,7 +22,8 @@ import sys
 import time
 
 from raygan.atomic import check_writable
-from raygan.cli import Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int, user_errors
+from raygan.cli import (Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int,
+                        user_errors)
 from raygan.errors import RayganError
 
 PROG = "raygan.search"
@@ -90,7 +91,8 @@ def main(argv=None) -> None:
         from raygan.tuning.tuner import check_scheduler_options
 
         num_samples = args.num_samples or (None if args.time_budget else DEFAULT_TRIALS)
-        options = SearchOptions(num_samples=num_samples, time_budget_s=args.time_budget, max_concurrent=args.max_concurrent,
+        options = SearchOptions(num_samples=num_samples, time_budget_s=args.time_budget,
+                                max_concurrent=args.max_concurrent,
                                 cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
                                 address=args.address, storage_path=args.storage_path, name=name,
                                 resume=args.resume, seed=args.seed, study_db=args.study_db,

@@ -11,7 +11,8 @@ RULES = CollapseRules(d_acc_max=0.99, min_classes=2, min_diversity=0.25, patienc
 
 def report(step, **values):
     """A report at ``step`` of a run at batch 64 (64 images a step)."""
-    return {"step": step, "kimg": step * 0.064, "loss_d": 0.7, "loss_g": 1.5, "d_acc": 0.7, "classes_covered": 10, "diversity": 0.9,
+    return {"step": step, "kimg": step * 0.064, "loss_d": 0.7, "loss_g": 1.5, "d_acc": 0.7, "classes_covered": 10,
+            "diversity": 0.9,
             **values}
 
 

@@ -118,6 +118,16 @@ def test_generator_ema_averages_weights_and_is_what_gets_measured_and_exported(m
     assert GANTrainer(GANConfig.from_dict(SMALL), mnist).sampling_generator is not None
 
 
+def test_the_weight_average_warms_up_to_its_decay(mnist):
+    trainer = GANTrainer(GANConfig.from_dict({**SMALL, "g_ema": 0.999}), mnist)
+    decays = {}
+    for step in (0, 10, 1000, 9000, 20000):
+        trainer.step = step
+        decays[step] = trainer.ema_decay()
+    assert decays[0] == pytest.approx(0.1) and decays[10] == pytest.approx(11 / 20)
+    assert decays[1000] == pytest.approx(1001 / 1010) and decays[9000] == decays[20000] == 0.999
+
+
 def test_g_ema_out_of_range_is_a_clear_error():
     from raygan.errors import RayganError
 

@@ -45,16 +45,29 @@ def test_search_cli_rejects_a_bad_space_before_starting_ray(tmp_path, mnist_dir,
     (["--max-failures", "-5"], "--max-failures: must be 0 or more"),
     (["--storage-path", "FILE/runs"], "FILE is a file, not a folder"),
     (["--study-db", "sqlite:////proc/nope/study.db"], "cannot write /proc/nope/study.db"),
+    (["--time-budget", "soon"], "--time-budget: expected a duration such as 15m"),
+    (["--time-budget", "0m"], "--time-budget: must be a positive duration"),
+    (["--space", "PBT", "--study-db", "sqlite:///study.db"], "scheduler pbt runs without Optuna"),
 ])
 def test_search_cli_argument_errors(args, message, mnist_dir, tmp_path, capsys):
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
+    pbt = tmp_path / "pbt.yaml"
+    pbt.write_text("scheduler: pbt\n" + GOOD)
     base = ["--space", str(SPACES / "gan.yaml"), "--data-dir", str(mnist_dir)]
     with pytest.raises(SystemExit) as exit_info:
-        search_main(base + [a.replace("FOLDER", str(tmp_path)).replace("FILE", str(a_file)) for a in args])
+        search_main(base + [a.replace("FOLDER", str(tmp_path)).replace("FILE", str(a_file)).replace("PBT", str(pbt))
+                            for a in args])
     err = capsys.readouterr().err
     message = message.replace("FILE", str(a_file))
     assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err, err
+
+
+@pytest.mark.parametrize("text, seconds", [("900", 900), ("90s", 90), ("15m", 900), ("2h", 7200), ("1.5h", 5400)])
+def test_time_budgets_read_as_seconds(text, seconds):
+    from raygan.cli import duration
+
+    assert duration(text) == seconds
 
 
 def test_embedded_ray_has_no_dashboard():

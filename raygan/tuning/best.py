@@ -58,6 +58,7 @@ def export_best(best, record: dict, space: SearchSpace, path, experiment: str) -
     metadata = generator.metadata
     config = GANConfig.from_dict(metadata["config"], source="best checkpoint")
     return save_generator(path, generator, config, generator.info, extra={
-        "steps": metadata.get("steps"), "kimg": metadata.get("kimg"), "metrics": record, "search_metric": metadata.get("metrics"),
+        "steps": metadata.get("steps"), "kimg": metadata.get("kimg"), "metrics": record,
+        "search_metric": metadata.get("metrics"),
         "hyperparameters": dict(result.config), "trial": trial_name(result), "experiment": experiment,
         "search_space": space.to_dict()})
