@@ -53,7 +53,8 @@ class Budget:
             if isinstance(value, bool) or not isinstance(value, number):
                 kind = "a number" if key in _KIMG_KEYS else "a whole number"
                 raise RayganError(f"{source}: {name(key)} must be {kind}, got {value!r}")
-        budget = cls(**{k: float(v) if k in _KIMG_KEYS else v for k, v in values.items()})
+        # lengths are whole images: kimg with three decimals
+        budget = cls(**{k: round(float(v) * 1000) / 1000 if k in _KIMG_KEYS else v for k, v in values.items()})
         for key in _KIMG_KEYS:
             if not 0.001 <= getattr(budget, key) <= 1e9:  # at least one image
                 raise RayganError(f"{source}: {name(key)} must be between 0.001 and 1e9 kimg, "

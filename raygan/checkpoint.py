@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from raygan.atomic import atomic_path
+from raygan.budget import kimg_of_steps
 from raygan.engine import GANTrainer
 from raygan.errors import RayganError, first_line
 from raygan.export import save_trainer_generator
@@ -62,6 +63,8 @@ def read_checkpoint(folder, trainer: GANTrainer) -> list[dict]:
         history = json.loads(state.pop("history"))
         if not (isinstance(history, list) and all(isinstance(r, dict) and "step" in r for r in history)):
             raise ValueError("its report history is not a list of reports")
+        for report in history:  # reports written before budgets counted images have only the step
+            report.setdefault("kimg", kimg_of_steps(report["step"], trainer.config.batch_size, trainer.config.d_steps))
         trainer.load_state_dict(state)
         return history
     except (OSError, RuntimeError, KeyError, ValueError, TypeError, EOFError, AttributeError,

@@ -214,7 +214,9 @@ class GANTrainer:
                 group["lr"] = lr
                 group["betas"] = (self.config.beta1, self.config.beta2)
         self.step = int(state["step"])
-        self.images = int(state["images"])
+        # checkpoints written before budgets counted images have only the step
+        self.images = int(state.get("images", self.step * images_per_step(self.config.batch_size,
+                                                                           self.config.d_steps)))
         torch.set_rng_state(state["torch_rng"].cpu())  # RNG states are CPU byte tensors wherever loaded
         if state.get("rng_device", "cpu") == self.device.type:
             self.rng.set_state(state["rng"].cpu())

@@ -69,15 +69,22 @@ def read_options(out: Path) -> dict:
     if not path.is_file():
         raise RayganError(f"--resume: {out} holds no raygan run ({OPTIONS_FILE} is missing); "
                           "pass the --out folder of the run to continue, or drop --resume")
+    corrupt = RayganError(f"{path} is corrupt or hand-edited; start a new run with --overwrite or another --out")
     try:
         options = json.loads(path.read_text(encoding="utf-8"))
         kinds = {"config": dict, "budget": dict, "data_dir": str, "device": str}
         if not isinstance(options, dict) or not all(isinstance(options.get(k), t) for k, t in kinds.items()):
             raise ValueError("a key is missing or of the wrong kind")
+    except (OSError, ValueError):
+        raise corrupt from None
+    if "max_steps" in options["budget"]:
+        raise RayganError(f"{path} was written by an older raygan, whose budgets counted steps; start a new run "
+                          "with --overwrite or another --out")
+    try:
         GANConfig.from_dict(options["config"], source=str(path))
         Budget.from_dict(options["budget"], source=str(path))
-    except (OSError, ValueError):  # RayganError is a ValueError: one message for every way it can be broken
-        raise RayganError(f"{path} is corrupt or hand-edited; start a new run with --overwrite or another --out") from None
+    except RayganError:
+        raise corrupt from None
     return options
 
 

@@ -36,7 +36,8 @@ def build_parser() -> Parser:
     parser.add_argument("--data-dir", required=True, help="folder with the dataset's four IDX .gz files")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
     parser.add_argument("--num-samples", type=positive_int, default=None,
-                        help="trials to run (default 8; with --time-budget, as many as it allows)")
+                        help="trials to run (default 8; with --time-budget, as many as it allows; under "
+                             "PBT/PB2, as many as run at once)")
     parser.add_argument("--time-budget", type=duration, default=None,
                         help="the whole search's wall time, e.g. 15m, 2h or 900 (seconds)")
     parser.add_argument("--max-concurrent", type=positive_int, default=None,
@@ -79,6 +80,10 @@ def main(argv=None) -> None:
         space = load_space(args.space)  # every mistake in the file surfaces before Ray starts
         if args.resume and not args.name:
             raise RayganError("--resume needs --name NAME of the experiment to continue")
+        if args.resume and args.time_budget:
+            raise RayganError("--time-budget cannot carry over to --resume (its clock started with the first run); "
+                              "resume without it: trials finish their max_kimg and the final run trains to "
+                              "final_kimg")
         find_files(space.dataset, args.data_dir, args.download)
         if "://" not in args.storage_path:
             output_folder(args.storage_path, "--storage-path")
@@ -90,7 +95,9 @@ def main(argv=None) -> None:
         from raygan.tuning import SearchOptions, run_search
         from raygan.tuning.tuner import check_scheduler_options
 
-        num_samples = args.num_samples or (None if args.time_budget else DEFAULT_TRIALS)
+        # None: a population as large as what runs at once (PBT, PB2), or as many as the time allows
+        unbounded = args.time_budget or space.scheduler != "asha"
+        num_samples = args.num_samples or (None if unbounded else DEFAULT_TRIALS)
         options = SearchOptions(num_samples=num_samples, time_budget_s=args.time_budget,
                                 max_concurrent=args.max_concurrent,
                                 cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,

@@ -202,6 +202,7 @@ def parse_space(raw, source: str) -> SearchSpace:
         params[name] = _param(spec, where)
         for value in params[name].extremes():
             GANConfig.from_dict({**base.to_dict(), name: value}, source=where)
+    _check_loss_and_smoothing(params, base, source)
     budget, search = _budget(raw.get("budget"), f"{source}: budget")
     space = SearchSpace(source, base.model, base.dataset, metric, mode, scheduler, budget, search,
                         CollapseRules.from_dict(_mapping(raw.get("collapse"), f"{source}: collapse"),
@@ -216,6 +217,14 @@ def parse_space(raw, source: str) -> SearchSpace:
             raise RayganError(f"{source}: params.{bad[0]}: pb2 models continuous ranges only; give it a "
                               "low/high distribution or use scheduler: pbt")
     return space
+
+
+def _check_loss_and_smoothing(params: dict, base: GANConfig, source: str) -> None:
+    """Label smoothing is for the ns loss only; each range alone cannot show a space that pairs them."""
+    losses = set(params["loss"].values) if "loss" in params else {base.loss}
+    if ("label_smoothing" in params or base.label_smoothing > 0) and losses - {"ns"}:
+        raise RayganError(f"{source}: label_smoothing applies to loss ns only, but trials may use loss "
+                          f"{sorted(losses - {'ns'})[0]}; search or fix one of them, not both")
 
 
 def _param(spec, where: str) -> Param:

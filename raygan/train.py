@@ -126,7 +126,8 @@ def main(argv=None) -> None:
         if args.resume and args.out is None:
             raise RayganError("--resume needs --out FOLDER of the run to continue")
         options, config, budget = resolve_options(args, read_options(out) if args.resume else None)
-        if args.resume and budget.max_kimg < reached_kimg(out):
+        # a run ends on the first step at or past its length: it may be up to one step past it
+        if args.resume and reached_kimg(out) - budget.max_kimg >= kimg_of_steps(1, config.batch_size, config.d_steps):
             raise RayganError(f"the run's length ({budget.max_kimg:g} kimg) is below what the run in {out} has "
                               f"reached ({reached_kimg(out):g} kimg); pass a larger --kimg or --steps, or none")
         device = pick_device(options["device"])

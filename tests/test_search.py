@@ -47,6 +47,7 @@ def test_search_cli_rejects_a_bad_space_before_starting_ray(tmp_path, mnist_dir,
     (["--study-db", "sqlite:////proc/nope/study.db"], "cannot write /proc/nope/study.db"),
     (["--time-budget", "soon"], "--time-budget: expected a duration such as 15m"),
     (["--time-budget", "0m"], "--time-budget: must be a positive duration"),
+    (["--time-budget", "5m", "--resume", "--name", "x"], "--time-budget cannot carry over to --resume"),
     (["--space", "PBT", "--study-db", "sqlite:///study.db"], "scheduler pbt runs without Optuna"),
 ])
 def test_search_cli_argument_errors(args, message, mnist_dir, tmp_path, capsys):

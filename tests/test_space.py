@@ -82,6 +82,8 @@ def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
     ("scheduler: pb2\n" + GOOD + "  d_steps: {dist: choice, values: [1, 2]}\n", ["params.d_steps", "pb2", "pbt"]),
     (GOOD + "  loss: {dist: choice, values: [ns, wgan]}\n", ["params.loss", "wgan"]),
     (GOOD + "  d_norm: {dist: choice, values: [none, batch]}\n", ["params.d_norm", "batch"]),
+    (GOOD + "  loss: {dist: choice, values: [ns, hinge]}\n  label_smoothing: {dist: uniform, low: 0.0, high: 0.2}\n",
+     ["label_smoothing applies to loss ns only", "hinge"]),
     (GOOD + "collapse: {patience: 0}\n", ["collapse", "patience"]),
     (GOOD + "fixed: {lr_g: 1.0e-4}\n", ["params.lr_g", "also fixed"]),
     (GOOD + "fixed: {g_hiden: [64]}\n", ["fixed", "unknown key 'g_hiden'"]),

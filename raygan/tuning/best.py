@@ -26,6 +26,14 @@ class Best(NamedTuple):
     raw_generator: object | None  # G's own weights when ``generator`` is their average
 
 
+def best_checkpoint(result, space: SearchSpace):
+    """The trial's best checkpoint by the metric (not its last), or None if it saved none."""
+    try:
+        return result.get_best_checkpoint(space.metric, space.mode)
+    except RuntimeError:  # Tune's answer for a trial without checkpoints
+        return None
+
+
 def load_best(grids: list, space: SearchSpace, trial: str | None) -> Best | None:
     """The :class:`Best` of ``trial``'s best checkpoint by the metric (not its last), or None.
 
@@ -34,7 +42,7 @@ def load_best(grids: list, space: SearchSpace, trial: str | None) -> Best | None
     name the same trial.
     """
     best = next((result for grid in grids for result in grid if trial_name(result) == trial), None)
-    checkpoint = best.get_best_checkpoint(space.metric, space.mode) if best is not None else None
+    checkpoint = best_checkpoint(best, space) if best is not None else None
     if checkpoint is None:
         return None
     with checkpoint.as_directory() as folder:
@@ -60,5 +68,7 @@ def export_best(best, record: dict, space: SearchSpace, path, experiment: str) -
     return save_generator(path, generator, config, generator.info, extra={
         "steps": metadata.get("steps"), "kimg": metadata.get("kimg"), "metrics": record,
         "search_metric": metadata.get("metrics"),
-        "hyperparameters": dict(result.config), "trial": trial_name(result), "experiment": experiment,
+        # the searched values of the checkpoint's own config: under PBT a trial's config changes as it goes
+        "hyperparameters": {name: metadata["config"][name] for name in space.params},
+        "trial": trial_name(result), "experiment": experiment,
         "search_space": space.to_dict()})

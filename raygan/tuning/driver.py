@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 
 import ray
 from ray import tune
 
 from raygan.budget import Budget
+from raygan.checkpoint import GENERATOR_FILE
 from raygan.data import load_dataset
 from raygan.errors import RayganError
+from raygan.export import read_metadata
 from raygan.loop import RunPlan
 from raygan.space import SearchSpace
-from raygan.tuning.best import export_best, load_best, measure_best
+from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
 from raygan.tuning.ray_session import start_ray
 from raygan.tuning.resources import final_run_resources, trial_resources
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
@@ -55,7 +58,7 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
                                resources)
         phase_start = time.time()
         grids = [make_tuner(space, options, trainable, concurrent,
-                            time_budget_s=None if search_end is None else search_end - phase_start).fit()]
+                            time_budget_s=None if search_end is None else max(1.0, search_end - phase_start)).fit()]
         phases = [Phase("search", time.time() - phase_start)]
         outcome = summarize(grids, space, experiment_path(options), phases)
         if final_kimg and outcome.best_trial is not None:
@@ -92,9 +95,12 @@ def _trainable(train, test, settings: TrialSettings, resources: dict):
 def _final_run(space, options, outcome: Outcome, train, test, resources, final_kimg, started):
     """Continue the best trial from its best checkpoint as a one-trial experiment ``NAME/final``."""
     best = next(row for row in outcome.rows if row["trial"] == outcome.best_trial)
-    checkpoint = best["result"].get_best_checkpoint(space.metric, space.mode)
+    checkpoint = best_checkpoint(best["result"], space)
     if checkpoint is None:
         raise RayganError(f"the best trial {outcome.best_trial} saved no checkpoint to continue; see the summary")
+    with checkpoint.as_directory() as folder:  # its own config: under PBT the trial's may have moved on since
+        config = read_metadata(Path(folder) / GENERATOR_FILE)["config"]
+    searched = {name: config[name] for name in space.params}
     deadline = started + options.time_budget_s if options.time_budget_s else None
     budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)
     plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline)
@@ -102,4 +108,4 @@ def _final_run(space, options, outcome: Outcome, train, test, resources, final_k
     settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint)
     trainable = _trainable(train, test, settings, final_resources)
     time_left = None if deadline is None else max(1.0, deadline - time.time())
-    return final_tuner(space, options, trainable, best["config"], time_left).fit()
+    return final_tuner(space, options, trainable, searched, time_left).fit()

@@ -99,9 +99,18 @@ def _row(result, space: SearchSpace, phase: str, sign: int) -> dict:
     elif phase == FINAL_PHASE or row["kimg"] >= space.budget.max_kimg:
         row["status"] = "completed"
     else:
-        stopper = "ASHA" if space.scheduler == "asha" else "the time budget"
-        row["status"] = f"stopped by {stopper} at {row['kimg']:g} kimg"
+        row["status"] = f"stopped by {_stopper(space, row['kimg'])} at {row['kimg']:g} kimg"
     return row
+
+
+def _stopper(space: SearchSpace, kimg: float) -> str:
+    """Who stopped a trial short of ``max_kimg``: ASHA stops trials at its rungs, the time budget anywhere."""
+    search = space.search
+    rungs = [search.grace_kimg * search.reduction_factor ** k for k in range(64)
+             if search.grace_kimg * search.reduction_factor ** k < space.budget.max_kimg]
+    if space.scheduler == "asha" and any(rung <= kimg < rung + space.budget.report_kimg for rung in rungs):
+        return "ASHA"
+    return "the time budget"
 
 
 def kimg_trained(reports: list[dict]) -> float:
@@ -141,6 +150,8 @@ def write_reports(outcome: Outcome, folder: Path, best) -> None:
 
 
 def _short(value) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, float):
         return f"{value:.3g}"
     return str(value)

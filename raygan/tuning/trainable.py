@@ -72,7 +72,8 @@ class TuneFace:
         trial = tune.get_context().get_trial_id()
         lineage = history[-1].get("lineage", "") if history else ""
         if history and history[-1].get("trial") not in (None, trial):
-            lineage = " > ".join(filter(None, [lineage, f"{history[-1]['trial']}@{history[-1]['kimg']:g}"]))
+            kimg = f"{history[-1]['kimg']:.3f}".rstrip("0").rstrip(".")  # whole images: three decimals at most
+            lineage = " > ".join(filter(None, [lineage, f"{history[-1]['trial']}@{kimg}"]))
         return {**self.placement, "trial": trial, "lineage": lineage}
 
     def publish(self, event: ReportEvent) -> None:

@@ -102,8 +102,8 @@ def _run_config(space: SearchSpace, options: SearchOptions) -> tune.RunConfig:
 
 
 def num_trials(space: SearchSpace, options: SearchOptions, concurrent: int) -> int:
-    """Trials to sample: as given; else a population of ``concurrent`` for PBT/PB2, or, under a
-    time budget, as many as it allows (-1, Tune's "until stopped")."""
+    """Trials to sample: as given; else a population of ``concurrent`` for PBT/PB2, or for ASHA
+    under a time budget as many as it allows (-1, Tune's "until stopped")."""
     if not options.unbounded:
         return options.num_samples
     return max(2, concurrent) if space.scheduler != "asha" else -1
