@@ -20,7 +20,6 @@ from raygan.space import SearchSpace
 
 FINAL_NAME = "final"  # the final run's experiment, inside the search's folder
 BACKSTOP_S = 60.0  # Tune's own time limit on the final run, past the run's deadline
-POPULATION_CHECKPOINTS = 8  # the latest ones, per trial, under PBT and PB2
 
 
 @dataclass(frozen=True)
@@ -90,13 +89,14 @@ def _run_config(space: SearchSpace, options: SearchOptions) -> tune.RunConfig:
 
     Under ASHA a trial keeps its two best checkpoints by the metric.  PBT and PB2 restore a
     donor's *latest* checkpoint, which must survive the donor's next reports whatever its
-    metric, so they keep the latest few instead (the export is the best of those).
+    metric, and Tune's pruning of checkpoints races with those restores (a trial then
+    fails on a checkpoint folder that is gone), so they keep every checkpoint.
     """
     if space.scheduler == "asha":
         kept = tune.CheckpointConfig(num_to_keep=2, checkpoint_score_attribute=space.metric,
                                      checkpoint_score_order=space.mode)
     else:
-        kept = tune.CheckpointConfig(num_to_keep=POPULATION_CHECKPOINTS)
+        kept = tune.CheckpointConfig(num_to_keep=None)
     return tune.RunConfig(name=options.name, storage_path=storage_uri(options.storage_path), verbose=options.verbose,
                           checkpoint_config=kept, failure_config=tune.FailureConfig(max_failures=options.max_failures))
 
