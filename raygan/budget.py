@@ -19,6 +19,7 @@ from raygan.errors import RayganError
 
 QUICK_NUM = 2000  # samples for the metrics of every report
 FINAL_NUM = 10000  # samples for the metrics at the end of a run and of an export (the test split's size)
+UNTIL_DEADLINE_KIMG = 1e9  # the length of a run bounded by its time budget alone
 MIN_SAMPLES = 10  # the fewest samples every metric can be computed on (k-NN balls need k + 1 = 6, KID 2)
 _KIMG_KEYS = ("max_kimg", "report_kimg")
 

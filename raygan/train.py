@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from raygan import __version__
-from raygan.budget import Budget, kimg_of_steps
+from raygan.budget import UNTIL_DEADLINE_KIMG, Budget, kimg_of_steps
 from raygan.cli import Parser, duration, positive_float, positive_int, user_errors
 from raygan.config import GANConfig, parse_overrides
 from raygan.data import DATASETS
@@ -46,7 +46,8 @@ def build_parser() -> Parser:
                         help=f"kimg between reports (default {DEFAULTS.report_kimg:g})")
     parser.add_argument("--report-every", type=positive_int, default=None, help="or steps between reports")
     parser.add_argument("--time-budget", type=duration, default=None,
-                        help="also stop, checkpointed, at the last report before this wall time (e.g. 15m)")
+                        help="stop, checkpointed, at the last report before this wall time (e.g. 15m); "
+                             "without --kimg or --steps, train until then")
     parser.add_argument("--checkpoint-every", type=int, default=None,
                         help=f"reports between checkpoints (default {DEFAULTS.checkpoint_every})")
     parser.add_argument("--quick-num", type=int, default=None,
@@ -91,7 +92,10 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
         if args.data_dir is None:
             raise RayganError("--data-dir is required: the folder with the dataset's files")
         config = GANConfig.from_dict({"model": "gan", "dataset": "mnist", **config_values}, source="arguments")
-        budget = Budget.from_dict(_in_kimg(args, budget_values, config), source="arguments", flags=True)
+        budget_values = _in_kimg(args, budget_values, config)
+        if args.time_budget and "max_kimg" not in budget_values:
+            budget_values["max_kimg"] = UNTIL_DEADLINE_KIMG  # the clock alone ends the run
+        budget = Budget.from_dict(budget_values, source="arguments", flags=True)
         return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
                 "data_dir": str(Path(args.data_dir).expanduser().resolve()),
                 "device": args.device or "auto"}, config, budget

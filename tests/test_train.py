@@ -168,3 +168,14 @@ def test_bad_input_is_one_line_exit_2(args, message, mnist_dir, tmp_path, capsys
     assert exit_info.value.code == 2
     assert err.startswith("raygan.train: error: ") and err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "o" / "metrics.jsonl").exists()  # rejected before any work
+
+
+@pytest.mark.parametrize("flags, max_kimg", [([], 1e9), (["--kimg", "64"], 64.0), (["--steps", "500"], 32.0)])
+def test_a_time_budget_alone_trains_until_the_deadline(flags, max_kimg, mnist_dir):
+    from raygan.train import build_parser, resolve_options
+
+    args = build_parser().parse_args(["--data-dir", str(mnist_dir), "--time-budget", "15m", *flags])
+    _, _, budget = resolve_options(args, None)
+    assert budget.max_kimg == pytest.approx(max_kimg)
+    _, _, untimed = resolve_options(build_parser().parse_args(["--data-dir", str(mnist_dir)]), None)
+    assert untimed.max_kimg == 192.0  # no clock: the default length

@@ -21,7 +21,7 @@ from pathlib import Path
 import ray
 from ray import tune
 
-from raygan.budget import Budget
+from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.checkpoint import GENERATOR_FILE
 from raygan.data import load_dataset
 from raygan.errors import RayganError
@@ -34,8 +34,6 @@ from raygan.tuning.resources import final_run_resources, trial_resources
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
 from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir
-
-UNTIL_DEADLINE_KIMG = 1e9  # a final run under a time budget trains until the deadline
 
 
 def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None,
@@ -57,8 +55,7 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
         trainable = _trainable(train, test, TrialSettings(space.base_config(), plan, int(resources["cpu"])),
                                resources)
         phase_start = time.time()
-        grids = [make_tuner(space, options, trainable, concurrent,
-                            time_budget_s=None if search_end is None else max(1.0, search_end - phase_start)).fit()]
+        grids = [make_tuner(space, options, trainable, concurrent, deadline=search_end).fit()]
         phases = [Phase("search", time.time() - phase_start)]
         outcome = summarize(grids, space, experiment_path(options), phases)
         if final_kimg and outcome.best_trial is not None:

@@ -77,7 +77,9 @@ def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = 
 
 def _row(result, space: SearchSpace, phase: str, sign: int) -> dict:
     frame = result.metrics_dataframe
-    last = result.metrics or {}
+    # The trial's own last report: under PBT, Tune's ``result.metrics`` can be a donor's, when the
+    # trial copied a checkpoint with nothing left to train after it.
+    last = frame.iloc[-1].to_dict() if frame is not None and len(frame) else (result.metrics or {})
     row = {"trial": trial_name(result), "phase": phase, "config": dict(result.config or {}), "best": float("nan"),
            "best_kimg": "-", "kimg": 0.0, "kimg_trained": 0.0, "seconds": float(last.get("time_total_s", 0.0)),
            "lineage": last.get("lineage", ""), "status": "", "history": [], "result": result}

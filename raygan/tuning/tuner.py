@@ -9,6 +9,7 @@ scheduler counts time in ``kimg`` (real images shown to D), so batch size is a f
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,13 +46,16 @@ class SearchOptions:
 
 
 def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent: int,
-               time_budget_s: float | None = None) -> tune.Tuner:
+               deadline: float | None = None) -> tune.Tuner:
     """A new Tuner for ``space``, or the interrupted one restored (``options.resume``).
 
     The searcher and scheduler judge a trial by its best value so far (``fid_best``), not
     its last: a trial stopped early, or one whose metric wobbles at the end, counts for what
     it reached.  Checkpoints are still ranked by the metric itself, so the export is the
-    best checkpoint.  ``time_budget_s`` stops every trial, and the sampling of new ones, then.
+    best checkpoint.  At ``deadline`` (``time.time()``) Tune stops every trial; the searcher
+    stops proposing trials earlier, when a new one could not report before it.  ASHA's
+    trials reuse their workers (no process start, data fetch or evaluator set-up per trial:
+    about 10 s of two cores each, bench/RESULTS.md); PBT and PB2 start each restore afresh.
     """
     path = experiment_path(options)
     if options.resume:
@@ -64,10 +68,11 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
                           "pass --resume to continue it or choose another --name")
     run_config = _run_config(space, options)
     num_samples = num_trials(space, options, concurrent)
-    searcher = _searcher(space, options, concurrent, num_samples) if space.scheduler == "asha" else None
+    searcher = _searcher(space, options, concurrent, num_samples, deadline) if space.scheduler == "asha" else None
     tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, search_alg=searcher,
                                   scheduler=_scheduler(space), num_samples=num_samples,
-                                  time_budget_s=time_budget_s)
+                                  time_budget_s=None if deadline is None else max(1.0, deadline - time.time()),
+                                  reuse_actors=space.scheduler == "asha")
     return tune.Tuner(trainable, param_space=space.tune_space(), run_config=run_config, tune_config=tune_config)
 
 
@@ -125,10 +130,12 @@ def check_scheduler_options(space: SearchSpace, options: SearchOptions) -> None:
             raise RayganError("scheduler pb2 needs GPy and scikit-learn: pip install 'raygan[pb2]'") from None
 
 
-def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_samples: int):
+def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_samples: int,
+              deadline: float | None):
     from optuna.samplers import TPESampler
-    from ray.tune.search import ConcurrencyLimiter
     from ray.tune.search.optuna import OptunaSearch
+
+    from raygan.tuning.late_start import DeadlineLimiter
 
     startup = 5 if num_samples < 0 else max(2, min(10, num_samples // 2))
     sampler = TPESampler(seed=options.seed, multivariate=True, constant_liar=True, n_startup_trials=startup)
@@ -138,7 +145,7 @@ def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_s
 
         storage_db = optuna.storages.RDBStorage(options.study_db)
     searcher = OptunaSearch(sampler=sampler, study_name=options.name, storage=storage_db)
-    return ConcurrencyLimiter(searcher, max_concurrent=concurrent)
+    return DeadlineLimiter(searcher, max_concurrent=concurrent, deadline=deadline)
 
 
 def _scheduler(space: SearchSpace):

@@ -153,9 +153,6 @@ PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}
   lr_d: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}"""
 
 
-# Known flaky on 2 shared cores from a fresh clone (no exploit within the tiny budget, or a trial
-# ending early while Tune restores a donor): still run, failures reported, fix tracked in issue 12.
-@pytest.mark.xfail(strict=False, reason="PBT exploit timing on 2 shared cores; see issue 12")
 @pytest.mark.parametrize("scheduler", ["pbt", "pb2"])
 def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_path, mnist_dir, tiny_space,
                                                                            scheduler):
