@@ -3,11 +3,14 @@
 The whole split is stored once as a uint8 tensor on the training device (60k x 784 bytes
 is 47 MB) and batches are drawn there by index, so the training loop never copies from
 host to device and never runs a DataLoader.  Files are read in place from a local
-directory; torchvision's downloader is used only when asked (``download=True``).
+directory; torchvision's downloader is used only when asked (``download=True``), or when
+no directory is given and the dataset is not yet in its default place
+(:func:`default_data_dir`).
 """
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -97,6 +100,26 @@ def to_unit_range(images_uint8: torch.Tensor) -> torch.Tensor:
     return images_uint8.float().div_(127.5).sub_(1.0)
 
 
+DATA_ENV = "RAYGAN_DATA"  # the folder that holds one subfolder per dataset, when no --data-dir is given
+
+
+def default_data_dir(name: str) -> Path:
+    """Where a dataset lives when no folder is given: ``$RAYGAN_DATA/<name>``, else the per-user
+    data folder (``$XDG_DATA_HOME/raygan/<name>``, by default ``~/.local/share/raygan/<name>``)."""
+    base = os.environ.get(DATA_ENV)
+    if not base:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "raygan"
+    return Path(base).expanduser() / name
+
+
+def data_location(name: str, data_dir, download: bool = False) -> tuple[Path, bool]:
+    """The folder to read ``name`` from and whether it may be downloaded there: ``data_dir`` as given,
+    or the default place, downloaded into when the files are not there yet (and the machine is online)."""
+    if data_dir is not None:
+        return Path(data_dir).expanduser(), download
+    return default_data_dir(name), True
+
+
 def load_dataset(name: str, data_dir, split: str = "train", device="cpu", download: bool = False) -> ImageData:
     """Load ``split`` ("train" or "test") of dataset ``name`` from ``data_dir`` onto ``device``."""
     info = dataset_info(name)
@@ -145,7 +168,8 @@ def _download(name: str, root: Path) -> None:
     except Exception as err:  # torchvision raises URLError, RuntimeError, ... when offline
         raise RayganError(
             f"could not download {name} into {root} ({type(err).__name__}); "
-            f"without internet, {_HOW_TO_GET[name].split(', or')[0]}"
+            f"without internet, {_HOW_TO_GET[name].split(', or')[0]} (or pass --data-dir FOLDER, or set "
+            f"{DATA_ENV} to a folder with a {name}/ subfolder)"
         ) from None
 
 

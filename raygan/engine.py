@@ -155,18 +155,23 @@ class GANTrainer:
         self._window_steps = 0
         return out
 
-    def run(self, max_images: int, report_images: int, on_report: ReportFn | None = None) -> dict | None:
+    def run(self, max_images: int, report_images: int, on_report: ReportFn | None = None,
+            on_step: Callable[[int], None] | None = None) -> dict | None:
         """Train until D has seen ``max_images`` real images, calling ``on_report`` every ``report_images``.
 
         A report falls on the first step at or past each multiple of ``report_images``, and
         at the end if that is not one; the run ends early when ``on_report`` returns True.
-        Returns the last report.  ``images_per_s`` counts real images through D per second.
+        ``on_step`` gets the image count after every step (a progress bar; it must not sync
+        the device).  Returns the last report.  ``images_per_s`` counts real images through D
+        per second.
         """
         last = None
         started = time.perf_counter()
         next_report = (self.images // report_images + 1) * report_images
         while self.images < max_images:
             self.train_step()
+            if on_step is not None:
+                on_step(self.images)
             if self.images >= next_report or self.images >= max_images:
                 next_report = (self.images // report_images + 1) * report_images
                 now = time.perf_counter()

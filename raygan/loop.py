@@ -82,11 +82,11 @@ class Face(Protocol):
         """Record one report (and write its checkpoint when ``event.checkpoint_due``)."""
 
 
-def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[dict]:
+def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face, on_step=None) -> list[dict]:
     """Train ``trainer`` until D has seen ``plan.budget.max_kimg`` (or collapse); return the report history.
 
     ``reference`` is what the quick metrics compare with: the dataset's folder, or its test
-    split as :class:`~raygan.data.ImageData`.
+    split as :class:`~raygan.data.ImageData`.  ``on_step`` is :meth:`GANTrainer.run`'s.
     """
     budget = plan.budget
     with face.latest_checkpoint() as folder:
@@ -122,7 +122,7 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face) -> list[
         face.publish(ReportEvent(dict(report), history, trainer, due, best))
         return reason is not None or report["out_of_time"]
 
-    trainer.run(budget.max_images, budget.report_images, on_report)
+    trainer.run(budget.max_images, budget.report_images, on_report, on_step)
     return history
 
 

@@ -8,17 +8,22 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and cluster nodes
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
-from torchvision.utils import save_image  # noqa: E402
+from torchvision.utils import make_grid, save_image  # noqa: E402
 
 from raygan.atomic import atomic_path  # noqa: E402
 
 
+def grid_image(images: torch.Tensor, nrow: int = 8) -> torch.Tensor:
+    """(N, C, H, W) images in [-1, 1] as one (C, H', W') grid in [0, 1], ``nrow`` images per row."""
+    return make_grid(images.detach().float().cpu().clamp(-1, 1), nrow=nrow, normalize=True, value_range=(-1, 1),
+                     padding=2)
+
+
 def save_grid(images: torch.Tensor, path, nrow: int = 8) -> Path:
-    """Save (N, 1, 28, 28) images in [-1, 1] as one PNG grid, ``nrow`` images per row."""
+    """Save (N, C, H, W) images in [-1, 1] as one PNG grid, ``nrow`` images per row."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        save_image(images.detach().float().cpu().clamp(-1, 1), str(tmp), nrow=nrow,
-                   normalize=True, value_range=(-1, 1), padding=2, format="png")
+        save_image(grid_image(images, nrow), str(tmp), format="png")
     return path
 
 

@@ -5,6 +5,7 @@ An output folder holds exactly one run:
 - ``options.json``: the run's resolved options (config, budget, data folder, device),
   written before training starts; ``--resume`` reads them back;
 - ``metrics.jsonl``: one object per report; ``samples/step_NNNNNN.png``: a fixed-noise grid per report;
+- ``tensorboard/``: the same reports and grids as TensorBoard events (:mod:`raygan.tensorboard_log`);
 - ``checkpoint/``: the latest checkpoint (see :mod:`raygan.checkpoint`), from which
   ``--resume`` continues bit for bit on the CPU;
 - ``best_generator.safetensors``: the generator at the best report by the tracked metric;
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from raygan import metrics
 from raygan.atomic import atomic_path
-from raygan.budget import Budget
+from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.checkpoint import has_checkpoint
 from raygan.cli import output_folder
 from raygan.collapse import CollapseRules
@@ -34,7 +35,10 @@ from raygan.errors import RayganError
 from raygan.export import save_trainer_generator
 from raygan.loop import ReportEvent, RunPlan, run_loop
 from raygan.plots import sample_grid, save_curves, save_grid
+from raygan.progress import KimgBar, say
 from raygan.records import append_jsonl, read_jsonl, write_jsonl
+from raygan.tensorboard_log import FOLDER as TENSORBOARD_FOLDER
+from raygan.tensorboard_log import TensorBoardLog
 
 OPTIONS_FILE = "options.json"
 METRICS_FILE = "metrics.jsonl"
@@ -44,7 +48,7 @@ FINAL_GENERATOR = "generator.safetensors"
 FINAL_METRICS = "final_metrics.jsonl"
 EVALUATIONS = "evaluations.jsonl"  # appended by python -m raygan.evaluate
 RUN_OUTPUTS = (OPTIONS_FILE, METRICS_FILE, "samples", CHECKPOINT_DIR, BEST_GENERATOR, "curves.png", FINAL_GENERATOR,
-               FINAL_METRICS, EVALUATIONS)
+               FINAL_METRICS, EVALUATIONS, TENSORBOARD_FOLDER)
 
 
 def prepare_folder(out: Path, overwrite: bool) -> None:
@@ -107,6 +111,7 @@ class FolderFace:
         self.out = out
         self.log = log
         self.published = 0  # reports made by this process (0: a resumed run that had nothing left to do)
+        self.tensorboard: TensorBoardLog | None = None  # opened by start()
 
     @contextmanager
     def latest_checkpoint(self):
@@ -116,6 +121,7 @@ class FolderFace:
     def start(self, history: list[dict]) -> dict:
         # Reports written after the checkpoint (a run killed between checkpoints) are dropped: they are redone.
         write_jsonl(self.out / METRICS_FILE, history)
+        self.tensorboard = TensorBoardLog(self.out / TENSORBOARD_FOLDER, history)
         if history:
             self.log(f"resuming at step {history[-1]['step']} from {self.out / CHECKPOINT_DIR}")
         return {}
@@ -126,6 +132,7 @@ class FolderFace:
         append_jsonl(self.out / METRICS_FILE, report)
         images, per_row = sample_grid(event.trainer.sampling_generator)
         save_grid(images, self.out / "samples" / f"step_{report['step']:06d}.png", nrow=per_row)
+        self.tensorboard.add(report, images, per_row)
         if event.new_best:  # before the checkpoint: a restored history never calls this report a new best again
             event.write_generator(self.out / BEST_GENERATOR)
         if event.checkpoint_due:
@@ -134,12 +141,17 @@ class FolderFace:
         if event.collapsed:
             self.log(f"stopped: {report['collapse_reason']}")
 
+    def close(self) -> None:
+        if self.tensorboard is not None:
+            self.tensorboard.close()
+
 
 def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", rules: CollapseRules | None = None,
-              download: bool = False, log=print, deadline: float | None = None) -> dict:
+              download: bool = False, log=say, deadline: float | None = None) -> dict:
     """Train ``config`` under ``budget`` in the prepared folder ``out``, resuming from its checkpoint if any.
 
-    ``deadline`` (a ``time.time()``) also ends the run, at its last report before then.
+    ``deadline`` (a ``time.time()``) also ends the run, at its last report before then.  In a
+    terminal a progress bar (kimg, rate, ETA) runs below the report lines.
 
     Returns a summary: steps, whether and why the run collapsed, and the final metric
     record (``final_num`` samples).
@@ -148,7 +160,13 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     data = load_dataset(config.dataset, data_dir, "train", device=device, download=download)
     trainer = GANTrainer(config, data)
     face = FolderFace(out, log)
-    history = run_loop(trainer, RunPlan(budget, rules or CollapseRules(), deadline=deadline), data_dir, face)
+    progress = KimgBar(budget.max_kimg if budget.max_kimg < UNTIL_DEADLINE_KIMG else None, f"{config.model} training")
+    try:
+        history = run_loop(trainer, RunPlan(budget, rules or CollapseRules(), deadline=deadline), data_dir, face,
+                           on_step=progress)
+    finally:
+        progress.close()
+        face.close()
     last = history[-1] if history else {}
     finals = read_jsonl(out / FINAL_METRICS) if (out / FINAL_METRICS).is_file() else []
     if face.published == 0 and finals and finals[-1]["step"] == trainer.step:

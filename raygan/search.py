@@ -2,12 +2,18 @@
 
 Example::
 
-    python -m raygan.search --space search_spaces/dcgan.yaml --time-budget 15m \\
-        --data-dir ../shared/data/mnist --export best_generator.safetensors
+    python -m raygan.search                    # dcgan on MNIST for 15 minutes, data in the default place
+    python -m raygan.search --space gan --time-budget 2h --data-dir ../shared/data/mnist \\
+        --export best_generator.safetensors
+    python -m raygan.search --list-spaces      # the bundled spaces
+
+``--space`` takes a bundled space's name or a YAML file.  Without ``--data-dir`` the data is
+read from ``$RAYGAN_DATA/<dataset>`` or the per-user data folder, downloaded there when online.
 
 ``--time-budget`` bounds the whole search's wall time: the trials get the space's
 ``1 - final_share`` of it and the best trial's final run the rest (see
-:mod:`raygan.tuning.driver`); without it, ``--num-samples`` trials run (8 by default).
+:mod:`raygan.tuning.driver`); with ``--num-samples N`` and no time budget, N trials run.
+With neither, the budget is 15 minutes.
 
 Runs on a new embedded local Ray by default, or joins a running cluster (``--address auto``).
 The driver loads the dataset once; trials get it through Ray's object store.  At the end it
@@ -18,28 +24,36 @@ writes the best trial's best checkpoint as a generator file, measured on the spa
 """
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 
 from raygan.atomic import check_writable
 from raygan.cli import (Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int,
                         user_errors)
+from raygan.data import DATA_ENV
 from raygan.errors import RayganError
 
 PROG = "raygan.search"
-DEFAULT_TRIALS = 8
+DEFAULT_SPACE = "dcgan"
+DEFAULT_TIME_BUDGET_S = 900.0  # with neither --time-budget nor --num-samples
 
 
 def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
-    parser.add_argument("--space", required=True, help="search-space YAML file (see search_spaces/)")
-    parser.add_argument("--data-dir", required=True, help="folder with the dataset's four IDX .gz files")
+    parser.add_argument("--space", default=DEFAULT_SPACE,
+                        help=f"a bundled space's name (see --list-spaces) or a YAML file (default {DEFAULT_SPACE})")
+    parser.add_argument("--list-spaces", action="store_true", help="list the bundled spaces and exit")
+    parser.add_argument("--data-dir", default=None,
+                        help=f"folder with the dataset's four IDX .gz files (default: ${DATA_ENV}/DATASET or the "
+                             "per-user data folder, downloaded there when online)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
     parser.add_argument("--num-samples", type=positive_int, default=None,
-                        help="trials to run (default 8; with --time-budget, as many as it allows; under "
-                             "PBT/PB2, as many as run at once)")
+                        help="trials to run (default: as many as the time budget allows; under PBT/PB2, as "
+                             "many as run at once)")
     parser.add_argument("--time-budget", type=duration, default=None,
-                        help="the whole search's wall time, e.g. 15m, 2h or 900 (seconds)")
+                        help="the whole search's wall time, e.g. 15m, 2h or 900 (seconds); default 15m "
+                             "unless --num-samples is given")
     parser.add_argument("--max-concurrent", type=positive_int, default=None,
                         help="trials at once (default: as many as the cluster's resources fit)")
     parser.add_argument("--cpus-per-trial", type=positive_float, default=1.0, help="default 1")
@@ -56,6 +70,9 @@ def build_parser() -> Parser:
     parser.add_argument("--study-db", default=None,
                         help="also keep the Optuna study in this database, e.g. sqlite:///study.db "
                              "(inspect it with optuna-dashboard)")
+    parser.add_argument("--mlflow-uri", default=None,
+                        help="also log every trial (and the export) to MLflow, e.g. file:./mlruns "
+                             "(pip install 'raygan[mlflow]')")
     parser.add_argument("--max-failures", type=non_negative_int, default=2,
                         help="restarts of a failed trial (default 2)")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Ray's progress output")
@@ -70,13 +87,28 @@ def check_study_db(url: str) -> None:
         check_writable(url.removeprefix("sqlite:///"))
 
 
+def list_spaces() -> str:
+    """One line per bundled space: name, model and dataset, scheduler, description."""
+    from raygan.space import bundled_spaces, describe, load_space
+
+    lines = []
+    for name, entry in bundled_spaces().items():
+        space = load_space(name)
+        lines.append([name, f"{space.model} on {space.dataset}", space.scheduler, describe(entry)])
+    widths = [max(len(line[i]) for line in lines) for i in range(3)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1] for line in lines)
+
+
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
         from raygan.cli import output_folder
-        from raygan.data import find_files
+        from raygan.data import data_location, find_files
         from raygan.space import load_space
 
+        if args.list_spaces:
+            print(list_spaces())
+            return
         space = load_space(args.space)  # every mistake in the file surfaces before Ray starts
         if args.resume and not args.name:
             raise RayganError("--resume needs --name NAME of the experiment to continue")
@@ -84,31 +116,44 @@ def main(argv=None) -> None:
             raise RayganError("--time-budget cannot carry over to --resume (its clock started with the first run); "
                               "resume without it: trials finish their max_kimg and the final run trains to "
                               "final_kimg")
-        find_files(space.dataset, args.data_dir, args.download)
+        data_dir, download = data_location(space.dataset, args.data_dir, args.download)
+        data_dir = find_files(space.dataset, data_dir, download)
         if "://" not in args.storage_path:
             output_folder(args.storage_path, "--storage-path")
         if args.export:
             check_writable(args.export)
         if args.study_db:
             check_study_db(args.study_db)
+        if args.mlflow_uri:
+            from raygan.tuning.mlflow_log import prepare_mlflow
+
+            prepare_mlflow(args.mlflow_uri)
         name = args.name or f"{space.model}-{space.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
         from raygan.tuning import SearchOptions, run_search
-        from raygan.tuning.tuner import check_scheduler_options
+        from raygan.tuning.report import REPORT_FILE
+        from raygan.tuning.tuner import check_scheduler_options, report_dir
 
-        # None: a population as large as what runs at once (PBT, PB2), or as many as the time allows
-        unbounded = args.time_budget or space.scheduler != "asha"
-        num_samples = args.num_samples or (None if unbounded else DEFAULT_TRIALS)
-        options = SearchOptions(num_samples=num_samples, time_budget_s=args.time_budget,
+        time_budget = args.time_budget
+        if time_budget is None and args.num_samples is None and not args.resume:
+            time_budget = DEFAULT_TIME_BUDGET_S
+        length = (f"time budget {time_budget / 60:g} min" if time_budget else
+                  f"{args.num_samples} trials" if args.num_samples else "resumed")
+        print(f"{PROG}: space {space.source} ({space.model} on {space.dataset}, {space.scheduler}), "
+              f"data {data_dir}, {length}, experiment {args.storage_path.rstrip('/')}/{name}", flush=True)
+        # num_samples None: a population as large as what runs at once (PBT, PB2), or as many as the time allows
+        options = SearchOptions(num_samples=args.num_samples, time_budget_s=time_budget,
                                 max_concurrent=args.max_concurrent,
                                 cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
                                 address=args.address, storage_path=args.storage_path, name=name,
                                 resume=args.resume, seed=args.seed, study_db=args.study_db,
-                                max_failures=args.max_failures, verbose=args.verbose)
+                                max_failures=args.max_failures, verbose=args.verbose, mlflow_uri=args.mlflow_uri,
+                                command=shlex.join(["python", "-m", PROG, *(sys.argv[1:] if argv is None else argv)]))
         check_scheduler_options(space, options)
-        outcome = run_search(space, args.data_dir, options, export=args.export, download=args.download)
+        outcome = run_search(space, data_dir, options, export=args.export)
         print(outcome.table())
         print("\n".join(outcome.budget_lines()))
         print(f"experiment: {outcome.experiment_dir}")
+        print(f"report: {report_dir(options) / REPORT_FILE}")
         if outcome.export_error:
             raise RayganError(outcome.export_error)
         if args.export:

@@ -93,6 +93,11 @@ class Param:
             return (tune.lograndint if self.log else tune.randint)(int(self.low), int(self.high) + 1)
         return tune.choice(list(self.values))
 
+    def to_dict(self) -> dict:
+        """The form a space file gives it: ``dist`` and the keys that distribution takes."""
+        return {"dist": self.dist, **{key: list(getattr(self, key)) if key == "values" else getattr(self, key)
+                                      for key in DISTRIBUTIONS[self.dist]}}
+
     def extremes(self) -> list:
         """The values that bound what this distribution can produce."""
         return list(self.values) if self.dist == "choice" else [self.low, self.high]
@@ -147,26 +152,55 @@ class SearchSpace:
                 "scheduler": self.scheduler,
                 "budget": {**self.budget.to_dict(), **dataclasses.asdict(self.search)},
                 "collapse": self.collapse.to_dict(),
-                "fixed": self.fixed, "params": {n: dataclasses.asdict(p) for n, p in self.params.items()}}
+                "fixed": self.fixed, "params": {n: p.to_dict() for n, p in self.params.items()}}
+
+
+BUNDLED_PACKAGE = "raygan.search_spaces"  # the repository's search_spaces/, shipped inside the package
+
+
+def bundled_spaces() -> dict:
+    """The search spaces shipped with raygan, by name (``dcgan`` for ``dcgan.yaml``): readable files."""
+    from importlib.resources import files
+
+    spaces = {entry.name.removesuffix(".yaml"): entry for entry in files(BUNDLED_PACKAGE).iterdir()
+              if entry.name.endswith(".yaml")}
+    return dict(sorted(spaces.items()))
+
+
+def describe(entry) -> str:
+    """A space file's one-line description: the first sentence of its opening comment."""
+    first = next((line for line in entry.read_text(encoding="utf-8").splitlines() if line.strip()), "")
+    text = first.lstrip("#").strip()
+    return text.split(". ")[0].split(": ")[0].rstrip(".")
 
 
 def load_space(path) -> SearchSpace:
-    """Read and validate a search-space file; every mistake is a one-line RayganError."""
+    """Read and validate a search-space file, or a bundled space by name (``dcgan``); every mistake
+    is a one-line RayganError."""
+    bundled = bundled_spaces()
+    if not Path(path).exists() and str(path) in bundled:
+        return _read_space(bundled[str(path)], f"{path} (bundled)")
     path = Path(path)
+    names = ", ".join(bundled)
     if path.is_dir():
-        raise RayganError(f"search space {path} is a folder; pass a YAML file such as search_spaces/gan.yaml")
+        raise RayganError(f"search space {path} is a folder; pass a YAML file or a bundled space ({names})")
     if not path.is_file():
-        raise RayganError(f"search space {path} does not exist; pass one of search_spaces/*.yaml")
+        raise RayganError(f"search space {path} does not exist; pass a YAML file or a bundled space ({names}; "
+                          "see --list-spaces)")
+    return _read_space(path, str(path))
+
+
+def _read_space(entry, source: str) -> SearchSpace:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(entry.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or "syntax error"
-        raise RayganError(f"{path}: malformed YAML{where} ({problem}); fix the syntax") from None
+        raise RayganError(f"{source}: malformed YAML{where} ({problem}); fix the syntax") from None
     except UnicodeDecodeError:
-        raise RayganError(f"{path} is not a text file; pass a YAML search space") from None
-    return parse_space(raw, str(path))
+        raise RayganError(f"{source} is not a text file; pass a YAML search space") from None
+    return parse_space(raw, source)
 
 
 def parse_space(raw, source: str) -> SearchSpace:

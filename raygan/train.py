@@ -23,7 +23,7 @@ from raygan import __version__
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget, kimg_of_steps
 from raygan.cli import Parser, duration, positive_float, positive_int, user_errors
 from raygan.config import GANConfig, parse_overrides
-from raygan.data import DATASETS
+from raygan.data import DATASETS, data_location
 from raygan.errors import RayganError
 from raygan.models import MODELS
 
@@ -35,7 +35,9 @@ def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help=f"one of {', '.join(MODELS)} (default gan)")
     parser.add_argument("--dataset", default=None, help=f"one of {', '.join(DATASETS)} (default mnist)")
-    parser.add_argument("--data-dir", default=None, help="folder with the four IDX .gz files (required)")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with the four IDX .gz files (default: $RAYGAN_DATA/DATASET or the per-user "
+                             "data folder, downloaded there when online)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
     parser.add_argument("--kimg", "--max-kimg", dest="max_kimg", type=positive_float, default=None,
                         help=f"thousands of real images to train on (default {DEFAULTS.max_kimg:g}: 3,000 steps "
@@ -89,15 +91,13 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
     ones, checked against the command line, for --resume."""
     config_values, budget_values = _given(args)
     if saved is None:
-        if args.data_dir is None:
-            raise RayganError("--data-dir is required: the folder with the dataset's files")
         config = GANConfig.from_dict({"model": "gan", "dataset": "mnist", **config_values}, source="arguments")
         budget_values = _in_kimg(args, budget_values, config)
         if args.time_budget and "max_kimg" not in budget_values:
             budget_values["max_kimg"] = UNTIL_DEADLINE_KIMG  # the clock alone ends the run
         budget = Budget.from_dict(budget_values, source="arguments", flags=True)
         return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
-                "data_dir": str(Path(args.data_dir).expanduser().resolve()),
+                "data_dir": str(data_location(config.dataset, args.data_dir)[0].resolve()),
                 "device": args.device or "auto"}, config, budget
     saved_config = GANConfig.from_dict(saved["config"]).to_dict()  # with defaults for keys added since
     config = GANConfig.from_dict({**saved_config, **config_values}, source="arguments")
@@ -135,7 +135,9 @@ def main(argv=None) -> None:
             raise RayganError(f"the run's length ({budget.max_kimg:g} kimg) is below what the run in {out} has "
                               f"reached ({reached_kimg(out):g} kimg); pass a larger --kimg or --steps, or none")
         device = pick_device(options["device"])
-        find_files(config.dataset, options["data_dir"], args.download)  # missing data fails before any work
+        # missing data fails before any work; the default place is downloaded into when online
+        default_place = args.data_dir is None and not args.resume
+        find_files(config.dataset, options["data_dir"], args.download or default_place)
         if not args.resume:
             prepare_folder(out, overwrite=args.overwrite)
         write_options(out, options)

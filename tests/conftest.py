@@ -3,6 +3,9 @@
 MNIST comes from ``../shared/data/mnist`` beside the repository; Fashion-MNIST from
 Debian's ``dataset-fashion-mnist`` package, which ``.ci/run`` installs.
 """
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,45 @@ def mnist_dir() -> Path:
 @pytest.fixture(scope="session")
 def fashion_dir() -> Path:
     return Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.fixture(scope="session")
+def tensorboard_runs():
+    """Read TensorBoard's view of a folder: {run: (scalar tag -> [(step, value)], image tag -> [step])}."""
+    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+
+    def read(folder) -> dict:
+        mux = EventMultiplexer().AddRunsFromDirectory(str(folder))
+        mux.Reload()
+        runs = {}
+        for run, tags in mux.Runs().items():
+            events = mux.GetAccumulator(run)
+            runs[run] = ({t: [(e.step, e.value) for e in events.Scalars(t)] for t in tags["scalars"]},
+                         {t: [e.step for e in events.Images(t)] for t in tags["images"]})
+        return runs
+    return read
+
+
+@pytest.fixture(scope="session")
+def browser_dom(tmp_path_factory):
+    """Open a local HTML file in headless Chromium (Debian's, which .ci/run installs) and return the
+    DOM after its load handlers ran."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs Debian's chromium package")
+        pytest.skip("no chromium here (apt-get install chromium)")
+
+    def dom(page: Path) -> str:
+        profile = tmp_path_factory.mktemp("chromium-profile")
+        # flags: no sandbox as root; no background networking (this machine's network is closed)
+        done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                               "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
+                               "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+    return dom
 
 
 TINY_SPACE = """

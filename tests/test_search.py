@@ -1,4 +1,5 @@
-"""``python -m raygan.search`` argument and input errors: one line, exit code 2, before Ray starts."""
+"""``python -m raygan.search``: bundled spaces, the default data folder, one-line errors before Ray starts."""
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -112,9 +113,69 @@ def test_driver_killed_mid_search_resumes_with_results_and_searcher_kept(tmp_pat
     first = min(experiment.glob("train_gan_*"), key=lambda p: p.stat().st_mtime)
     first_results = (first / "result.json").read_text()
 
+    # the report of the interrupted search, rebuilt from Tune's records: the finished trial is in it
+    report = subprocess.run([sys.executable, "-m", "raygan.report", str(experiment)], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert report.returncode == 0 and report.stdout.strip() == str(experiment / "report.html"), report.stderr[-2000:]
+    partial = [json.loads(line) for line in (experiment / "summary.jsonl").read_text().splitlines()]
+    assert any(row["status"] == "completed" for row in partial)
+    assert partial[0]["trial"] in (experiment / "report.html").read_text()
+
     resumed = subprocess.run(command + ["--resume"], env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     rows = [json.loads(line) for line in (experiment / "summary.jsonl").read_text().splitlines()]
     assert len(rows) == 3  # num_samples still 3: the searcher resumed, it did not start over
     assert (first / "result.json").read_text().startswith(first_results)  # finished work kept
     assert all(row["status"] == "completed" for row in rows), rows
+
+
+def test_bundled_spaces_load_by_name_and_are_listed(capsys):
+    from raygan.space import bundled_spaces, load_space
+
+    shipped = sorted(path.stem for path in SPACES.glob("*.yaml"))
+    assert sorted(bundled_spaces()) == shipped and "dcgan" in shipped
+    for name in shipped:
+        bundled, from_file = load_space(name), load_space(SPACES / f"{name}.yaml")
+        assert bundled.source == f"{name} (bundled)" and dataclasses.replace(bundled, source="") == \
+            dataclasses.replace(from_file, source="")
+    search_main(["--list-spaces"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == shipped
+    dcgan = next(line for line in lines if line.startswith("dcgan "))
+    assert "dcgan on mnist" in dcgan and "asha" in dcgan and "DCGAN on MNIST" in dcgan
+    assert "pbt" in next(line for line in lines if line.startswith("dcgan-pbt "))
+
+
+def test_an_unknown_space_name_lists_the_bundled_ones(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        search_main(["--space", "dcgam"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1
+    assert "dcgam does not exist" in err and "cdcgan, cgan, dcgan, dcgan-pbt, gan" in err
+
+
+def test_without_data_dir_data_comes_from_raygan_data_or_a_one_line_offline_error(tmp_path, mnist_dir, monkeypatch,
+                                                                                 capsys):
+    import torchvision
+
+    from raygan.data import data_location, default_data_dir
+
+    monkeypatch.setenv("RAYGAN_DATA", str(tmp_path / "data"))
+    assert default_data_dir("mnist") == tmp_path / "data" / "mnist"
+    assert data_location("mnist", None) == (tmp_path / "data" / "mnist", True)  # the default place: download
+    assert data_location("mnist", mnist_dir) == (mnist_dir, False)
+    monkeypatch.delenv("RAYGAN_DATA")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_data_dir("fashion_mnist") == tmp_path / "xdg" / "raygan" / "fashion_mnist"
+
+    def offline(*args, **kwargs):
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz: Name or service not known")
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", offline)  # as offline, without touching the network
+    monkeypatch.setenv("RAYGAN_DATA", str(tmp_path / "empty"))
+    with pytest.raises(SystemExit) as exit_info:
+        search_main(["--space", "gan"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1
+    assert f"could not download mnist into {tmp_path / 'empty' / 'mnist'}" in err
+    assert "copy the four MNIST IDX .gz files there" in err and "RAYGAN_DATA" in err

@@ -21,7 +21,7 @@ TINY = ["--set", "batch_size=16", "--set", "g_width=8", "--set", "d_width=8",
 
 
 @pytest.mark.parametrize("model", ["gan", "cdcgan"])
-def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys):
+def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys, tensorboard_runs):
     out = tmp_path / model
     ema = [] if model == "cdcgan" else ["--set", "g_ema=0"]  # on by default
     main(["--model", model, "--data-dir", str(mnist_dir), "--steps", "20", "--report-every", "10",
@@ -38,6 +38,11 @@ def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys):
     if model == "cdcgan":
         assert "label_acc" in reports[0] and "label_acc" in summary
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000010.png", "step_000020.png"]
+    (scalars, images), = tensorboard_runs(out / "tensorboard").values()
+    assert images == {"samples": [160, 320]}  # x: images shown to D
+    assert scalars["quality/fid"] == [(160, pytest.approx(reports[0]["fid"], rel=1e-6)),
+                                      (320, pytest.approx(reports[1]["fid"], rel=1e-6))]
+    assert {"train/loss_d", "train/d_acc", "train/tp", "optimizer/lr_g_in_use", "system/images_per_s"} <= set(scalars)
     assert (out / "curves.png").stat().st_size > 1000
     generator = load_generator(out / "generator.safetensors")
     labels = 3 if model == "cdcgan" else None
@@ -179,3 +184,38 @@ def test_a_time_budget_alone_trains_until_the_deadline(flags, max_kimg, mnist_di
     assert budget.max_kimg == pytest.approx(max_kimg)
     _, _, untimed = resolve_options(build_parser().parse_args(["--data-dir", str(mnist_dir)]), None)
     assert untimed.max_kimg == 192.0  # no clock: the default length
+
+
+@pytest.mark.slow
+def test_a_terminal_gets_a_live_bar_and_a_pipe_only_the_report_lines(tmp_path, mnist_dir):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    def command(out):
+        return [sys.executable, "-m", "raygan.train", *_run_args(mnist_dir, out, 40), "--quick-num", "0",
+                "--final-num", "0"]
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))  # a 100-column terminal
+    process = subprocess.Popen(command(tmp_path / "tty"), stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the run ended and closed its end of the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    out, _ = process.communicate(timeout=120)
+    os.close(controller)
+    assert process.returncode == 0
+    bar = screen.decode(errors="replace")
+    assert "gan training" in bar and "0.64/0.64" in bar and "kimg]" in bar  # progress to 0.64 kimg, with a rate
+    assert [line.split(" (")[0] for line in out.splitlines()[:2]] == ["step 20", "step 40"]
+
+    piped = subprocess.run(command(tmp_path / "pipe"), capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and "gan training" not in piped.stderr + piped.stdout and "\r" not in piped.stderr

@@ -22,13 +22,16 @@ from raygan.data import DATASETS, find_files, load_dataset, to_unit_range
 from raygan.export import save_weights
 from raygan.metrics.evaluator import WEIGHTS_DIR, EvaluatorNet, embed
 from raygan.metrics.modes import label_accuracy
+from raygan.progress import bar, say
 
 PROG = "raygan.metrics.train_evaluator"
 
 
 def train(dataset: str, data_dir, epochs: int = 4, batch_size: int = 128, lr: float = 3e-3,
-          seed: int = 0, log=print) -> tuple[EvaluatorNet, float]:
-    """Train an evaluator on the train split; return it (eval mode) and its test accuracy."""
+          seed: int = 0, log=say) -> tuple[EvaluatorNet, float]:
+    """Train an evaluator on the train split; return it (eval mode) and its test accuracy.
+
+    In a terminal a progress bar over the steps (rate, ETA) runs below the epoch lines."""
     torch.manual_seed(seed)
     order_rng = torch.Generator().manual_seed(seed)
     train_set = load_dataset(dataset, data_dir, "train")
@@ -37,6 +40,7 @@ def train(dataset: str, data_dir, epochs: int = 4, batch_size: int = 128, lr: fl
     steps_per_epoch = len(train_set) // batch_size
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
+    progress = bar(epochs * steps_per_epoch, "step", f"{dataset} evaluator")
     for epoch in range(epochs):
         net.train()
         order = torch.randperm(len(train_set), generator=order_rng)
@@ -50,8 +54,10 @@ def train(dataset: str, data_dir, epochs: int = 4, batch_size: int = 128, lr: fl
             optimizer.step()
             schedule.step()
             total += loss.item()
+            progress.update()
         log(f"epoch {epoch + 1}/{epochs}: train loss {total / steps_per_epoch:.4f} "
             f"({time.perf_counter() - started:.0f} s)")
+    progress.close()
     net.eval()
     return net, label_accuracy(embed(net, test_set.floats())[1], test_set.labels)
 

@@ -30,6 +30,7 @@ from raygan.loop import RunPlan
 from raygan.space import SearchSpace
 from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
 from raygan.tuning.ray_session import start_ray
+from raygan.tuning.report import build_report, write_search_record
 from raygan.tuning.resources import final_run_resources, trial_resources
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
@@ -42,6 +43,7 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
     started = time.time()
     train = load_dataset(space.dataset, data_dir, "train", download=download)
     test = load_dataset(space.dataset, data_dir, "test")
+    write_search_record(report_dir(options), options.command, space)  # before any training
     started_here = start_ray(options.address)
     try:
         resources, concurrent = trial_resources(options.cpus_per_trial, options.gpus_per_trial,
@@ -52,8 +54,8 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
             share = space.search.final_share if final_kimg else 0.0
             search_end = started + options.time_budget_s * (1 - share)
         plan = RunPlan(space.budget, space.collapse, space.metric, space.mode, deadline=search_end)
-        trainable = _trainable(train, test, TrialSettings(space.base_config(), plan, int(resources["cpu"])),
-                               resources)
+        trainable = _trainable(train, test, TrialSettings(space.base_config(), plan, int(resources["cpu"]),
+                                                          quiet=options.verbose < 2), resources)
         phase_start = time.time()
         grids = [make_tuner(space, options, trainable, concurrent, deadline=search_end).fit()]
         phases = [Phase("search", time.time() - phase_start)]
@@ -64,10 +66,15 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
             outcome = summarize(grids, space, experiment_path(options), phases)
         best = load_best(grids, space, outcome.best_trial)
         write_reports(outcome, report_dir(options), best)
+        build_report(report_dir(options))
         if export:
             outcome.export_metrics = measure_best(best, space, test)
             try:
                 export_best(best, outcome.export_metrics, space, export, options.name)
+                if options.mlflow_uri:
+                    from raygan.tuning.mlflow_log import log_export
+
+                    log_export(options.mlflow_uri, options.name, outcome.best_trial, export)
             except RayganError as err:  # the experiment is intact: say how to export it again
                 outcome.export_error = (f"{err} (the experiment is intact: fix that and run again with "
                                         f"--resume --name {options.name} --export FILE)")
@@ -102,7 +109,8 @@ def _final_run(space, options, outcome: Outcome, train, test, resources, final_k
     budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)
     plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline)
     final_resources = final_run_resources(resources)
-    settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint)
+    settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint,
+                             quiet=options.verbose < 2)
     trainable = _trainable(train, test, settings, final_resources)
     time_left = None if deadline is None else max(1.0, deadline - time.time())
     return final_tuner(space, options, trainable, searched, time_left).fit()

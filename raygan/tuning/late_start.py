@@ -40,7 +40,17 @@ class DeadlineLimiter(ConcurrencyLimiter):
         return suggestion
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
-        proposed = self.proposed_at.pop(trial_id, None)
-        if proposed is not None:
-            self.first_report_s.append(time.time() - proposed)
+        self._reported(trial_id)
         super().on_trial_result(trial_id, result)
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        """Tune passes a result that stops its trial (an ASHA rung, ``max_kimg``) only here."""
+        if result and not error and "kimg" in result:
+            self._reported(trial_id)
+        self.proposed_at.pop(trial_id, None)
+        super().on_trial_complete(trial_id, result, error)
+
+    def _reported(self, trial_id: str) -> None:
+        proposed = self.proposed_at.pop(trial_id, None)
+        if proposed is not None:  # the trial's first report
+            self.first_report_s.append(time.time() - proposed)

@@ -1,6 +1,7 @@
 """What a finished search tells a person: one row per trial, a table, summary.jsonl and plots."""
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,8 @@ from raygan.space import SearchSpace
 
 
 FINAL_PHASE = "final run"
+SUMMARY_FILE = "summary.jsonl"  # one row per trial, best first
+PHASES_FILE = "phases.jsonl"  # each phase's wall seconds
 
 
 @dataclass(frozen=True)
@@ -134,11 +137,14 @@ def trial_name(result) -> str:
 
 
 def write_reports(outcome: Outcome, folder: Path, best) -> None:
-    """summary.jsonl and the plots, in the local experiment folder; ``best`` from :func:`~raygan.tuning.best.load_best`."""
+    """summary.jsonl, phases.jsonl and the plots in the local experiment folder (``best``: from
+    :func:`~raygan.tuning.best.load_best`)."""
     folder.mkdir(parents=True, exist_ok=True)
     metric = outcome.space.metric
-    write_jsonl(folder / "summary.jsonl", [{k: v for k, v in row.items() if k not in ("history", "result")}
+    write_jsonl(folder / SUMMARY_FILE, [{k: v for k, v in row.items() if k not in ("history", "result")}
                                            for row in outcome.rows])
+    if outcome.phases:
+        write_jsonl(folder / PHASES_FILE, [dataclasses.asdict(phase) for phase in outcome.phases])
     series = {f"{r['trial']}": ([h[0] for h in r["history"]], [h[1] for h in r["history"]])
               for r in outcome.rows if r["history"]}
     if series:

@@ -5,13 +5,16 @@ the train and test splits reach every trial through Ray's object store (loaded o
 the driver; worker nodes need no files).  The run loop (:mod:`raygan.loop`) measures,
 checks for collapse and decides when to checkpoint; :class:`TuneFace` adds where the
 trial runs (``node_id``, ``pid``, ``device``) and its ``memory_mb``, makes every value finite for Tune
-and Optuna, and hands reports and checkpoints to Tune.
+and Optuna, hands reports and checkpoints to Tune, and writes TensorBoard events and a sample
+grid per report (``samples/kimg_NNNNNNNNN.png``, images shown to D) into the trial's folder
+(Ray syncs that folder to the experiment's storage, see ``sync_artifacts``).
 
 On restore the trainer is rebuilt from *this* trial's config and only then loaded, so a
 restarted or exploited trial trains with its own hyper-parameters.
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from contextlib import contextmanager
@@ -27,7 +30,11 @@ from raygan.data import ImageData
 from raygan.devices import pick_device
 from raygan.engine import GANTrainer
 from raygan.loop import ReportEvent, RunPlan, best_key, run_loop
+from raygan.plots import sample_grid, save_grid
 from raygan.records import finite_or_big
+from raygan.tensorboard_log import FOLDER as TENSORBOARD_FOLDER
+from raygan.tensorboard_log import TensorBoardLog
+from raygan.tuning.mlflow_log import SAMPLES
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class TrialSettings:
     plan: RunPlan
     threads: int = 1
     start_from: tune.Checkpoint | None = None
+    quiet: bool = True  # mute Ray's per-checkpoint and per-restore log lines (``--verbose 2`` keeps them)
 
 
 class TuneFace:
@@ -57,6 +65,11 @@ class TuneFace:
         self.shown_first = (best_key(metric), metric, "d_acc", "classes_covered", "kimg")
         self.placement = placement
         self.start_from = start_from
+        self.tensorboard: TensorBoardLog | None = None  # opened by start(), in the trial's folder
+
+    def close(self) -> None:
+        if self.tensorboard is not None:
+            self.tensorboard.close()
 
     @contextmanager
     def latest_checkpoint(self):
@@ -74,11 +87,16 @@ class TuneFace:
         if history and history[-1].get("trial") not in (None, trial):
             kimg = f"{history[-1]['kimg']:.3f}".rstrip("0").rstrip(".")  # whole images: three decimals at most
             lineage = " > ".join(filter(None, [lineage, f"{history[-1]['trial']}@{kimg}"]))
+        self.folder = Path(tune.get_context().get_trial_dir())
+        self.tensorboard = TensorBoardLog(self.folder / TENSORBOARD_FOLDER, history)
         return {**self.placement, "trial": trial, "lineage": lineage}
 
     def publish(self, event: ReportEvent) -> None:
         report = {**event.report, "memory_mb": resident_mb()}
         report = finite_or_big({**{key: report[key] for key in self.shown_first if key in report}, **report})
+        images, per_row = sample_grid(event.trainer.sampling_generator)
+        self.tensorboard.add(report, images, per_row)
+        save_grid(images, self.folder / SAMPLES / f"kimg_{round(report['kimg'] * 1000):09d}.png", nrow=per_row)
         if not event.checkpoint_due:
             tune.report(report)
             return
@@ -87,13 +105,23 @@ class TuneFace:
             tune.report(report, checkpoint=tune.Checkpoint.from_directory(folder))
 
 
+NOISY_LOGGERS = ("ray.train", "ray.tune")  # "Checkpoint successfully created at ...", "Restored on ..."
+
+
 def train_gan(config: dict, train_data: ImageData, test_data: ImageData, settings: TrialSettings) -> None:
     torch.set_num_threads(settings.threads)  # trials share a node's cores; torch would take all of them
+    if settings.quiet:
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
     device = pick_device("auto")
     gan_config = GANConfig.from_dict({**settings.base_config, **config}, source="trial config")
     trainer = GANTrainer(gan_config, train_data, device)
     placement = {"device": device.type, "node_id": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
-    run_loop(trainer, settings.plan, test_data, TuneFace(settings.plan.metric, placement, settings.start_from))
+    face = TuneFace(settings.plan.metric, placement, settings.start_from)
+    try:
+        run_loop(trainer, settings.plan, test_data, face)
+    finally:
+        face.close()
 
 
 def resident_mb() -> float:

@@ -38,6 +38,8 @@ class SearchOptions:
     max_failures: int = 2
     verbose: int = 1
     time_budget_s: float | None = None  # the whole search's wall time (search phase and final run)
+    command: str | None = None  # the command line that started the search (for report.html)
+    mlflow_uri: str | None = None  # also log every trial to this MLflow tracking URI
 
     @property
     def unbounded(self) -> bool:
@@ -66,7 +68,7 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
     if tune.Tuner.can_restore(path):
         raise RayganError(f"experiment '{options.name}' already exists under {options.storage_path}; "
                           "pass --resume to continue it or choose another --name")
-    run_config = _run_config(space, options)
+    run_config = _run_config(space, options, options.name)
     num_samples = num_trials(space, options, concurrent)
     searcher = _searcher(space, options, concurrent, num_samples, deadline) if space.scheduler == "asha" else None
     tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, search_alg=searcher,
@@ -82,15 +84,16 @@ def final_tuner(space: SearchSpace, options: SearchOptions, trainable, config: d
     final = dataclasses.replace(options, storage_path=experiment_path(options), name=FINAL_NAME)
     if options.resume and tune.Tuner.can_restore(experiment_path(final)):
         return tune.Tuner.restore(experiment_path(final), trainable, resume_unfinished=True, resume_errored=True)
-    run_config = _run_config(space, final)
+    run_config = _run_config(space, final, options.name)
     # The run stops itself at its last report before the deadline; Tune's limit is only a backstop.
     tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, num_samples=1,
                                   time_budget_s=None if time_budget_s is None else time_budget_s + BACKSTOP_S)
     return tune.Tuner(trainable, param_space=dict(config), run_config=run_config, tune_config=tune_config)
 
 
-def _run_config(space: SearchSpace, options: SearchOptions) -> tune.RunConfig:
-    """Where the experiment lives, which checkpoints each trial keeps, and restarts on failure.
+def _run_config(space: SearchSpace, options: SearchOptions, search_name: str) -> tune.RunConfig:
+    """Where the experiment lives, which checkpoints each trial keeps, restarts on failure, and
+    the MLflow experiment (``search_name``, for both phases) when ``options.mlflow_uri`` is set.
 
     Under ASHA a trial keeps its two best checkpoints by the metric.  PBT and PB2 restore a
     donor's *latest* checkpoint, which must survive the donor's next reports whatever its
@@ -102,8 +105,15 @@ def _run_config(space: SearchSpace, options: SearchOptions) -> tune.RunConfig:
                                      checkpoint_score_order=space.mode)
     else:
         kept = tune.CheckpointConfig(num_to_keep=None)
+    callbacks = []
+    if options.mlflow_uri:
+        from raygan.tuning.mlflow_log import mlflow_callback
+
+        callbacks.append(mlflow_callback(options.mlflow_uri, search_name))
+    # sync_artifacts: what trials write in their own folder (TensorBoard events, grids) reaches the storage path
     return tune.RunConfig(name=options.name, storage_path=storage_uri(options.storage_path), verbose=options.verbose,
-                          checkpoint_config=kept, failure_config=tune.FailureConfig(max_failures=options.max_failures))
+                          checkpoint_config=kept, failure_config=tune.FailureConfig(max_failures=options.max_failures),
+                          sync_config=tune.SyncConfig(sync_artifacts=True), callbacks=callbacks)
 
 
 def num_trials(space: SearchSpace, options: SearchOptions, concurrent: int) -> int:
@@ -139,11 +149,11 @@ def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_s
 
     startup = 5 if num_samples < 0 else max(2, min(10, num_samples // 2))
     sampler = TPESampler(seed=options.seed, multivariate=True, constant_liar=True, n_startup_trials=startup)
-    storage_db = None
-    if options.study_db:
-        import optuna
+    import optuna
 
-        storage_db = optuna.storages.RDBStorage(options.study_db)
+    if options.verbose < 2:  # "A new study created ...": Tune's table says what matters
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage_db = optuna.storages.RDBStorage(options.study_db) if options.study_db else None
     searcher = OptunaSearch(sampler=sampler, study_name=options.name, storage=storage_db)
     return DeadlineLimiter(searcher, max_concurrent=concurrent, deadline=deadline)
 

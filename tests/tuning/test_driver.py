@@ -30,14 +30,23 @@ def local_ray():
     ray.shutdown()
 
 
-def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, tiny_space, capsys):
+def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, tiny_space, capsys, monkeypatch,
+                                                           tensorboard_runs, browser_dom):
     export = tmp_path / "best.safetensors"
     study_db = f"sqlite:///{tmp_path / 'study.db'}"
-    search_main(["--space", str(tiny_space(LR_PARAMS)), "--num-samples", "4", "--data-dir", str(mnist_dir),
+    mlflow_uri = (tmp_path / "mlruns").as_uri()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mnist").symlink_to(mnist_dir)
+    monkeypatch.setenv("RAYGAN_DATA", str(tmp_path / "data"))  # no --data-dir: the default place
+    search_main(["--space", str(tiny_space(LR_PARAMS)), "--num-samples", "4",
                  "--storage-path", str(tmp_path / "runs"), "--name", "e2e", "--export", str(export),
-                 "--verbose", "0", "--seed", "1", "--study-db", study_db])
-    out = capsys.readouterr().out
+                 "--verbose", "1", "--seed", "1", "--study-db", study_db, "--mlflow-uri", mlflow_uri])
+    out, err = capsys.readouterr()
+    assert out.startswith(f"raygan.search: space {tmp_path / 'space.yaml'} (gan on mnist, asha), data "
+                          f"{tmp_path / 'data' / 'mnist'}, 4 trials, experiment {tmp_path / 'runs'}/e2e\n")
     assert "best fid" in out and "best generator:" in out
+    # Ray's own progress table, without the per-checkpoint and per-restore lines of its workers
+    assert "fid_best" in out + err and "Checkpoint successfully created" not in out + err
     experiment = tmp_path / "runs" / "e2e"
     rows = read_jsonl(experiment / "summary.jsonl")
     assert len(rows) == 4
@@ -47,6 +56,19 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     assert rows[0]["best"] == min(r["best"] for r in rows)
     for name in ("fid_by_trial.png", "best_curves.png", "best_samples.png"):
         assert (experiment / name).stat().st_size > 1000
+    # report.html: one self-contained page that a browser opens with every image and no script error
+    assert f"report: {experiment / 'report.html'}" in out
+    dom = browser_dom(experiment / "report.html")
+    assert 'data-images="3"' in dom and 'data-errors="0"' in dom, dom[:500]
+    assert "python -m raygan.search --space" in dom and "--num-samples 4" in dom  # the command that reproduces it
+    assert all(row["trial"] in dom for row in rows) and "Parameter importances" in dom
+    # tensorboard --logdir on the experiment: one run per trial, every report's numbers and sample grid
+    # (with tensorboardX installed, Tune adds its own scalar-only runs beside ours)
+    runs = {run: tags for run, tags in tensorboard_runs(experiment).items() if run.endswith("/tensorboard")}
+    assert len(runs) == 4
+    for scalars, images in runs.values():
+        assert [step for step, _ in scalars["quality/fid"]] == images["samples"] != []
+        assert {"train/loss_d", "train/d_acc", "optimizer/lr_g_in_use"} <= set(scalars)
 
     # Optuna learned each trial's best fid, not its last (the study read back from its database)
     import optuna
@@ -58,6 +80,23 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     for trial in finished:
         assert trial.value == pytest.approx(best_by_params[(trial.params["lr_g"], trial.params["lr_d"],
                                                              trial.params["batch_size"])])
+    # what optuna-dashboard plots per trial (Tune passes the searcher every report but the one that stops a trial)
+    assert any(len(trial.intermediate_values) >= 2 for trial in finished)
+
+    # MLflow (a local file store): one run per trial with its values, metrics and sample grids; the export
+    # is attached to the best trial's run
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(mlflow_uri)
+    runs = client.search_runs([client.get_experiment_by_name("e2e").experiment_id])
+    by_trial = {run.data.tags["raygan_trial"]: run for run in runs}
+    assert sorted(by_trial) == sorted(r["trial"] for r in rows)
+    for row in rows:
+        run = by_trial[row["trial"]]
+        assert float(run.data.params["lr_g"]) == pytest.approx(row["config"]["lr_g"])
+        assert run.data.metrics["fid_best"] == pytest.approx(row["best"])
+        assert [a.path for a in client.list_artifacts(run.info.run_id, "samples")] != []
+    assert "best.safetensors" in [a.path for a in client.list_artifacts(by_trial[rows[0]["trial"]].info.run_id)]
 
     generator = load_generator(export)
     samples = generator.sample(64)

@@ -39,7 +39,10 @@ def test_limiter_learns_the_first_report_time_and_then_finishes(monkeypatch):
     limiter.on_trial_complete("a", {"fid_best": 200.0})
     clock["now"] = 65.0
     assert limiter.suggest("c") == {"n": 3}  # 35 s left > 30 s
-    limiter.on_trial_result("b", {"fid_best": 250.0})  # 65 s: the median is now 47.5 s
-    limiter.on_trial_complete("b", {"fid_best": 250.0})
+    # a trial stopped at its first report (an ASHA rung) is only completed, never given the result
+    limiter.on_trial_complete("b", {"fid_best": 250.0, "kimg": 32.0})  # 65 s: the median is now 47.5 s
+    assert limiter.first_report_s == [30.0, 65.0]
     assert limiter.suggest("d") == Searcher.FINISHED
     assert limiter.searcher.proposed == 3
+    limiter.on_trial_complete("c", None, error=True)  # failed before reporting: nothing learnt
+    assert limiter.first_report_s == [30.0, 65.0] and limiter.proposed_at == {}

@@ -1,0 +1,186 @@
+"""One self-contained HTML page for a search (``python -m raygan.report runs/NAME`` rebuilds it).
+
+The page (``runs/NAME/report.html``, written at the end of every search) holds the summary
+table, how the budget was spent, the metric-by-trial plot, the best trial's curves and
+sample grid, the collapse reasons, Optuna's parameter importances, and the command that
+reproduces the search.  Images are embedded as data URIs, so the file opens anywhere,
+offline, and can be mailed or attached to a ticket.
+
+It is built from what the search leaves in its local experiment folder: ``search.json``
+(written before training: the command and the space), ``summary.jsonl`` and
+``phases.jsonl`` (the end of the search), and the plots.  For an interrupted search, this
+command first rebuilds the summary and plots from Tune's own records of the experiment
+(:func:`rebuild_summary`).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from raygan.errors import RayganError
+from raygan.records import is_finite_number, read_jsonl
+from raygan.space import SearchSpace, parse_space
+from raygan.tuning.summary import FINAL_PHASE, PHASES_FILE, SUMMARY_FILE, Outcome, Phase
+
+REPORT_FILE = "report.html"
+SEARCH_FILE = "search.json"  # written before training: command, space, raygan version
+MIN_TRIALS_FOR_IMPORTANCE = 4
+
+
+def write_search_record(folder: Path, command: str | None, space: SearchSpace) -> None:
+    """``search.json``: what the report needs to say how the search was run (kept on --resume)."""
+    from raygan import __version__
+    from raygan.atomic import atomic_path
+
+    path = folder / SEARCH_FILE
+    if path.exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps({"command": command, "space_source": space.source, "space": space.to_dict(),
+                                   "raygan_version": __version__}, indent=1))
+
+
+def read_search_record(folder: Path) -> tuple[dict, SearchSpace]:
+    path = folder / SEARCH_FILE
+    if not path.is_file():
+        raise RayganError(f"{folder} holds no {SEARCH_FILE}: pass the folder of a search (runs/NAME) made by "
+                          "python -m raygan.search")
+    record = json.loads(path.read_text())
+    return record, parse_space(record["space"], record.get("space_source") or str(path))
+
+
+def param_importances(rows: list[dict], space: SearchSpace) -> dict[str, float] | str:
+    """Optuna's importance of each searched value for the metric (over the search phase's measured
+    trials), or why there is none yet."""
+    import optuna
+
+    measured = [row for row in rows if row["phase"] == "search" and is_finite_number(row["best"])
+                and all(name in row["config"] for name in space.params)]
+    if len(space.params) < 2:
+        return "one searched value: nothing to compare"
+    if len(measured) < MIN_TRIALS_FOR_IMPORTANCE:
+        return f"needs {MIN_TRIALS_FOR_IMPORTANCE} trials with a measured {space.metric} ({len(measured)} so far)"
+    distributions = {name: _distribution(param) for name, param in space.params.items()}
+    study = optuna.create_study(direction="minimize" if space.mode == "min" else "maximize")
+    study.add_trials([optuna.trial.create_trial(params={n: row["config"][n] for n in space.params},
+                                                distributions=distributions, value=row["best"])
+                      for row in measured])
+    try:
+        evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+        return optuna.importance.get_param_importances(study, evaluator=evaluator)
+    except ImportError:  # fANOVA's random forest needs scikit-learn; PED-ANOVA needs nothing more
+        return optuna.importance.get_param_importances(study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
+
+
+def _distribution(param):
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    if param.dist == "choice":
+        return CategoricalDistribution(list(param.values))
+    if param.dist == "int":
+        return IntDistribution(int(param.low), int(param.high), log=param.log)
+    return FloatDistribution(param.low, param.high, log=param.dist == "loguniform")
+
+
+def build_report(folder: Path) -> Path:
+    """Write ``folder/report.html`` from the search's records in ``folder``; returns its path."""
+    record, space = read_search_record(folder)
+    rows = read_jsonl(folder / SUMMARY_FILE) if (folder / SUMMARY_FILE).is_file() else []
+    phases = [Phase(**p) for p in read_jsonl(folder / PHASES_FILE)] if (folder / PHASES_FILE).is_file() else []
+    outcome = Outcome(space, str(folder), rows, phases)
+    importances = param_importances(rows, space)
+    shown = ((f"{space.metric} by trial", f"{space.metric}_by_trial.png"),
+             ("best trial: training curves", "best_curves.png"), ("best trial: samples", "best_samples.png"))
+    images = {title: folder / file for title, file in shown if (folder / file).is_file()}
+    page = _page(folder.name, record, outcome, importances, images)
+    from raygan.atomic import atomic_path
+
+    with atomic_path(folder / REPORT_FILE) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return folder / REPORT_FILE
+
+
+def _page(name: str, record: dict, outcome, importances, images: dict[str, Path]) -> str:
+    space = outcome.space
+    esc = html.escape
+    collapsed = [row for row in outcome.rows if row["status"].startswith(("collapsed", "error"))]
+    parts = [f"<h1>raygan search <code>{esc(name)}</code></h1>",
+             f"<p>{esc(space.model)} on {esc(space.dataset)}, scheduler {esc(space.scheduler)}, optimising "
+             f"{esc(space.metric)} ({esc(space.mode)}) on {space.budget.quick_num} samples per report; "
+             f"space {esc(str(record.get('space_source')))}; raygan {esc(str(record.get('raygan_version')))}.</p>",
+             "<h2>Reproduce</h2>",
+             f"<pre>{esc(record.get('command') or 'run through the Python API (raygan.run_search)')}</pre>"]
+    if outcome.phases:
+        parts += ["<h2>Budget</h2>", "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in outcome.budget_lines())
+                  + "</ul>"]
+    parts += ["<h2>Trials</h2>", _table(outcome.table()) if outcome.rows else "<p>No trial finished a report.</p>"]
+    for title, path in images.items():
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        parts.append(f"<h2>{esc(title)}</h2><img alt='{esc(title)}' src='data:image/png;base64,{data}'>")
+    parts.append("<h2>Collapsed or failed trials</h2>")
+    parts.append("<ul>" + "".join(f"<li><code>{esc(r['trial'])}</code>: {esc(r['status'])}</li>" for r in collapsed)
+                 + "</ul>" if collapsed else "<p>None.</p>")
+    parts.append("<h2>Parameter importances (Optuna)</h2>")
+    if isinstance(importances, str):
+        parts.append(f"<p>Not computed: {esc(importances)}.</p>")
+    else:
+        parts.append("<table><tr><th>parameter</th><th>importance</th></tr>" + "".join(
+            f"<tr><td>{esc(k)}</td><td>{v:.3f}</td></tr>" for k, v in importances.items()) + "</table>")
+    return _HTML.format(title=esc(f"raygan search {name}"), body="\n".join(parts))
+
+
+def _table(text: str) -> str:
+    """The summary's aligned text table as an HTML table (columns split on runs of two spaces)."""
+    import re
+
+    lines = [re.split(r"\s{2,}", line.strip()) for line in text.splitlines()]
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in lines[0])
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in line) + "</tr>" for line in lines[1:])
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+# The script marks the body once every image has decoded (data-images) and counts script
+# errors (data-errors): what a headless browser test reads back.
+_HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; max-width: 75em; }}
+table {{ border-collapse: collapse; font-size: 0.9em; }}
+td, th {{ border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; }}
+pre {{ background: #f4f4f4; padding: 0.8em; white-space: pre-wrap; }}
+img {{ max-width: 100%; }}
+</style>
+<script>
+window.addEventListener("error", () => {{
+  document.body.dataset.errors = String(Number(document.body.dataset.errors || 0) + 1);
+}});
+window.addEventListener("load", () => {{
+  const images = Array.from(document.images);
+  document.body.dataset.images = String(images.filter(i => i.complete && i.naturalWidth > 0).length);
+  document.body.dataset.errors = document.body.dataset.errors || "0";
+}});
+</script></head>
+<body>
+{body}
+</body></html>
+"""
+
+
+def rebuild_summary(folder: Path, space: SearchSpace) -> None:
+    """summary.jsonl and the plots from Tune's records of an experiment interrupted before its end."""
+    from ray import tune
+
+    from raygan.tuning.best import load_best
+    from raygan.tuning.summary import summarize, write_reports
+    from raygan.tuning.tuner import FINAL_NAME
+
+    grids = [tune.ResultGrid(tune.ExperimentAnalysis(str(folder)))]
+    if (folder / FINAL_NAME).is_dir():
+        grids.append(tune.ResultGrid(tune.ExperimentAnalysis(str(folder / FINAL_NAME))))
+    unknown = float("nan")  # the phases' wall times died with the driver: no budget lines
+    outcome = summarize(grids, space, str(folder), [Phase("search", unknown), Phase(FINAL_PHASE, unknown)])
+    outcome.phases = []
+    write_reports(outcome, folder, load_best(grids, space, outcome.best_trial))
