@@ -152,6 +152,7 @@ table {{ border-collapse: collapse; font-size: 0.9em; }}
 td, th {{ border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; }}
 pre {{ background: #f4f4f4; padding: 0.8em; white-space: pre-wrap; }}
 img {{ max-width: 100%; }}
+img[alt$="samples"] {{ width: 28em; image-rendering: pixelated; }}
 </style>
 <script>
 window.addEventListener("error", () => {{

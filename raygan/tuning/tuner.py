@@ -21,6 +21,7 @@ from raygan.space import SearchSpace
 
 FINAL_NAME = "final"  # the final run's experiment, inside the search's folder
 BACKSTOP_S = 60.0  # Tune's own time limit on the final run, past the run's deadline
+KEPT_CHECKPOINTS = 4  # per ASHA trial, by the metric (see _run_config)
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,17 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str) ->
     """Where the experiment lives, which checkpoints each trial keeps, restarts on failure, and
     the MLflow experiment (``search_name``, for both phases) when ``options.mlflow_uri`` is set.
 
-    Under ASHA a trial keeps its two best checkpoints by the metric.  PBT and PB2 restore a
-    donor's *latest* checkpoint, which must survive the donor's next reports whatever its
-    metric, and Tune's pruning of checkpoints races with those restores (a trial then
-    fails on a checkpoint folder that is gone), so they keep every checkpoint.
+    Under ASHA a trial keeps its :data:`KEPT_CHECKPOINTS` best checkpoints by the metric (and its
+    latest).  Tune records a trial's latest checkpoint in an experiment snapshot that it syncs
+    to storage in the background, and forces a snapshot only after ``num_to_keep`` new
+    checkpoints: with 2, a driver killed mid-search could leave a snapshot naming a checkpoint
+    already pruned, and ``--resume`` then failed that trial (seen in 2 of 4 kill tests).
+    PBT and PB2 restore a donor's *latest* checkpoint, which must survive the donor's next
+    reports whatever its metric, and Tune's pruning of checkpoints races with those restores
+    (a trial then fails on a checkpoint folder that is gone), so they keep every checkpoint.
     """
     if space.scheduler == "asha":
-        kept = tune.CheckpointConfig(num_to_keep=2, checkpoint_score_attribute=space.metric,
+        kept = tune.CheckpointConfig(num_to_keep=KEPT_CHECKPOINTS, checkpoint_score_attribute=space.metric,
                                      checkpoint_score_order=space.mode)
     else:
         kept = tune.CheckpointConfig(num_to_keep=None)

@@ -82,6 +82,8 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
                                                              trial.params["batch_size"])])
     # what optuna-dashboard plots per trial (Tune passes the searcher every report but the one that stops a trial)
     assert any(len(trial.intermediate_values) >= 2 for trial in finished)
+    # ... and optuna-dashboard itself, served from the same database on 127.0.0.1, lists them
+    assert sorted(t["values"][0] for t in dashboard_trials(study_db, "e2e")) == sorted(r["best"] for r in rows)
 
     # MLflow (a local file store): one run per trial with its values, metrics and sample grids; the export
     # is attached to the best trial's run
@@ -109,6 +111,33 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     assert {"fid", "kid", "kid_std", "precision", "coverage"} <= set(meta["metrics"])
     assert meta["metrics"]["evaluator"] == meta["search_metric"]["evaluator"]
     assert "on 500 samples" in out
+
+
+def dashboard_trials(storage: str, study_name: str) -> list[dict]:
+    """The trials optuna-dashboard's API serves for ``study_name``, from a server this call starts and stops."""
+    import json
+    import threading
+    import urllib.request
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from optuna_dashboard import wsgi
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, wsgi(storage), handler_class=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/api/studies"
+        studies = json.load(urllib.request.urlopen(base, timeout=30))["study_summaries"]
+        (study,) = [s for s in studies if s["study_name"] == study_name]
+        return json.load(urllib.request.urlopen(f"{base}/{study['study_id']}", timeout=30))["trials"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def test_absurd_learning_rate_collapses_with_a_reason_and_finite_metric(tmp_path, mnist_dir, tiny_space):
