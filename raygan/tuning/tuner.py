@@ -118,7 +118,18 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str) ->
     # sync_artifacts: what trials write in their own folder (TensorBoard events, grids) reaches the storage path
     return tune.RunConfig(name=options.name, storage_path=storage_uri(options.storage_path), verbose=options.verbose,
                           checkpoint_config=kept, failure_config=tune.FailureConfig(max_failures=options.max_failures),
-                          sync_config=tune.SyncConfig(sync_artifacts=True), callbacks=callbacks)
+                          sync_config=_sync_artifacts(), callbacks=callbacks)
+
+
+def _sync_artifacts():
+    """``SyncConfig(sync_artifacts=True)``: ``ray.tune``'s, or ``ray.train``'s where Ray deprecated the former
+    (2.41 to the 2.4x releases raise on ``tune.SyncConfig``)."""
+    try:
+        return tune.SyncConfig(sync_artifacts=True)
+    except DeprecationWarning:
+        from ray.train import SyncConfig
+
+        return SyncConfig(sync_artifacts=True)
 
 
 def num_trials(space: SearchSpace, options: SearchOptions, concurrent: int) -> int:
