@@ -116,7 +116,7 @@ def _page(name: str, record: dict, outcome, importances, images: dict[str, Path]
     if outcome.phases:
         parts += ["<h2>Budget</h2>", "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in outcome.budget_lines())
                   + "</ul>"]
-    parts += ["<h2>Trials</h2>", _table(outcome.table()) if outcome.rows else "<p>No trial finished a report.</p>"]
+    parts += ["<h2>Trials</h2>", _table(outcome.cells()) if outcome.rows else "<p>No trial finished a report.</p>"]
     for title, path in images.items():
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         parts.append(f"<h2>{esc(title)}</h2><img alt='{esc(title)}' src='data:image/png;base64,{data}'>")
@@ -132,11 +132,8 @@ def _page(name: str, record: dict, outcome, importances, images: dict[str, Path]
     return _HTML.format(title=esc(f"raygan search {name}"), body="\n".join(parts))
 
 
-def _table(text: str) -> str:
-    """The summary's aligned text table as an HTML table (columns split on runs of two spaces)."""
-    import re
-
-    lines = [re.split(r"\s{2,}", line.strip()) for line in text.splitlines()]
+def _table(lines: list[list[str]]) -> str:
+    """The summary's header and rows as an HTML table."""
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in lines[0])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in line) + "</tr>" for line in lines[1:])
     return f"<table><tr>{head}</tr>{body}</table>"

@@ -36,6 +36,14 @@ class Outcome:
 
     def table(self) -> str:
         """The summary as an aligned text table, best trial first."""
+        lines = self.cells()
+        header = lines[0]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1]
+                         for line in lines)
+
+    def cells(self) -> list[list[str]]:
+        """The summary's header and rows as strings, best trial first (for the text and HTML tables)."""
         names = list(self.space.params)
         num = self.space.budget.quick_num
         lineage = any(row["lineage"] for row in self.rows)
@@ -45,9 +53,7 @@ class Outcome:
                              _short(row["best"]), _short(row["best_kimg"]), _short(row["kimg"]),
                              *([row["lineage"] or "-"] if lineage else []), row["status"]]
                             for row in self.rows]
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1]
-                         for line in lines)
+        return lines
 
     def budget_lines(self) -> list[str]:
         """How the search spent its time and images, one line per phase."""
