@@ -19,6 +19,7 @@ import html
 import json
 from pathlib import Path
 
+from raygan.atomic import atomic_path
 from raygan.errors import RayganError
 from raygan.records import is_finite_number, read_jsonl
 from raygan.space import SearchSpace, parse_space
@@ -32,7 +33,6 @@ MIN_TRIALS_FOR_IMPORTANCE = 4
 def write_search_record(folder: Path, command: str | None, space: SearchSpace) -> None:
     """``search.json``: what the report needs to say how the search was run (kept on --resume)."""
     from raygan import __version__
-    from raygan.atomic import atomic_path
 
     path = folder / SEARCH_FILE
     if path.exists():
@@ -96,8 +96,6 @@ def build_report(folder: Path) -> Path:
              ("best trial: training curves", "best_curves.png"), ("best trial: samples", "best_samples.png"))
     images = {title: folder / file for title, file in shown if (folder / file).is_file()}
     page = _page(folder.name, record, outcome, importances, images)
-    from raygan.atomic import atomic_path
-
     with atomic_path(folder / REPORT_FILE) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return folder / REPORT_FILE
