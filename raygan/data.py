@@ -1,11 +1,12 @@
-"""MNIST-style datasets read from the four standard IDX ``.gz`` files, held on the device.
+"""Datasets held on the device: MNIST-style IDX ``.gz`` files, or any folder of images.
 
 The whole split is stored once as a uint8 tensor on the training device (60k x 784 bytes
 is 47 MB) and batches are drawn there by index, so the training loop never copies from
 host to device and never runs a DataLoader.  Files are read in place from a local
 directory; torchvision's downloader is used only when asked (``download=True``), or when
 no directory is given and the dataset is not yet in its default place
-(:func:`default_data_dir`).
+(:func:`default_data_dir`).  ``dataset="folder"`` reads a folder of PNG/JPEG images instead
+(:mod:`raygan.image_folder`: class subfolders or flat, 28, 32 or 64 pixels, grey or colour).
 """
 from __future__ import annotations
 
@@ -28,11 +29,17 @@ class DatasetInfo:
 
     name: str
     image_shape: tuple[int, int, int]  # (channels, height, width)
-    class_names: tuple[str, ...]
+    class_names: tuple[str, ...]  # empty for an unlabelled image folder
+    fingerprint: str = ""  # an image folder's cache key (files, sizes, times, shape); "" for a known dataset
 
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
+
+    @property
+    def labelled(self) -> bool:
+        """Whether images come with classes (what conditional models and class metrics need)."""
+        return self.num_classes >= 2
 
 
 KNOWN_DATASETS = {
@@ -40,14 +47,30 @@ KNOWN_DATASETS = {
     "fashion_mnist": DatasetInfo("fashion_mnist", (1, 28, 28), (
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")),
 }
-DATASETS = tuple(KNOWN_DATASETS)
+FOLDER = "folder"  # a folder of images: shape and classes come from the folder
+DATASETS = (*KNOWN_DATASETS, FOLDER)
 
 
-def dataset_info(name: str) -> DatasetInfo:
-    """The :class:`DatasetInfo` of a dataset raygan knows by name; a one-line error otherwise."""
+def dataset_info(name) -> DatasetInfo:
+    """The :class:`DatasetInfo` of a dataset raygan knows by name (an info is returned as it is)."""
+    if isinstance(name, DatasetInfo):
+        return name
+    if name == FOLDER:
+        raise RayganError("an image folder's shape and classes come from its images; load it with "
+                          "load_dataset('folder', FOLDER) and pass the data's info")
     if name not in KNOWN_DATASETS:
         raise RayganError(f"unknown dataset '{name}'; choose one of {', '.join(DATASETS)}")
     return KNOWN_DATASETS[name]
+
+
+def detect_dataset(data_dir) -> str:
+    """``folder`` when ``data_dir`` holds images and no IDX files, else ``mnist`` (the default)."""
+    from raygan.image_folder import holds_images
+
+    root = Path(data_dir).expanduser() if data_dir is not None else None
+    if root is None or not root.is_dir() or any(root.glob("*-ubyte.gz")) or (root / "MNIST").is_dir():
+        return "mnist"
+    return FOLDER if holds_images(root) else "mnist"
 
 
 SPLIT_FILES = {
@@ -120,11 +143,19 @@ def data_location(name: str, data_dir, download: bool = False) -> tuple[Path, bo
     return default_data_dir(name), True
 
 
-def load_dataset(name: str, data_dir, split: str = "train", device="cpu", download: bool = False) -> ImageData:
-    """Load ``split`` ("train" or "test") of dataset ``name`` from ``data_dir`` onto ``device``."""
-    info = dataset_info(name)
+def load_dataset(name: str, data_dir, split: str = "train", device="cpu", download: bool = False,
+                 image_size: int | None = None, channels: int | None = None, log=None) -> ImageData:
+    """Load ``split`` ("train" or "test") of dataset ``name`` from ``data_dir`` onto ``device``.
+
+    For ``name="folder"``, ``image_size`` and ``channels`` (default: the images') set the shape
+    and ``log`` gets the loader's warnings (skipped files).
+    """
     if split not in SPLIT_FILES:
         raise RayganError(f"unknown split '{split}'; choose train or test")
+    check_data_options(name, image_size, channels)
+    if name == FOLDER:
+        return _load_folder_split(find_files(name, data_dir), split, device, image_size, channels, log)
+    info = dataset_info(name)
     folder = find_files(name, data_dir, download)
     image_file, label_file = (folder / f for f in SPLIT_FILES[split])
     images = read_idx(image_file, expected_dims=3)
@@ -139,8 +170,41 @@ def load_dataset(name: str, data_dir, split: str = "train", device="cpu", downlo
     return ImageData(info, images_t.to(device), labels_t.to(device))
 
 
+def check_data_options(name: str, image_size: int | None, channels: int | None) -> None:
+    """``image_size`` and ``channels`` fit ``name``: one of the supported values for an image folder,
+    nothing (or the dataset's own) for a known dataset."""
+    if name == FOLDER:
+        from raygan.image_folder import check_shape_options
+
+        check_shape_options(image_size, channels)
+        return
+    shape = dataset_info(name).image_shape
+    if image_size not in (None, shape[1]) or channels not in (None, shape[0]):
+        raise RayganError(f"{name} is {shape[1]}x{shape[2]} with {shape[0]} channel; image_size and channels "
+                          "apply to image folders (dataset folder)")
+
+
+def _load_folder_split(root: Path, split: str, device, image_size, channels, log) -> ImageData:
+    from raygan.image_folder import load_folder
+
+    decoded = load_folder(root, image_size, channels, log=log)
+    images = decoded.train_images if split == "train" else decoded.test_images
+    labels = decoded.train_labels if split == "train" else decoded.test_labels
+    info = DatasetInfo(decoded.name, tuple(images.shape[1:]), decoded.class_names, decoded.fingerprint)
+    return ImageData(info, images.to(device), labels.to(device))
+
+
 def find_files(name: str, data_dir, download: bool = False) -> Path:
-    """Return the folder holding all four IDX files of ``name``; download or fail clearly."""
+    """Return the folder holding all four IDX files of ``name`` (or, for ``folder``, the image folder);
+    download or fail clearly."""
+    if name == FOLDER:
+        from raygan.image_folder import holds_images
+
+        root = Path(data_dir).expanduser() if data_dir is not None else None
+        if root is None or not root.is_dir() or not holds_images(root):
+            raise RayganError(f"dataset folder needs --data-dir FOLDER holding PNG/JPEG images (in class "
+                              f"subfolders for labels), got {root}")
+        return root
     if data_dir is None:
         raise RayganError(f"no data directory given for {name}; pass --data-dir DIR ({_HOW_TO_GET[name]})")
     root = Path(data_dir).expanduser()

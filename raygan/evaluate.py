@@ -29,7 +29,8 @@ def build_parser() -> Parser:
     parser.add_argument("generator", help="a generator .safetensors file exported by raygan")
     parser.add_argument("--dataset", choices=DATASETS, default=None,
                         help="evaluator and reference data (default: the dataset the generator was trained on)")
-    parser.add_argument("--data-dir", default=None, help="folder with the dataset's four IDX .gz files")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with the dataset's four IDX .gz files, or the image folder it was trained on")
     parser.add_argument("--num", type=positive_int, default=FINAL_NUM,
                         help=f"samples to draw (default {FINAL_NUM})")
     parser.add_argument("--metrics", default=None, help="comma-separated metric names (default: all that apply)")
@@ -41,7 +42,8 @@ def build_parser() -> Parser:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
-        from raygan.data import find_files
+        from raygan.data import FOLDER, find_files
+        from raygan.metrics.train_evaluator import load_with_evaluator
         from raygan.devices import pick_device
         from raygan.export import load_generator
         from raygan.metrics import check_metrics, evaluate_generator
@@ -51,11 +53,16 @@ def main(argv=None) -> None:
         generator = load_generator(args.generator, device=pick_device(args.device))
         dataset = args.dataset or generator.metadata["dataset"]
         names = None if args.metrics is None else [name.strip() for name in args.metrics.split(",") if name.strip()]
-        check_metrics(names, generator.conditional)
-        if args.data_dir is not None:
+        check_metrics(names, generator.conditional, generator.info.labelled)
+        reference, shown = args.data_dir, dataset
+        if dataset == FOLDER:  # the folder's test split at the generator's shape, and its evaluator
+            channels, size, _ = generator.image_shape
+            reference = load_with_evaluator(FOLDER, find_files(FOLDER, args.data_dir), size, channels)[1]
+            dataset, shown = reference.info, reference.info.name
+        elif args.data_dir is not None:
             find_files(dataset, args.data_dir)  # before sampling: a wrong folder is a one-line error now
-        result = evaluate_generator(generator, dataset, args.data_dir, num=args.num, metrics=names, seed=args.seed)
-        record = {"generator": str(args.generator), "dataset": dataset, "steps": generator.metadata.get("steps"),
+        result = evaluate_generator(generator, dataset, reference, num=args.num, metrics=names, seed=args.seed)
+        record = {"generator": str(args.generator), "dataset": shown, "steps": generator.metadata.get("steps"),
                   "seed": args.seed, **result}
         run_folder = Path(args.generator).parent
         if (run_folder / OPTIONS_FILE).is_file():

@@ -51,6 +51,8 @@ def save_generator(path, generator: Generator, config: GANConfig, info: DatasetI
                 "model": config.model, "dataset": config.dataset, "config": json.dumps(config.to_dict()),
                 "image_shape": json.dumps(list(info.image_shape)), "num_classes": json.dumps(info.num_classes),
                 "class_names": json.dumps(list(info.class_names))}
+    if info.fingerprint:  # an image folder: its name and the data the evaluator was trained on
+        metadata.update(dataset_name=json.dumps(info.name), data_fingerprint=json.dumps(info.fingerprint))
     for key, value in (extra or {}).items():
         metadata[key] = json.dumps(value)
     return save_weights(path, generator, metadata)
@@ -114,8 +116,8 @@ def _check_header(meta: dict, path: Path) -> None:
     if not (isinstance(shape, list) and len(shape) == 3 and all(_whole(n) and n >= 1 for n in shape)):
         raise bad("image_shape", f"must be [channels, height, width] of positive whole numbers, got {shape!r}")
     classes = meta["num_classes"]
-    if not (_whole(classes) and classes >= 1):
-        raise bad("num_classes", f"must be a whole number >= 1, got {classes!r}")
+    if not (_whole(classes) and classes >= 0):
+        raise bad("num_classes", f"must be a whole number >= 0 (0: unlabelled images), got {classes!r}")
     names = meta.get("class_names")
     if names is not None and not (isinstance(names, list) and len(names) == classes
                                   and all(isinstance(n, str) for n in names)):
@@ -134,6 +136,10 @@ def _check_header(meta: dict, path: Path) -> None:
     kimg = meta.get("kimg")
     if kimg is not None and not (isinstance(kimg, (int, float)) and not isinstance(kimg, bool) and kimg >= 0):
         raise bad("kimg", f"must be a number >= 0, got {kimg!r}")
+    for key in ("dataset_name", "data_fingerprint"):
+        if meta.get(key) is not None and not (isinstance(meta[key], str) and re.fullmatch(r"[a-z0-9_]{1,64}",
+                                                                                          meta[key])):
+            raise bad(key, f"must be a short lower-case name, got {meta[key]!r}")
     for key in ("metrics", "hyperparameters", "search_space", "search_metric"):
         if meta.get(key) is not None and not isinstance(meta[key], dict):
             raise bad(key, f"must be a JSON object, got {type(meta[key]).__name__}")
@@ -149,7 +155,8 @@ def dataset_of(metadata: dict) -> DatasetInfo:
     names = metadata.get("class_names") or (
         list(known.class_names) if known and known.num_classes == metadata["num_classes"]
         else [str(i) for i in range(metadata["num_classes"])])
-    return DatasetInfo(metadata["dataset"], tuple(metadata["image_shape"]), tuple(names))
+    return DatasetInfo(metadata.get("dataset_name") or metadata["dataset"], tuple(metadata["image_shape"]),
+                       tuple(names), metadata.get("data_fingerprint") or "")
 
 
 def load_generator(path, device="cpu") -> Generator:

@@ -4,7 +4,8 @@ Example::
 
     python -m raygan.generate best_generator.safetensors --num 64 --out grid.png [--label 3]
 
-Conditional generators give one row per class unless ``--label`` picks one.
+Conditional generators give one row per class, named on its left, unless ``--label`` picks
+one.  Colour generators give colour grids.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def main(argv=None) -> None:
     with user_errors(PROG):
         from raygan.devices import pick_device
         from raygan.export import load_generator
-        from raygan.plots import sample_grid, save_grid
+        from raygan.plots import sample_grid, save_grid, save_labelled_grid
 
         from raygan.atomic import check_writable
 
@@ -41,7 +42,10 @@ def main(argv=None) -> None:
         if args.label is not None and not 0 <= args.label < generator.num_classes:
             raise RayganError(f"--label must be in 0..{generator.num_classes - 1}, got {args.label}")
         images, per_row = sample_grid(generator, num=args.num, seed=args.seed, label=args.label)
-        path = save_grid(images, args.out, nrow=per_row)
+        if generator.conditional and args.label is None:  # one row per class, named
+            path = save_labelled_grid(images, args.out, per_row, generator.info.class_names)
+        else:
+            path = save_grid(images, args.out, nrow=per_row)
         print(f"wrote {len(images)} samples to {path}")
 
 

@@ -94,8 +94,8 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face, on_step=
     tags = face.start(list(history))
     if history and history[-1].get("collapsed"):
         return history  # a collapsed run that was checkpointed on its last report is over
-    quick = metrics.quick_metrics(trainer.config.conditional)
-    dataset = trainer.config.dataset
+    quick = metrics.quick_metrics(trainer.config.conditional, trainer.info.labelled)
+    dataset = trainer.info
     last_report_at = time.time()
 
     def on_report(report: dict) -> bool:

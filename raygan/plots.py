@@ -27,6 +27,21 @@ def save_grid(images: torch.Tensor, path, nrow: int = 8) -> Path:
     return path
 
 
+def save_labelled_grid(images: torch.Tensor, path, nrow: int, row_names) -> Path:
+    """Save a grid with one row per class, each row named on its left (a conditional generator's grid)."""
+    grid = grid_image(images, nrow).permute(1, 2, 0).numpy()
+    rows, cell = len(row_names), images.shape[-2] + 2  # make_grid pads every image by 2 pixels
+    scale = max(1.0, 1.6 * 28 / cell)  # small images are drawn larger, so the names stay readable
+    fig, ax = plt.subplots(figsize=(1.0 + grid.shape[1] * scale / 100, 0.3 + grid.shape[0] * scale / 100), dpi=100)
+    ax.imshow(grid.squeeze(-1) if grid.shape[-1] == 1 else grid, cmap="gray" if grid.shape[-1] == 1 else None,
+              interpolation="nearest")
+    ax.set_yticks([cell * (i + 0.5) + 1 for i in range(rows)], labels=list(row_names), fontsize=9)
+    ax.set_xticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    return _save_figure(fig, path)
+
+
 def save_curves(reports: list[dict], path, metric: str | None = None) -> Path:
     """Plot losses, discriminator accuracy and (if given and reported) ``metric`` against kimg."""
     kimg = [r["kimg"] for r in reports]

@@ -29,11 +29,11 @@ from raygan.checkpoint import has_checkpoint
 from raygan.cli import output_folder
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
-from raygan.data import load_dataset
 from raygan.engine import GANTrainer
 from raygan.errors import RayganError
 from raygan.export import save_trainer_generator
 from raygan.loop import ReportEvent, RunPlan, run_loop
+from raygan.metrics.train_evaluator import load_with_evaluator
 from raygan.plots import sample_grid, save_curves, save_grid
 from raygan.progress import KimgBar, say
 from raygan.records import append_jsonl, read_jsonl, write_jsonl
@@ -147,22 +147,25 @@ class FolderFace:
 
 
 def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", rules: CollapseRules | None = None,
-              download: bool = False, log=say, deadline: float | None = None) -> dict:
+              download: bool = False, log=say, deadline: float | None = None, image_size: int | None = None,
+              channels: int | None = None) -> dict:
     """Train ``config`` under ``budget`` in the prepared folder ``out``, resuming from its checkpoint if any.
 
     ``deadline`` (a ``time.time()``) also ends the run, at its last report before then.  In a
-    terminal a progress bar (kimg, rate, ETA) runs below the report lines.
+    terminal a progress bar (kimg, rate, ETA) runs below the report lines.  An image folder
+    (``config.dataset`` "folder") is read at ``image_size`` and ``channels`` (default: the
+    images'), and its evaluator is trained first if it has none yet.
 
     Returns a summary: steps, whether and why the run collapsed, and the final metric
     record (``final_num`` samples).
     """
     out = Path(out)
-    data = load_dataset(config.dataset, data_dir, "train", device=device, download=download)
+    data, test = load_with_evaluator(config.dataset, data_dir, image_size, channels, device, download, log)
     trainer = GANTrainer(config, data)
     face = FolderFace(out, log)
     progress = KimgBar(budget.max_kimg if budget.max_kimg < UNTIL_DEADLINE_KIMG else None, f"{config.model} training")
     try:
-        history = run_loop(trainer, RunPlan(budget, rules or CollapseRules(), deadline=deadline), data_dir, face,
+        history = run_loop(trainer, RunPlan(budget, rules or CollapseRules(), deadline=deadline), test, face,
                            on_step=progress)
     finally:
         progress.close()
@@ -176,7 +179,7 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     else:
         save_curves(history, out / "curves.png", metric="fid")
         raw = trainer.generator if trainer.generator_ema is not None else None
-        final = (metrics.evaluate_final(trainer.sampling_generator, raw, config.dataset, data_dir, num=budget.final_num)
+        final = (metrics.evaluate_final(trainer.sampling_generator, raw, trainer.info, test, num=budget.final_num)
                  if budget.final_num else {})
         save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
         append_jsonl(out / FINAL_METRICS, {"step": trainer.step, "kimg": trainer.images / 1000, **final})

@@ -45,8 +45,9 @@ def build_parser() -> Parser:
                         help=f"a bundled space's name (see --list-spaces) or a YAML file (default {DEFAULT_SPACE})")
     parser.add_argument("--list-spaces", action="store_true", help="list the bundled spaces and exit")
     parser.add_argument("--data-dir", default=None,
-                        help=f"folder with the dataset's four IDX .gz files (default: ${DATA_ENV}/DATASET or the "
-                             "per-user data folder, downloaded there when online)")
+                        help=f"folder with the dataset's four IDX .gz files, or a folder of PNG/JPEG images (class "
+                             "subfolders for labels; the space's model then trains on them) (default: the space's "
+                             f"dataset: ${DATA_ENV}/DATASET or the per-user data folder, downloaded there when online)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
     parser.add_argument("--num-samples", type=positive_int, default=None,
                         help="trials to run (default: as many as the time budget allows; under PBT/PB2, as "
@@ -103,7 +104,8 @@ def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
         from raygan.cli import output_folder
-        from raygan.data import data_location, find_files
+        from raygan.data import FOLDER, data_location, detect_dataset, find_files
+        from raygan.image_folder import dataset_name
         from raygan.space import load_space
 
         if args.list_spaces:
@@ -116,7 +118,9 @@ def main(argv=None) -> None:
             raise RayganError("--time-budget cannot carry over to --resume (its clock started with the first run); "
                               "resume without it: trials finish their max_kimg and the final run trains to "
                               "final_kimg")
-        data_dir, download = data_location(space.dataset, args.data_dir, args.download)
+        if args.data_dir is not None and detect_dataset(args.data_dir) == FOLDER:
+            space = space.with_folder(args.data_dir)  # a folder of images: the space's model on the user's images
+        data_dir, download = data_location(space.dataset, args.data_dir or space.data_dir, args.download)
         data_dir = find_files(space.dataset, data_dir, download)
         if "://" not in args.storage_path:
             output_folder(args.storage_path, "--storage-path")
@@ -128,7 +132,8 @@ def main(argv=None) -> None:
             from raygan.tuning.mlflow_log import prepare_mlflow
 
             prepare_mlflow(args.mlflow_uri)
-        name = args.name or f"{space.model}-{space.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+        data_name = dataset_name(data_dir) if space.dataset == FOLDER else space.dataset
+        name = args.name or f"{space.model}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
         from raygan.tuning import SearchOptions, run_search
         from raygan.tuning.report import REPORT_FILE
         from raygan.tuning.tuner import check_scheduler_options, report_dir
@@ -138,7 +143,7 @@ def main(argv=None) -> None:
             time_budget = DEFAULT_TIME_BUDGET_S
         length = (f"time budget {time_budget / 60:g} min" if time_budget else
                   f"{args.num_samples} trials" if args.num_samples else "resumed")
-        print(f"{PROG}: space {space.source} ({space.model} on {space.dataset}, {space.scheduler}), "
+        print(f"{PROG}: space {space.source} ({space.model} on {data_name}, {space.scheduler}), "
               f"data {data_dir}, {length}, experiment {args.storage_path.rstrip('/')}/{name}", flush=True)
         # num_samples None: a population as large as what runs at once (PBT, PB2), or as many as the time allows
         options = SearchOptions(num_samples=args.num_samples, time_budget_s=time_budget,

@@ -3,7 +3,9 @@
 The format (every top-level key but ``params`` is optional)::
 
     model: gan                  # any raygan model
-    dataset: mnist
+    dataset: mnist              # mnist, fashion_mnist, or a folder of images (a path, relative to this file)
+    image_size: 32              # image folders only: 28, 32 or 64 (default: the images')
+    channels: 3                 # image folders only: 1 or 3 (default: the images')
     metric: fid                 # what the searcher and scheduler optimise: a per-report metric
     mode: min
     scheduler: asha             # asha (Optuna's TPE picks trials) | pbt | pb2 (a population, no searcher)
@@ -42,6 +44,7 @@ import yaml
 from raygan.budget import Budget
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
+from raygan.data import DATASETS, FOLDER, check_data_options
 from raygan.errors import RayganError
 
 DISTRIBUTIONS = {  # name -> the keys it takes besides "dist"
@@ -53,7 +56,8 @@ DISTRIBUTIONS = {  # name -> the keys it takes besides "dist"
 }
 MODES = ("min", "max")
 SCHEDULERS = ("asha", "pbt", "pb2")
-TOP_LEVEL = ("model", "dataset", "metric", "mode", "scheduler", "budget", "collapse", "fixed", "params")
+TOP_LEVEL = ("model", "dataset", "image_size", "channels", "metric", "mode", "scheduler", "budget", "collapse",
+             "fixed", "params")
 # What PBT and PB2 may change in a running trial: values its weights and optimisers do not depend on.
 PERTURBABLE = ("lr_g", "lr_d", "beta1", "beta2", "d_steps", "g_ema", "label_smoothing")
 
@@ -116,6 +120,14 @@ class SearchSpace:
     collapse: CollapseRules = field(default_factory=CollapseRules)
     fixed: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    data_dir: str | None = None  # an image folder the file names (``dataset: PATH``)
+    image_size: int | None = None  # image folders: the size and channels to read them at (None: the images')
+    channels: int | None = None
+
+    def with_folder(self, data_dir) -> "SearchSpace":
+        """This space on the image folder ``data_dir`` (what ``--data-dir FOLDER`` of images means)."""
+        check_data_options(FOLDER, self.image_size, self.channels)
+        return dataclasses.replace(self, dataset=FOLDER, data_dir=str(data_dir))
 
     def base_config(self) -> dict:
         return {"model": self.model, "dataset": self.dataset, **self.fixed}
@@ -148,7 +160,8 @@ class SearchSpace:
         return out
 
     def to_dict(self) -> dict:
-        return {"model": self.model, "dataset": self.dataset, "metric": self.metric, "mode": self.mode,
+        data = {key: getattr(self, key) for key in ("data_dir", "image_size", "channels") if getattr(self, key)}
+        return {"model": self.model, "dataset": self.dataset, **data, "metric": self.metric, "mode": self.mode,
                 "scheduler": self.scheduler,
                 "budget": {**self.budget.to_dict(), **dataclasses.asdict(self.search)},
                 "collapse": self.collapse.to_dict(),
@@ -213,8 +226,14 @@ def parse_space(raw, source: str) -> SearchSpace:
     for key, value in top.items():
         if not isinstance(value, str):
             raise RayganError(f"{source}: {key} must be a string, got {_kind(value)}")
+    data_dir, dataset = _data_location(top.get("dataset", "mnist"), source)
+    shape = {key: raw.get(key) for key in ("image_size", "channels")}
+    try:
+        check_data_options(dataset, **shape)
+    except RayganError as err:
+        raise RayganError(f"{source}: {err}") from None
     fixed = _mapping(raw.get("fixed"), f"{source}: fixed")
-    base = GANConfig.from_dict({"model": top.get("model", "gan"), "dataset": top.get("dataset", "mnist"), **fixed},
+    base = GANConfig.from_dict({"model": top.get("model", "gan"), "dataset": dataset, **fixed},
                                source=f"{source}: fixed")
     metric, mode = top.get("metric", "fid"), top.get("mode", "min")
     allowed = quick_metrics(base.conditional)
@@ -241,7 +260,7 @@ def parse_space(raw, source: str) -> SearchSpace:
     space = SearchSpace(source, base.model, base.dataset, metric, mode, scheduler, budget, search,
                         CollapseRules.from_dict(_mapping(raw.get("collapse"), f"{source}: collapse"),
                                                 source=f"{source}: collapse"),
-                        fixed, params)
+                        fixed, params, data_dir, **shape)
     if scheduler != "asha" and not space.mutations():
         raise RayganError(f"{source}: scheduler {scheduler} perturbs running trials but params has none of "
                           f"{', '.join(PERTURBABLE)}; search at least one of them (e.g. lr_g)")
@@ -251,6 +270,20 @@ def parse_space(raw, source: str) -> SearchSpace:
             raise RayganError(f"{source}: params.{bad[0]}: pb2 models continuous ranges only; give it a "
                               "low/high distribution or use scheduler: pbt")
     return space
+
+
+def _data_location(dataset: str, source: str) -> tuple[str | None, str]:
+    """(image folder, dataset) of a space's ``dataset``: a known name, ``folder``, or a path to a folder
+    of images (relative to the space file's folder)."""
+    if dataset in DATASETS:
+        return None, dataset
+    path = Path(dataset).expanduser()
+    if not path.is_absolute() and Path(source).is_file():
+        path = Path(source).resolve().parent / path
+    if not path.is_dir():
+        raise RayganError(f"{source}: dataset '{dataset}' is neither {', '.join(DATASETS)} nor a folder of images "
+                          f"({path} does not exist)")
+    return str(path), FOLDER
 
 
 def _check_loss_and_smoothing(params: dict, base: GANConfig, source: str) -> None:

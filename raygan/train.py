@@ -23,8 +23,9 @@ from raygan import __version__
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget, kimg_of_steps
 from raygan.cli import Parser, duration, positive_float, positive_int, user_errors
 from raygan.config import GANConfig, parse_overrides
-from raygan.data import DATASETS, data_location
+from raygan.data import DATASETS, FOLDER, check_data_options, data_location, detect_dataset
 from raygan.errors import RayganError
+from raygan.image_folder import dataset_name
 from raygan.models import MODELS
 
 PROG = "raygan.train"
@@ -34,10 +35,16 @@ DEFAULTS = Budget()
 def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help=f"one of {', '.join(MODELS)} (default gan)")
-    parser.add_argument("--dataset", default=None, help=f"one of {', '.join(DATASETS)} (default mnist)")
+    parser.add_argument("--dataset", default=None,
+                        help=f"one of {', '.join(DATASETS)} (default: folder when --data-dir holds images, else mnist)")
     parser.add_argument("--data-dir", default=None,
-                        help="folder with the four IDX .gz files (default: $RAYGAN_DATA/DATASET or the per-user "
-                             "data folder, downloaded there when online)")
+                        help="folder with the four IDX .gz files, or a folder of PNG/JPEG images (in class subfolders "
+                             "for labels) (default: $RAYGAN_DATA/DATASET or the per-user data folder, downloaded "
+                             "there when online)")
+    parser.add_argument("--image-size", type=int, default=None,
+                        help="image folders: 28, 32 or 64 pixels, resized and centre-cropped once (default: the images')")
+    parser.add_argument("--channels", type=int, default=None, help="image folders: 1 (grey) or 3 (colour) "
+                                                                   "(default: the images')")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
     parser.add_argument("--kimg", "--max-kimg", dest="max_kimg", type=positive_float, default=None,
                         help=f"thousands of real images to train on (default {DEFAULTS.max_kimg:g}: 3,000 steps "
@@ -69,6 +76,8 @@ def build_parser() -> Parser:
 def _given(args) -> tuple[dict, dict]:
     """The config values and budget values (steps flags not yet converted) this command line sets."""
     config = {key: getattr(args, key) for key in ("model", "dataset", "seed") if getattr(args, key) is not None}
+    if "dataset" not in config and args.data_dir is not None and detect_dataset(args.data_dir) == FOLDER:
+        config["dataset"] = FOLDER
     config.update(parse_overrides(args.set))
     budget = {key: getattr(args, key) for key in Budget.__dataclass_fields__ if getattr(args, key) is not None}
     return config, budget
@@ -92,19 +101,23 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
     config_values, budget_values = _given(args)
     if saved is None:
         config = GANConfig.from_dict({"model": "gan", "dataset": "mnist", **config_values}, source="arguments")
+        check_data_options(config.dataset, args.image_size, args.channels)
         budget_values = _in_kimg(args, budget_values, config)
         if args.time_budget and "max_kimg" not in budget_values:
             budget_values["max_kimg"] = UNTIL_DEADLINE_KIMG  # the clock alone ends the run
         budget = Budget.from_dict(budget_values, source="arguments", flags=True)
         return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
                 "data_dir": str(data_location(config.dataset, args.data_dir)[0].resolve()),
+                "image_size": args.image_size, "channels": args.channels,
                 "device": args.device or "auto"}, config, budget
     saved_config = GANConfig.from_dict(saved["config"]).to_dict()  # with defaults for keys added since
     config = GANConfig.from_dict({**saved_config, **config_values}, source="arguments")
     budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)}, source="arguments",
                               flags=True)
     for what, new, old in (("config", config.to_dict(), saved_config),
-                           ("budget", budget.to_dict(), saved["budget"])):
+                           ("budget", budget.to_dict(), saved["budget"]),
+                           ("data option", {k: getattr(args, k) for k in ("image_size", "channels")
+                                            if getattr(args, k) is not None}, saved)):
         for key in new:
             if new[key] != old.get(key) and key != "max_kimg":
                 raise RayganError(f"--resume continues the run with its saved options, but {what} {key} differs "
@@ -125,7 +138,10 @@ def main(argv=None) -> None:
         if args.resume and args.overwrite:
             raise RayganError("--resume and --overwrite contradict each other; pass one")
         config_values, _ = _given(args)
-        out = Path(args.out or f"runs/{config_values.get('model', 'gan')}-{config_values.get('dataset', 'mnist')}-"
+        data_name = config_values.get("dataset", "mnist")
+        if data_name == FOLDER and args.data_dir:
+            data_name = dataset_name(Path(args.data_dir).expanduser())
+        out = Path(args.out or f"runs/{config_values.get('model', 'gan')}-{data_name}-"
                                f"{time.strftime('%Y%m%d-%H%M%S')}")
         if args.resume and args.out is None:
             raise RayganError("--resume needs --out FOLDER of the run to continue")
@@ -143,7 +159,7 @@ def main(argv=None) -> None:
         write_options(out, options)
         deadline = time.time() + args.time_budget if args.time_budget else None
         summary = train_run(config, budget, options["data_dir"], out, device=device, download=args.download,
-                            deadline=deadline)
+                            deadline=deadline, image_size=options.get("image_size"), channels=options.get("channels"))
         print(json.dumps({"out": str(out), **summary}))
 
 

@@ -89,3 +89,82 @@ def tiny_space(tmp_path):
                                                   extra_budget=f", {budget}" if budget else ""))
         return path
     return write
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_raygan_cache(tmp_path_factory):
+    """Decoded image folders and their evaluators go to a cache of the test session's own, never ~/.cache."""
+    from raygan.cache import CACHE_ENV
+
+    old = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("raygan-cache"))
+    yield
+    if old is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = old
+
+
+# One colour per digit for the 3-channel folder: what a conditional model must learn to match.
+CLASS_COLOURS = [(255, 64, 64), (64, 255, 64), (64, 64, 255), (255, 255, 64), (255, 64, 255), (64, 255, 255),
+                 (255, 160, 64), (160, 64, 255), (64, 160, 255), (255, 255, 255)]
+
+
+def write_image_folder(root: Path, images, labels, class_names=None, colour: bool = False, pad: int = 0) -> Path:
+    """Write uint8 (N, 28, 28) images as PNGs: ``root/<class>/NNNNN.png`` (or flat when ``class_names`` is
+    None), optionally padded by ``pad`` pixels per side and tinted with their class's colour."""
+    import numpy as np
+    from PIL import Image
+
+    for i, (image, label) in enumerate(zip(images, labels)):
+        array = np.pad(image, pad) if pad else image
+        if colour:
+            array = (array[..., None].astype(np.float32) * np.array(CLASS_COLOURS[label]) / 255).astype(np.uint8)
+        folder = root / class_names[label] if class_names else root
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(array).save(folder / f"{i:05d}.png")
+    return root
+
+
+def first_per_class(images, labels, per_class: int):
+    """The first ``per_class`` images of each class, in their original order."""
+    import numpy as np
+
+    keep = np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(10)])
+    keep.sort()
+    return images[keep], labels[keep]
+
+
+@pytest.fixture(scope="session")
+def mnist_arrays(mnist_dir):
+    """Real MNIST train images (uint8 (N, 28, 28)) and labels as numpy arrays."""
+    from raygan.data import read_idx
+
+    return (read_idx(mnist_dir / "train-images-idx3-ubyte.gz", 3),
+            read_idx(mnist_dir / "train-labels-idx1-ubyte.gz", 1).astype("int64"))
+
+
+@pytest.fixture(scope="session")
+def digit_folder(tmp_path_factory, mnist_arrays):
+    """1,000 real MNIST digits (100 per class) as 28x28 grey PNGs in class folders named 0..9."""
+    images, labels = first_per_class(*mnist_arrays, 100)
+    return write_image_folder(tmp_path_factory.mktemp("digits") / "digits", images, labels, list("0123456789"))
+
+
+@pytest.fixture(scope="session")
+def colour_folder(tmp_path_factory, mnist_arrays):
+    """1,000 real MNIST digits padded to 32x32 and tinted one colour per class (3 channels), in
+    class folders named after the colours' digits (zero .. nine)."""
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    images, labels = first_per_class(*mnist_arrays, 100)
+    return write_image_folder(tmp_path_factory.mktemp("colour") / "colour_digits", images, labels, names,
+                              colour=True, pad=2)
+
+
+@pytest.fixture(scope="session")
+def flat_folder(tmp_path_factory, fashion_dir):
+    """600 real Fashion-MNIST images as 28x28 grey PNGs in one flat folder (no labels)."""
+    from raygan.data import read_idx
+
+    images = read_idx(fashion_dir / "train-images-idx3-ubyte.gz", 3)[:600]
+    return write_image_folder(tmp_path_factory.mktemp("flat") / "clothes", images, [0] * len(images))

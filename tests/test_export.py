@@ -135,7 +135,7 @@ def _config(**changes):
     (_set("model", "vae"), ["'model' names an unknown model 'vae'"]),
     (_set("image_shape", "[1, 28]"), ["'image_shape' must be [channels, height, width]"]),
     (_set("image_shape", '"28x28"'), ["'image_shape'"]),
-    (_set("num_classes", "0"), ["'num_classes' must be a whole number >= 1"]),
+    (_set("num_classes", "-1"), ["'num_classes' must be a whole number >= 0"]),
     (_set("num_classes", "2.5"), ["'num_classes'"]),
     (_set("class_names", '["zero"]'), ["'class_names' must list 10 class names"]),
     (_set("steps", "-3"), ["'steps' must be a whole number >= 0"]),

@@ -1,13 +1,18 @@
-"""The evaluator: a small CNN classifier whose features and softmax define raygan's metrics.
+"""The evaluator: a small CNN whose features and softmax define raygan's metrics.
 
 Inception-v3 cannot be downloaded offline and its ImageNet features are the wrong ones
-for 28x28 digits and clothes, so raygan trains its own classifier per dataset
-(``python -m raygan.metrics.train_evaluator``) and ships the weights in
-``raygan/metrics/weights/``.  Its penultimate activations (128 numbers) are the feature
-space for FID, KID and precision/recall; its softmax gives the class predictions.
+for 28x28 digits and clothes, so raygan trains its own network per dataset
+(``python -m raygan.metrics.train_evaluator``).  Its penultimate activations (128 numbers)
+are the feature space for FID, KID and precision/recall; its softmax gives the class
+predictions.  MNIST's and Fashion-MNIST's weights ship in ``raygan/metrics/weights/``; an
+image folder's are trained once, on its training split, and cached under its data
+fingerprint (``raygan.cache.cache_dir("evaluators")``): a classifier of its classes for a
+labelled folder, a predictor of which of four rotations was applied for a flat one
+(``ROTATIONS`` outputs, whose softmax says nothing about classes).
 
-All convolutions have stride 2 (28 -> 14 -> 7 -> 4) instead of pooling: on CPU this is
-twice as fast for the same accuracy, so 10k samples embed in about a second.
+All convolutions have stride 2 (28 -> 14 -> 7 -> 4, 32 -> 16 -> 8 -> 4, one more for 64)
+instead of pooling: on CPU this is twice as fast for the same accuracy, so 10k samples
+embed in about a second.
 """
 from __future__ import annotations
 
@@ -18,30 +23,33 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file
+from safetensors.torch import load
 from torch import nn
 
-from raygan.data import dataset_info
+from raygan.cache import cache_dir
+from raygan.data import DatasetInfo, dataset_info
 from raygan.errors import RayganError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 FEATURE_DIM = 128
+ROTATIONS = 4  # a flat folder's evaluator predicts which of 0, 90, 180, 270 degrees the image was turned
+_PROVIDED: dict[str, bytes] = {}  # fingerprint -> weights that reached this process in memory (Ray trials)
 
 
 class EvaluatorNet(nn.Module):
-    """Three strided conv + batch-norm layers, a 128-unit feature layer and a class head."""
+    """Strided conv + batch-norm layers down to 4x4, a 128-unit feature layer and an output head."""
 
-    def __init__(self, num_classes: int = 10):
+    def __init__(self, num_outputs: int = 10, channels: int = 1, size: int = 28):
         super().__init__()
-        self.features = nn.Sequential(
-            _conv(1, 32, 5), _conv(32, 64, 3), _conv(64, 128, 3), nn.Flatten(),
-            nn.Linear(128 * 4 * 4, FEATURE_DIM), nn.ReLU(),
-        )
+        widths = [32, 64, 128] + ([128] if size > 32 else [])
+        kernels = [5, 3, 3, 3]
+        convs = [_conv(c_in, c_out, k) for c_in, c_out, k in zip([channels, *widths], widths, kernels)]
+        self.features = nn.Sequential(*convs, nn.Flatten(), nn.Linear(128 * 4 * 4, FEATURE_DIM), nn.ReLU())
         self.dropout = nn.Dropout(0.3)
-        self.head = nn.Linear(FEATURE_DIM, num_classes)
+        self.head = nn.Linear(FEATURE_DIM, num_outputs)
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Images (N, 1, 28, 28) in [-1, 1] -> (features (N, 128), logits (N, classes))."""
+        """Images (N, C, H, W) in [-1, 1] -> (features (N, 128), logits (N, outputs))."""
         features = self.features(images)
         return features, self.head(self.dropout(features))
 
@@ -51,45 +59,73 @@ def _conv(c_in: int, c_out: int, kernel: int) -> nn.Module:
                          nn.BatchNorm2d(c_out), nn.ReLU())
 
 
-def weights_path(dataset: str) -> Path:
-    return WEIGHTS_DIR / f"{dataset_info(dataset).name}.safetensors"
+def num_outputs(info: DatasetInfo) -> int:
+    """Classes for a labelled dataset; ``ROTATIONS`` for an unlabelled one."""
+    return info.num_classes if info.labelled else ROTATIONS
+
+
+def new_evaluator(info: DatasetInfo) -> EvaluatorNet:
+    channels, size, _ = info.image_shape
+    return EvaluatorNet(num_outputs(info), channels, size)
+
+
+def weights_path(dataset) -> Path:
+    """Where ``dataset``'s evaluator weights live: shipped for a known dataset, cached for an image folder."""
+    info = dataset_info(dataset)
+    if info.fingerprint:
+        return cache_dir("evaluators") / f"{info.fingerprint}.safetensors"
+    return WEIGHTS_DIR / f"{info.name}.safetensors"
+
+
+def provide(info: DatasetInfo, weights: bytes) -> None:
+    """Make an image folder's evaluator weights known to this process (a trial gets them with the data)."""
+    _PROVIDED[info.fingerprint] = weights
+
+
+def weights_bytes(dataset) -> bytes:
+    """The evaluator weights of ``dataset`` as stored; a one-line error saying how to make them."""
+    info = dataset_info(dataset)
+    if info.fingerprint in _PROVIDED:
+        return _PROVIDED[info.fingerprint]
+    path = weights_path(info)
+    try:
+        return path.read_bytes()
+    except OSError:
+        raise RayganError(f"evaluator weights {path} are missing; {_how_to_retrain(info)}") from None
 
 
 @lru_cache(maxsize=None)
-def load_evaluator(dataset: str, device: str = "cpu") -> EvaluatorNet:
-    """The shipped evaluator for ``dataset`` on ``device``, in eval mode (cached per process)."""
-    path = weights_path(dataset)
-    retrain = _how_to_retrain(dataset)
+def load_evaluator(dataset, device: str = "cpu") -> EvaluatorNet:
+    """The evaluator for ``dataset`` (a name or a :class:`DatasetInfo`) on ``device``, in eval mode (cached)."""
+    info = dataset_info(dataset)
+    retrain = _how_to_retrain(info)
     try:
-        state = load_file(str(path), device=str(device))
-    except FileNotFoundError:
-        raise RayganError(f"evaluator weights {path} are missing; {retrain}") from None
+        state = load(weights_bytes(info))
     except (SafetensorError, OSError) as err:
-        raise RayganError(f"evaluator weights {path} are unreadable ({err}); {retrain}") from None
-    net = EvaluatorNet(dataset_info(dataset).num_classes)
+        raise RayganError(f"evaluator weights {weights_path(info)} are unreadable ({err}); {retrain}") from None
+    net = new_evaluator(info)
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError:
-        raise RayganError(f"evaluator weights {path} do not fit the evaluator network; {retrain}") from None
+        raise RayganError(f"evaluator weights {weights_path(info)} do not fit the evaluator network; {retrain}") \
+            from None
     return net.to(device).eval().requires_grad_(False)
 
 
 @lru_cache(maxsize=None)
-def evaluator_id(dataset: str) -> str:
-    """``dataset-<first 8 hex digits of the weights' SHA-256>``: which evaluator a metric was measured with.
+def evaluator_id(dataset) -> str:
+    """``name-<first 8 hex digits of the weights' SHA-256>``: which evaluator a metric was measured with.
 
     Metrics from different evaluator weights are not comparable; every metric record names it.
     """
-    path = weights_path(dataset)
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
-    except OSError:
-        raise RayganError(f"evaluator weights {path} are missing; {_how_to_retrain(dataset)}") from None
-    return f"{dataset}-{digest}"
+    info = dataset_info(dataset)
+    return f"{info.name}-{hashlib.sha256(weights_bytes(info)).hexdigest()[:8]}"
 
 
-def _how_to_retrain(dataset: str) -> str:
-    return f"retrain it with python -m raygan.metrics.train_evaluator --dataset {dataset} --data-dir DIR"
+def _how_to_retrain(info: DatasetInfo) -> str:
+    if info.fingerprint:
+        return "train it with python -m raygan.metrics.train_evaluator --data-dir FOLDER"
+    return f"retrain it with python -m raygan.metrics.train_evaluator --dataset {info.name} --data-dir DIR"
 
 
 def sanitize(images: torch.Tensor) -> torch.Tensor:
@@ -114,7 +150,11 @@ def embed(net: EvaluatorNet, images: torch.Tensor, batch_size: int = 1000) -> tu
     return torch.cat(features), torch.cat(probs)
 
 
-def recorded_accuracy() -> dict:
-    """What ``weights/accuracy.json`` records per dataset: test accuracy, epochs, seed, command."""
+def recorded_accuracy(dataset=None) -> dict:
+    """What is recorded about evaluators: without ``dataset``, ``weights/accuracy.json`` (test accuracy,
+    epochs, seed, command per shipped dataset); for an image folder's info, its cached record."""
+    if dataset is not None and dataset_info(dataset).fingerprint:
+        path = weights_path(dataset).with_suffix(".json")
+        return json.loads(path.read_text()) if path.is_file() else {}
     path = WEIGHTS_DIR / "accuracy.json"
     return json.loads(path.read_text()) if path.is_file() else {}

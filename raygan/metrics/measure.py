@@ -15,30 +15,33 @@ from raygan.budget import FINAL_NUM, MIN_SAMPLES
 from raygan.data import dataset_info
 from raygan.errors import RayganError
 from raygan.metrics.evaluator import embed, evaluator_id, load_evaluator
-from raygan.metrics.registry import METRICS, NEEDS_LABELS, Samples
+from raygan.metrics.registry import METRICS, NEEDS_CLASSES, NEEDS_LABELS, Samples
 
 RECORD_KEYS = ("num_samples", "evaluator")  # what a metric record adds to the metric values
 
 
-def evaluate(samples: torch.Tensor, dataset: str = "mnist", data_dir=None, labels: torch.Tensor | None = None,
+def evaluate(samples: torch.Tensor, dataset="mnist", data_dir=None, labels: torch.Tensor | None = None,
              metrics: Sequence[str] | None = None, batch_size: int = 1000) -> dict:
     """The metric record of ``samples`` (N, C, H, W) in [-1, 1], run in batches on the samples' device.
 
-    ``labels`` (N,) are the classes a conditional generator was asked for (enables
-    ``label_acc``).  ``metrics`` defaults to every metric that applies.  ``data_dir`` (a
-    folder, or the test split as :class:`~raygan.data.ImageData`) is needed by the metrics
-    that compare with real data (fid, kid, precision, ...).
+    ``dataset`` is a known dataset's name or a :class:`~raygan.data.DatasetInfo` (an image
+    folder's: ``ImageData.info``).  ``labels`` (N,) are the classes a conditional generator
+    was asked for (enables ``label_acc``).  ``metrics`` defaults to every metric that
+    applies (no class metrics for an unlabelled folder).  ``data_dir`` (a folder, or the
+    test split as :class:`~raygan.data.ImageData`) is needed by the metrics that compare
+    with real data (fid, kid, precision, ...).
     """
+    info = dataset_info(dataset)
     labels = None if labels is None else torch.as_tensor(labels)
-    names = check_metrics(metrics, labels is not None)
-    _check_samples(samples, labels, dataset)
-    features, probs = embed(load_evaluator(dataset, str(samples.device)), samples, batch_size)
-    context = Samples(features, probs, None if labels is None else labels.to(samples.device), dataset, data_dir)
+    names = check_metrics(metrics, labels is not None, info.labelled)
+    _check_samples(samples, labels, info)
+    features, probs = embed(load_evaluator(info, str(samples.device)), samples, batch_size)
+    context = Samples(features, probs, None if labels is None else labels.to(samples.device), info, data_dir)
     return {**{name: METRICS[name](context) for name in names},
-            "num_samples": int(samples.shape[0]), "evaluator": evaluator_id(dataset)}
+            "num_samples": int(samples.shape[0]), "evaluator": evaluator_id(info)}
 
 
-def evaluate_generator(generator, dataset: str, data_dir, num: int = FINAL_NUM,
+def evaluate_generator(generator, dataset, data_dir, num: int = FINAL_NUM,
                        metrics: Sequence[str] | None = None, batch_size: int = 1000, seed: int = 0) -> dict:
     """Draw ``num`` seeded samples from ``generator`` (balanced labels if conditional) and evaluate them."""
     device = next(generator.parameters()).device
@@ -47,7 +50,7 @@ def evaluate_generator(generator, dataset: str, data_dir, num: int = FINAL_NUM,
     return evaluate(samples, dataset, data_dir, labels=labels, metrics=metrics, batch_size=batch_size)
 
 
-def evaluate_final(generator, raw_generator, dataset: str, data_dir, num: int = FINAL_NUM) -> dict:
+def evaluate_final(generator, raw_generator, dataset, data_dir, num: int = FINAL_NUM) -> dict:
     """Every metric of the generator a run exports, plus ``fid_raw`` when that generator is the weight
     average of ``raw_generator`` (G itself): the record then shows what the average buys."""
     record = evaluate_generator(generator, dataset, data_dir, num=num)
@@ -56,10 +59,15 @@ def evaluate_final(generator, raw_generator, dataset: str, data_dir, num: int = 
     return record
 
 
-def check_metrics(metrics, have_labels: bool) -> list[str]:
-    """The metric names to compute: ``metrics`` checked against the registry, or all that apply."""
+def check_metrics(metrics, have_labels: bool, have_classes: bool = True) -> list[str]:
+    """The metric names to compute: ``metrics`` checked against the registry, or all that apply.
+
+    Without classes (an unlabelled image folder, whose evaluator predicts rotations) the
+    class metrics have no meaning and are left out.
+    """
     if metrics is None:
-        return [name for name in METRICS if have_labels or name not in NEEDS_LABELS]
+        return [name for name in METRICS if (have_labels or name not in NEEDS_LABELS)
+                and (have_classes or name not in NEEDS_CLASSES)]
     names = list(metrics)
     for name in names:
         if name not in METRICS:
@@ -67,11 +75,14 @@ def check_metrics(metrics, have_labels: bool) -> list[str]:
         if name in NEEDS_LABELS and not have_labels:
             raise RayganError(f"metric '{name}' needs the labels the samples were generated for "
                               "(a conditional generator)")
+        if name in NEEDS_CLASSES and not have_classes:
+            raise RayganError(f"metric '{name}' needs a dataset with classes; an unlabelled image folder has "
+                              f"none (choose from {', '.join(n for n in METRICS if n not in NEEDS_CLASSES)})")
     return names
 
 
-def _check_samples(samples, labels, dataset: str) -> None:
-    info = dataset_info(dataset)
+def _check_samples(samples, labels, info) -> None:
+    dataset = info.name
     shape = ", ".join(map(str, info.image_shape))
     if not isinstance(samples, torch.Tensor) or not samples.is_floating_point() \
             or tuple(samples.shape[1:]) != info.image_shape:

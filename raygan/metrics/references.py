@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from raygan.data import ImageData, load_dataset
+from raygan.data import FOLDER, ImageData, dataset_info, load_dataset
 from raygan.errors import RayganError
 from raygan.metrics import modes, prdc
 from raygan.metrics.evaluator import embed, load_evaluator
@@ -48,21 +48,26 @@ class Reference:
         return self._nn_distances[n]
 
 
-def _embed(dataset: str, test: ImageData, device: str) -> Reference:
+def _embed(dataset, test: ImageData, device: str) -> Reference:
     return Reference(embed(load_evaluator(dataset, device), test.to(device).floats())[0])
 
 
 @lru_cache(maxsize=8)
-def _from_folder(dataset: str, data_dir: str, device: str) -> Reference:
-    return _embed(dataset, load_dataset(dataset, data_dir, "test"), device)
+def _from_folder(dataset, data_dir: str, device: str) -> Reference:
+    info = dataset_info(dataset)
+    if info.fingerprint:  # an image folder, read at the shape its info records
+        channels, size, _ = info.image_shape
+        return _embed(info, load_dataset(FOLDER, data_dir, "test", image_size=size, channels=channels), device)
+    return _embed(info, load_dataset(info.name, data_dir, "test"), device)
 
 
 # id(split), device -> (split, Reference); the entry holds the split, so its id is not reused while cached
 _IN_MEMORY: OrderedDict[tuple[int, str], tuple[ImageData, Reference]] = OrderedDict()
 
 
-def reference(dataset: str, data_dir, device="cpu") -> Reference:
-    """The cached :class:`Reference` of ``dataset``'s test split, on ``device``.
+def reference(dataset, data_dir, device="cpu") -> Reference:
+    """The cached :class:`Reference` of ``dataset``'s test split (a name, or a
+    :class:`~raygan.data.DatasetInfo`), on ``device``.
 
     ``data_dir`` is the folder holding the dataset's files, or the test split itself as
     :class:`~raygan.data.ImageData`.

@@ -20,6 +20,7 @@ from raygan.metrics.references import Reference, reference
 
 QUICK_METRICS = ("fid", "classes_covered", "class_kl", "diversity")  # cheap enough for every training report
 NEEDS_LABELS = ("label_acc",)
+NEEDS_CLASSES = ("inception_score", "classes_covered", "class_kl", "label_acc")  # meaningless without classes
 DIVERSITY_MAX_N = 1000  # points per set for diversity: 1000x1000 distances, a few ms
 
 
@@ -30,7 +31,7 @@ class Samples:
     features: torch.Tensor  # (N, 128)
     probs: torch.Tensor  # (N, classes)
     labels: torch.Tensor | None
-    dataset: str
+    dataset: object  # a known dataset's name or a DatasetInfo
     data_dir: object
     memo: dict = field(default_factory=dict)
 
@@ -103,9 +104,11 @@ DESCRIPTIONS = {
 }
 
 
-def quick_metrics(conditional: bool) -> tuple[str, ...]:
-    """The cheap per-report subset; with ``label_acc`` for conditional generators."""
-    return QUICK_METRICS + (NEEDS_LABELS if conditional else ())
+def quick_metrics(conditional: bool, classes: bool = True) -> tuple[str, ...]:
+    """The cheap per-report subset; with ``label_acc`` for conditional generators, without the class
+    metrics for data without classes."""
+    names = QUICK_METRICS + (NEEDS_LABELS if conditional else ())
+    return names if classes else tuple(n for n in names if n not in NEEDS_CLASSES)
 
 
 def describe_metrics() -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 from torch import nn
 
+from raygan.errors import RayganError
 from raygan.models import dcgan, mlp
 from raygan.models.base import Generator, spectral_norm_all
 
@@ -37,18 +38,26 @@ FAMILIES: dict[str, Family] = {
 MODELS = tuple(FAMILIES)
 
 
-def _cond(config: "GANConfig") -> str | None:
-    return config.cond if FAMILIES[config.model].conditional else None
+def _cond(config: "GANConfig", info: "DatasetInfo") -> str | None:
+    if not FAMILIES[config.model].conditional:
+        return None
+    if not info.labelled:
+        raise RayganError(f"{config.model} is conditional and needs labelled images, but dataset '{info.name}' "
+                          "has no classes; put the images in class subfolders (FOLDER/<class>/*.png) or use "
+                          f"{config.model.removeprefix('c')}")
+    return config.cond
 
 
 def build_generator(config: "GANConfig", info: "DatasetInfo | None" = None) -> Generator:
     """A fresh generator; ``info`` defaults to the config's dataset."""
-    return FAMILIES[config.model].generator(config, info or _info(config), _cond(config))
+    info = info or _info(config)
+    return FAMILIES[config.model].generator(config, info, _cond(config, info))
 
 
 def build_discriminator(config: "GANConfig", info: "DatasetInfo | None" = None) -> nn.Module:
     """A fresh discriminator, with spectral norm on every layer when ``d_norm`` is spectral."""
-    discriminator = FAMILIES[config.model].discriminator(config, info or _info(config), _cond(config))
+    info = info or _info(config)
+    discriminator = FAMILIES[config.model].discriminator(config, info, _cond(config, info))
     return spectral_norm_all(discriminator) if config.discriminator_norm == "spectral" else discriminator
 
 

@@ -1,12 +1,15 @@
-"""DCGAN (``dcgan``) and conditional DCGAN (``cdcgan``) for 28x28 images, grey or colour.
+"""DCGAN (``dcgan``) and conditional DCGAN (``cdcgan``) for 28, 32 and 64 pixel images, grey or colour.
 
-Following Radford et al. (2016): the generator projects z to a 7x7 map and upsamples with
-strided transposed convolutions, batch norm and ReLU, ending in tanh; the discriminator
-downsamples with strided convolutions and LeakyReLU (batch norm after the second by
-default; ``d_norm`` may instead put spectral norm on every layer, or no norm), no
-pooling, and ends in one logit.  Conditioning (``cond``) joins the label as constant
-feature maps: ``input`` at 28x28 in D and with z in G; ``hidden`` at the 7x7 map in G and
-after D's first convolution (14x14).
+Following Radford et al. (2016): the generator projects z with a dense layer to a small map
+(7x7 for 28 pixels, 4x4 for 32 and 64) and doubles it with strided transposed convolutions,
+batch norm and ReLU up to the image size, ending in tanh; the discriminator halves it with
+strided convolutions and LeakyReLU (batch norm after all but the first by default; ``d_norm``
+may instead put spectral norm on every layer, or no norm), no pooling, down to the start map
+and one logit from a dense layer.  Widths double at every halving: ``g_width`` and
+``d_width`` are the channels at half the image size.  Conditioning (``cond``) joins the label
+as constant feature maps: ``input`` at full size in D and with z in G; ``hidden`` at the
+start map in G and after D's first convolution.  At 28 pixels the layers (and their names)
+are those of raygan's first DCGAN, so its checkpoints and exports still load.
 """
 from __future__ import annotations
 
@@ -16,74 +19,91 @@ from torch import nn
 from raygan.errors import RayganError
 from raygan.models.base import Generator, LabelCode, leaky
 
-SIZE = 28  # 7 -> 14 -> 28
+START_SIZES = {28: 7, 32: 4, 64: 4}  # image size -> the generator's first map (and D's last)
 D_NORMS = ("batch", "spectral", "none")  # the discriminator's own (Radford et al.) first
 
 
-def _channels(info) -> int:
+def image_plan(info) -> tuple[int, int]:
+    """(channels, image size) of ``info``'s images; a one-line error for a size the DCGAN does not build."""
     channels, height, width = info.image_shape
-    if (height, width) != (SIZE, SIZE):
-        raise RayganError(f"dcgan and cdcgan build for {SIZE}x{SIZE} images; dataset '{info.name}' has "
-                          f"{height}x{width}: use the MLP models (gan, cgan) for it")
-    return channels
+    if height != width or height not in START_SIZES:
+        raise RayganError(f"dcgan and cdcgan build for square images of {', '.join(map(str, START_SIZES))} pixels; "
+                          f"dataset '{info.name}' has {height}x{width}: set image_size, or use gan or cgan")
+    return channels, height
 
 
 def build_generator(config, info, cond: str | None) -> "DCGANGenerator":
+    channels, size = image_plan(info)
     return DCGANGenerator(config.latent_dim, config.g_width, info.num_classes, cond, config.label_embedding,
-                          channels=_channels(info))
+                          channels=channels, size=size)
 
 
 def build_discriminator(config, info, cond: str | None) -> "DCGANDiscriminator":
+    channels, size = image_plan(info)
     return DCGANDiscriminator(config.d_width, info.num_classes, cond, config.label_embedding,
-                              channels=_channels(info), batch_norm=config.discriminator_norm == "batch")
+                              channels=channels, batch_norm=config.discriminator_norm == "batch", size=size)
 
 
 def _label_maps(code: torch.Tensor, size: int) -> torch.Tensor:
     return code[:, :, None, None].expand(-1, -1, size, size)
 
 
+def _widths(width: int, size: int) -> list[int]:
+    """Channels from the start map up to half the image size: ..., 4w, 2w, w."""
+    doublings = (size // START_SIZES[size]).bit_length() - 1
+    return [width * 2 ** i for i in reversed(range(doublings))]
+
+
 class DCGANGenerator(Generator):
     def __init__(self, latent_dim: int, width: int = 64, num_classes: int = 10,
-                 cond: str | None = None, label_embedding: int = 0, channels: int = 1):
-        super().__init__(latent_dim, (channels, SIZE, SIZE), num_classes, conditional=cond is not None)
+                 cond: str | None = None, label_embedding: int = 0, channels: int = 1, size: int = 28):
+        super().__init__(latent_dim, (channels, size, size), num_classes, conditional=cond is not None)
         self.cond = cond
         self.code = LabelCode(num_classes, label_embedding) if cond else None
+        self.start = START_SIZES[size]
+        widths = _widths(width, size)
+        self.start_width = widths[0]
         z_in = latent_dim + (self.code.dim if cond == "input" else 0)
-        self.project = nn.Sequential(
-            nn.Linear(z_in, 2 * width * 7 * 7, bias=False), nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU(True))
-        maps_in = 2 * width + (self.code.dim if cond == "hidden" else 0)
-        self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(maps_in, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),
-            nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh())
-        self.width = width
+        units = widths[0] * self.start ** 2
+        self.project = nn.Sequential(nn.Linear(z_in, units, bias=False), nn.BatchNorm1d(units), nn.ReLU(True))
+        maps_in = widths[0] + (self.code.dim if cond == "hidden" else 0)
+        layers = []
+        for c_in, c_out in zip([maps_in, *widths[1:-1]], widths[1:]):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        self.upsample = nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh())
 
     def forward(self, z, labels=None):
         if self.cond == "input":
             z = torch.cat([z, self.code(labels)], 1)
-        h = self.project(z).view(-1, 2 * self.width, 7, 7)
+        h = self.project(z).view(-1, self.start_width, self.start, self.start)
         if self.cond == "hidden":
-            h = torch.cat([h, _label_maps(self.code(labels), 7)], 1)
+            h = torch.cat([h, _label_maps(self.code(labels), self.start)], 1)
         return self.upsample(h)
 
 
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, width: int = 64, num_classes: int = 10,
-                 cond: str | None = None, label_embedding: int = 0, channels: int = 1, batch_norm: bool = True):
+    def __init__(self, width: int = 64, num_classes: int = 10, cond: str | None = None, label_embedding: int = 0,
+                 channels: int = 1, batch_norm: bool = True, size: int = 28):
         super().__init__()
         self.cond = cond
+        self.size = size
         self.code = LabelCode(num_classes, label_embedding) if cond else None
         extra = self.code.dim if cond else 0
-        self.first = nn.Sequential(nn.Conv2d(channels + (extra if cond == "input" else 0), width, 4, 2, 1), leaky())
-        # batch norm's shift makes a bias redundant; without batch norm the convolution keeps its own
-        self.second = nn.Sequential(
-            nn.Conv2d(width + (extra if cond == "hidden" else 0), 2 * width, 4, 2, 1, bias=not batch_norm),
-            *([nn.BatchNorm2d(2 * width)] if batch_norm else []), leaky())
-        self.out = nn.Linear(2 * width * 7 * 7, 1)
+        widths = _widths(width, size)[::-1]  # w at half the image size, doubling down to the start map
+        self.first = nn.Sequential(nn.Conv2d(channels + (extra if cond == "input" else 0), widths[0], 4, 2, 1), leaky())
+        layers = []
+        for i, (c_in, c_out) in enumerate(zip(widths, widths[1:])):
+            c_in += extra if cond == "hidden" and i == 0 else 0
+            # batch norm's shift makes a bias redundant; without batch norm the convolution keeps its own
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=not batch_norm),
+                       *([nn.BatchNorm2d(c_out)] if batch_norm else []), leaky()]
+        self.second = nn.Sequential(*layers)
+        self.out = nn.Linear(widths[-1] * START_SIZES[size] ** 2, 1)
 
     def forward(self, images, labels=None):
         if self.cond == "input":
-            images = torch.cat([images, _label_maps(self.code(labels), SIZE)], 1)
+            images = torch.cat([images, _label_maps(self.code(labels), self.size)], 1)
         h = self.first(images)
         if self.cond == "hidden":
-            h = torch.cat([h, _label_maps(self.code(labels), 14)], 1)
+            h = torch.cat([h, _label_maps(self.code(labels), self.size // 2)], 1)
         return self.out(self.second(h).flatten(1)).squeeze(1)

@@ -54,7 +54,7 @@ def measure_best(best, space: SearchSpace, test_data) -> dict:
     """The metric record of the best generator on ``final_num`` samples (empty if ``final_num`` is 0)."""
     if best is None or not space.budget.final_num:
         return {}
-    return metrics.evaluate_final(best.generator, best.raw_generator, space.dataset, test_data,
+    return metrics.evaluate_final(best.generator, best.raw_generator, test_data.info, test_data,
                                   num=space.budget.final_num)
 
 

@@ -23,10 +23,12 @@ from ray import tune
 
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.checkpoint import GENERATOR_FILE
-from raygan.data import load_dataset
 from raygan.errors import RayganError
 from raygan.export import read_metadata
 from raygan.loop import RunPlan
+from raygan.metrics.evaluator import weights_bytes
+from raygan.metrics.train_evaluator import load_with_evaluator
+from raygan.models import FAMILIES
 from raygan.space import SearchSpace
 from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
 from raygan.tuning.ray_session import start_ray
@@ -41,8 +43,8 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
                download: bool = False) -> Outcome:
     """Run (or resume) the search described by ``space``; optionally export the best generator."""
     started = time.time()
-    train = load_dataset(space.dataset, data_dir, "train", download=download)
-    test = load_dataset(space.dataset, data_dir, "test")
+    train, test = load_with_evaluator(space.dataset, data_dir, space.image_size, space.channels, download=download)
+    check_metric_fits(space, train.info)
     write_search_record(report_dir(options), options.command, space)  # before any training
     started_here = start_ray(options.address)
     try:
@@ -84,6 +86,16 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
             ray.shutdown()
 
 
+def check_metric_fits(space: SearchSpace, info) -> None:
+    """The space's metric is one the data can report (no class metrics on unlabelled images)."""
+    from raygan.metrics import quick_metrics
+
+    allowed = quick_metrics(FAMILIES[space.model].conditional, info.labelled)
+    if space.metric not in allowed:
+        raise RayganError(f"{space.source}: metric '{space.metric}' needs classes, which dataset '{info.name}' "
+                          f"has not; choose one of {', '.join(allowed)}")
+
+
 def final_run_kimg(space: SearchSpace, options: SearchOptions) -> float:
     """How far the final run trains the best trial (0: no final run)."""
     if options.time_budget_s:
@@ -92,8 +104,10 @@ def final_run_kimg(space: SearchSpace, options: SearchOptions) -> float:
 
 
 def _trainable(train, test, settings: TrialSettings, resources: dict):
-    return tune.with_resources(
-        tune.with_parameters(train_gan, train_data=train, test_data=test, settings=settings), resources)
+    """Trials get the data, and an image folder's evaluator weights, through Ray's object store."""
+    evaluator = weights_bytes(test.info) if test.info.fingerprint else None
+    return tune.with_resources(tune.with_parameters(train_gan, train_data=train, test_data=test, settings=settings,
+                                                    evaluator_weights=evaluator), resources)
 
 
 def _final_run(space, options, outcome: Outcome, train, test, resources, final_kimg, started):

@@ -1,8 +1,8 @@
 """The Ray Tune function trainable: one GAN trial, the run loop with ``tune.report`` as its face.
 
 :func:`train_gan` is wrapped by ``tune.with_parameters`` in :mod:`raygan.tuning.driver`, so
-the train and test splits reach every trial through Ray's object store (loaded once by
-the driver; worker nodes need no files).  The run loop (:mod:`raygan.loop`) measures,
+the train and test splits (and an image folder's evaluator weights) reach every trial
+through Ray's object store (loaded once by the driver; worker nodes need no files).  The run loop (:mod:`raygan.loop`) measures,
 checks for collapse and decides when to checkpoint; :class:`TuneFace` adds where the
 trial runs (``node_id``, ``pid``, ``device``) and its ``memory_mb``, makes every value finite for Tune
 and Optuna, hands reports and checkpoints to Tune, and writes TensorBoard events and a sample
@@ -30,6 +30,7 @@ from raygan.data import ImageData
 from raygan.devices import pick_device
 from raygan.engine import GANTrainer
 from raygan.loop import ReportEvent, RunPlan, best_key, run_loop
+from raygan.metrics.evaluator import provide
 from raygan.plots import sample_grid, save_grid
 from raygan.records import finite_or_big
 from raygan.tensorboard_log import FOLDER as TENSORBOARD_FOLDER
@@ -108,8 +109,11 @@ class TuneFace:
 NOISY_LOGGERS = ("ray.train", "ray.tune")  # "Checkpoint successfully created at ...", "Restored on ..."
 
 
-def train_gan(config: dict, train_data: ImageData, test_data: ImageData, settings: TrialSettings) -> None:
-    torch.set_num_threads(settings.threads)  # trials share a node's cores; torch would take all of them
+def train_gan(config: dict, train_data: ImageData, test_data: ImageData, settings: TrialSettings,
+              evaluator_weights: bytes | None = None) -> None:
+    torch.set_num_threads(settings.threads)
+    if evaluator_weights is not None:  # an image folder's evaluator: trained by the driver, not on this node
+        provide(test_data.info, evaluator_weights)  # trials share a node's cores; torch would take all of them
     if settings.quiet:
         for name in NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
