@@ -59,14 +59,17 @@ class FolderLayout:
     split: str  # "folders" (train/ and test/ given) or "holdout"
     ignored: int  # loose images beside class folders
 
-    def fingerprint(self, image_size: int | None, channels: int | None) -> str:
-        """A key of every file's path, size and modification time and the requested shape."""
-        digest = hashlib.sha256(json.dumps([LOADER_VERSION, image_size, channels, self.split,
-                                            list(self.class_names)]).encode())
+    def files_digest(self) -> str:
+        """A digest of every file's path, label, size and modification time, and of the split."""
+        digest = hashlib.sha256(json.dumps([LOADER_VERSION, self.split, list(self.class_names)]).encode())
         for path, label in (*self.train, *self.test):
             stat = (self.root / path).stat()
             digest.update(f"{path}\0{label}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-        return digest.hexdigest()[:16]
+        return digest.hexdigest()
+
+
+def _key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -75,7 +78,7 @@ class DecodedFolder:
 
     name: str
     class_names: tuple[str, ...]
-    fingerprint: str
+    fingerprint: str  # of the files and the shape they were decoded at: what the evaluator is trained for
     train_images: torch.Tensor
     train_labels: torch.Tensor
     test_images: torch.Tensor
@@ -176,8 +179,9 @@ def load_folder(root, image_size: int | None = None, channels: int | None = None
     if layout.ignored:
         log(f"warning: {layout.ignored} images directly in {layout.root} ignored: a labelled folder keeps its "
             "images in class subfolders")
-    key = layout.fingerprint(image_size, channels)
-    cached = _read_cache(key, layout)
+    digest = layout.files_digest()
+    key = _key(digest, image_size, channels)  # what was asked for: found again without opening an image
+    cached = _read_cache(key, layout, digest)
     if cached is not None:
         return cached
     files = [layout.root / path for path, _ in (*layout.train, *layout.test)]
@@ -192,8 +196,8 @@ def load_folder(root, image_size: int | None = None, channels: int | None = None
         check_memory(len(usable), (chans, size, size), layout.root, available_bytes)
         pixels = list(pool.map(lambda pair: _decode(pair[0], size, chans) if pair[1] else None,
                                zip(files, probes)))
-    decoded = _assemble(layout, key, pixels, (chans, size, size), log)
-    _write_cache(decoded, layout, log)
+    decoded = _assemble(layout, _key(digest, size, chans), pixels, (chans, size, size), log)
+    _write_cache(decoded, key, layout, log)
     return decoded
 
 
@@ -294,20 +298,22 @@ def _cache_file(key: str) -> Path:
     return cache_dir("data") / f"{key}.safetensors"
 
 
-def _read_cache(key: str, layout: FolderLayout) -> DecodedFolder | None:
+def _read_cache(key: str, layout: FolderLayout, digest: str) -> DecodedFolder | None:
     path = _cache_file(key)
     if not path.is_file():
         return None
     try:
         tensors = load_file(str(path))
-        return DecodedFolder(dataset_name(layout.root), layout.class_names, key, tensors["train_images"],
-                             tensors["train_labels"], tensors["test_images"], tensors["test_labels"], from_cache=True)
-    except (SafetensorError, OSError, KeyError):
+        channels, size = tensors["train_images"].shape[1:3]
+        return DecodedFolder(dataset_name(layout.root), layout.class_names, _key(digest, size, channels),
+                             tensors["train_images"], tensors["train_labels"], tensors["test_images"],
+                             tensors["test_labels"], from_cache=True)
+    except (SafetensorError, OSError, KeyError, ValueError):
         return None  # a damaged cache entry is decoded again and overwritten
 
 
-def _write_cache(decoded: DecodedFolder, layout: FolderLayout, log) -> None:
-    path = _cache_file(decoded.fingerprint)
+def _write_cache(decoded: DecodedFolder, key: str, layout: FolderLayout, log) -> None:
+    path = _cache_file(key)
     tensors = {"train_images": decoded.train_images, "train_labels": decoded.train_labels,
                "test_images": decoded.test_images, "test_labels": decoded.test_labels}
     try:

@@ -160,8 +160,9 @@ class SearchSpace:
         return out
 
     def to_dict(self) -> dict:
-        data = {key: getattr(self, key) for key in ("data_dir", "image_size", "channels") if getattr(self, key)}
-        return {"model": self.model, "dataset": self.dataset, **data, "metric": self.metric, "mode": self.mode,
+        shape = {key: getattr(self, key) for key in ("image_size", "channels") if getattr(self, key)}
+        return {"model": self.model, "dataset": self.data_dir or self.dataset, **shape, "metric": self.metric,
+                "mode": self.mode,
                 "scheduler": self.scheduler,
                 "budget": {**self.budget.to_dict(), **dataclasses.asdict(self.search)},
                 "collapse": self.collapse.to_dict(),

@@ -168,3 +168,24 @@ def flat_folder(tmp_path_factory, fashion_dir):
 
     images = read_idx(fashion_dir / "train-images-idx3-ubyte.gz", 3)[:600]
     return write_image_folder(tmp_path_factory.mktemp("flat") / "clothes", images, [0] * len(images))
+
+
+EVALUATOR_TEST_STEPS = 120  # a short evaluator for tests that only need one to exist (the recipe trains >= 1,800)
+
+
+@pytest.fixture(scope="session")
+def folder_with_evaluator():
+    """Load an image folder's splits and give it a briefly trained evaluator (once per folder and session),
+    so train and search runs on it find one cached instead of training the full recipe."""
+    from raygan.data import load_dataset
+    from raygan.metrics.train_evaluator import ensure_evaluator
+
+    done = {}
+
+    def prepare(folder: Path):
+        if folder not in done:
+            train, test = (load_dataset("folder", folder, split) for split in ("train", "test"))
+            ensure_evaluator(train, test, log=lambda line: None, steps=EVALUATOR_TEST_STEPS)
+            done[folder] = train, test
+        return done[folder]
+    return prepare
