@@ -14,6 +14,7 @@ from raygan.records import read_jsonl
 from raygan.search import main as search_main
 from raygan.space import load_space
 from raygan.tuning import SearchOptions, run_search
+from raygan.tuning.mlflow_log import grid_name
 
 pytestmark = pytest.mark.slow
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # trial wrappers below run in Ray workers
@@ -97,9 +98,11 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
         run = by_trial[row["trial"]]
         assert float(run.data.params["lr_g"]) == pytest.approx(row["config"]["lr_g"])
         assert run.data.metrics["fid_best"] == pytest.approx(row["best"])
-    # sample grids reach a run when the trial's synced folder holds them as it ends (not yet always: see
-    # issue 15's note), so at least one run has them
-    assert any(client.list_artifacts(run.info.run_id, "samples") for run in runs)
+    # ... and every report's sample grid, logged as the report arrived
+    reports = {results[0]["trial"]: results for results in map(read_jsonl, experiment.glob("train_gan_*/result.json"))}
+    for trial, run in by_trial.items():
+        grids = [a.path for a in client.list_artifacts(run.info.run_id, "samples")]
+        assert grids == [f"samples/{grid_name(r['kimg'])}" for r in reports[trial]] != [], trial
     assert "best.safetensors" in [a.path for a in client.list_artifacts(by_trial[rows[0]["trial"]].info.run_id)]
 
     generator = load_generator(export)
