@@ -62,7 +62,7 @@ class TuneFace:
     """
 
     def __init__(self, metric: str, placement: dict, start_from: tune.Checkpoint | None = None):
-        # Ray's progress table shows the first four metrics of a result: put the telling ones first.
+        # Ray's own progress table (--verbose 2) shows the first four metrics of a result: the telling ones first.
         self.shown_first = (best_key(metric), metric, "d_acc", "classes_covered", "kimg")
         self.placement = placement
         self.start_from = start_from
