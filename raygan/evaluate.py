@@ -6,7 +6,8 @@ Example::
         --num 10000 --metrics fid,kid,classes_covered
 
 When the generator sits in a ``python -m raygan.train`` output folder, the result is also
-appended to that folder's ``evaluations.jsonl``.
+appended to that folder's ``evaluations.jsonl``.  In a terminal, progress bars cover drawing
+the samples, embedding them and each metric in turn (on stderr; stdout holds only the JSON).
 """
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def main(argv=None) -> None:
             dataset, shown = reference.info, reference.info.name
         elif args.data_dir is not None:
             find_files(dataset, args.data_dir)  # before sampling: a wrong folder is a one-line error now
-        result = evaluate_generator(generator, dataset, reference, num=args.num, metrics=names, seed=args.seed)
+        result = evaluate_generator(generator, dataset, reference, num=args.num, metrics=names, seed=args.seed,
+                                    progress=True)
         record = {"generator": str(args.generator), "dataset": shown, "steps": generator.metadata.get("steps"),
                   "seed": args.seed, **result}
         run_folder = Path(args.generator).parent

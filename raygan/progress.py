@@ -8,6 +8,9 @@ smoothing, notebooks and interleaved prints.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+
 from tqdm.auto import tqdm
 
 
@@ -15,6 +18,37 @@ def bar(total: float | None, unit: str, desc: str | None = None) -> tqdm:
     """A bar over ``total`` ``unit`` (None: a counter with a rate but no ETA), off unless stderr is a terminal."""
     return tqdm(total=total, unit=unit, desc=desc, disable=None, dynamic_ncols=True, leave=False,
                 bar_format=None if total else "{desc}: {n:.1f} {unit} [{elapsed}, {rate_fmt}]")
+
+
+@contextmanager
+def counting(total: int, unit: str, desc: str, enabled: bool = True):
+    """Yields a function that counts ``unit`` done toward ``total`` on a :func:`bar` (a no-op unless ``enabled``)."""
+    if not enabled:
+        yield lambda done: None
+        return
+    progress = bar(total, unit, desc)
+    try:
+        yield progress.update
+    finally:
+        progress.close()
+
+
+def steps(names: Iterable[str], desc: str, enabled: bool = True) -> Iterator[str]:
+    """Yields ``names`` one by one; when ``enabled``, below a bar that counts them and names the one under
+    way.  No rate or ETA: steps of unequal cost would make both lie."""
+    names = list(names)
+    if not enabled:
+        yield from names
+        return
+    progress = tqdm(total=len(names), desc=desc, disable=None, dynamic_ncols=True, leave=False,
+                    bar_format="{desc}: {n}/{total} [{elapsed}{postfix}]")
+    try:
+        for name in names:
+            progress.set_postfix_str(name)
+            yield name
+            progress.update()
+    finally:
+        progress.close()
 
 
 def say(line: str) -> None:

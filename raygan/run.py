@@ -152,9 +152,10 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     """Train ``config`` under ``budget`` in the prepared folder ``out``, resuming from its checkpoint if any.
 
     ``deadline`` (a ``time.time()``) also ends the run, at its last report before then.  In a
-    terminal a progress bar (kimg, rate, ETA) runs below the report lines.  An image folder
-    (``config.dataset`` "folder") is read at ``image_size`` and ``channels`` (default: the
-    images'), and its evaluator is trained first if it has none yet.
+    terminal a progress bar (kimg, rate, ETA) runs below the report lines, then the final
+    measurement's bars (sampling, embedding, metrics).  An image folder (``config.dataset``
+    "folder") is read at ``image_size`` and ``channels`` (default: the images'), and its
+    evaluator is trained first if it has none yet.
 
     Returns a summary: steps, whether and why the run collapsed, and the final metric
     record (``final_num`` samples).
@@ -179,8 +180,8 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     else:
         save_curves(history, out / "curves.png", metric="fid")
         raw = trainer.generator if trainer.generator_ema is not None else None
-        final = (metrics.evaluate_final(trainer.sampling_generator, raw, trainer.info, test, num=budget.final_num)
-                 if budget.final_num else {})
+        final = (metrics.evaluate_final(trainer.sampling_generator, raw, trainer.info, test, num=budget.final_num,
+                                        progress=True) if budget.final_num else {})
         save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
         append_jsonl(out / FINAL_METRICS, {"step": trainer.step, "kimg": trainer.images / 1000, **final})
     return {"steps": trainer.step, "kimg": trainer.images / 1000, "collapsed": bool(last.get("collapsed")),

@@ -30,7 +30,7 @@ import time
 
 from raygan.atomic import check_writable
 from raygan.cli import (Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int,
-                        user_errors)
+                        text_table, user_errors)
 from raygan.data import DATA_ENV
 from raygan.errors import RayganError
 
@@ -76,7 +76,9 @@ def build_parser() -> Parser:
                              "(pip install 'raygan[mlflow]')")
     parser.add_argument("--max-failures", type=non_negative_int, default=2,
                         help="restarts of a failed trial (default 2)")
-    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Ray's progress output")
+    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                        help="0: no progress table; 1: raygan's (trial, status, kimg, metric, best, D accuracy, "
+                             "classes; the default); 2: Ray's own output in full, with its workers' log lines")
     return parser
 
 
@@ -96,8 +98,7 @@ def list_spaces() -> str:
     for name, entry in bundled_spaces().items():
         space = load_space(name)
         lines.append([name, f"{space.model} on {space.dataset}", space.scheduler, describe(entry)])
-    widths = [max(len(line[i]) for line in lines) for i in range(3)]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1] for line in lines)
+    return text_table(lines)
 
 
 def main(argv=None) -> None:

@@ -6,6 +6,7 @@ Debian's ``dataset-fashion-mnist`` package, which ``.ci/run`` installs.
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,35 @@ def browser_dom(tmp_path_factory):
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
     return dom
+
+
+@pytest.fixture(scope="session")
+def in_terminal():
+    """Run ``python -m ARGS...`` with stderr on a real pty of 100 columns (tqdm draws nothing on a 0-column
+    one) and stdout piped; return (what the terminal showed, stdout, exit status)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    def run(args, timeout=300) -> tuple[str, str, int]:
+        controller, terminal = pty.openpty()
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        process = subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE, stderr=terminal, text=True)
+        os.close(terminal)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the command ended and closed its end of the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+        out, _ = process.communicate(timeout=timeout)
+        os.close(controller)
+        return screen.decode(errors="replace"), out, process.returncode
+    return run
 
 
 TINY_SPACE = """

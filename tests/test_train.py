@@ -187,35 +187,16 @@ def test_a_time_budget_alone_trains_until_the_deadline(flags, max_kimg, mnist_di
 
 
 @pytest.mark.slow
-def test_a_terminal_gets_a_live_bar_and_a_pipe_only_the_report_lines(tmp_path, mnist_dir):
-    import fcntl
-    import pty
-    import struct
-    import termios
-
+def test_a_terminal_gets_a_live_bar_and_a_pipe_only_the_report_lines(tmp_path, mnist_dir, in_terminal):
     def command(out):
-        return [sys.executable, "-m", "raygan.train", *_run_args(mnist_dir, out, 40), "--quick-num", "0",
-                "--final-num", "0"]
+        return ["raygan.train", *_run_args(mnist_dir, out, 40), "--quick-num", "0", "--final-num", "500"]
 
-    controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))  # a 100-column terminal
-    process = subprocess.Popen(command(tmp_path / "tty"), stdout=subprocess.PIPE, stderr=terminal, text=True)
-    os.close(terminal)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # the run ended and closed its end of the terminal
-            break
-        if not chunk:
-            break
-        screen += chunk
-    out, _ = process.communicate(timeout=120)
-    os.close(controller)
-    assert process.returncode == 0
-    bar = screen.decode(errors="replace")
+    bar, out, returncode = in_terminal(command(tmp_path / "tty"), timeout=120)
+    assert returncode == 0
     assert "gan training" in bar and "0.64/0.64" in bar and "kimg]" in bar  # progress to 0.64 kimg, with a rate
+    assert "sampling:" in bar and "/500 [" in bar and ", precision]" in bar  # then the final measurement's bars
     assert [line.split(" (")[0] for line in out.splitlines()[:2]] == ["step 20", "step 40"]
 
-    piped = subprocess.run(command(tmp_path / "pipe"), capture_output=True, text=True, timeout=120)
+    piped = subprocess.run([sys.executable, "-m", *command(tmp_path / "pipe")], capture_output=True, text=True,
+                           timeout=120)
     assert piped.returncode == 0 and "gan training" not in piped.stderr + piped.stdout and "\r" not in piped.stderr

@@ -20,6 +20,7 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import torch
 from safetensors import SafetensorError
@@ -138,13 +139,17 @@ def sanitize(images: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def embed(net: EvaluatorNet, images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    """Features (N, 128) and class probabilities (N, classes) of ``images``, in batches on their device."""
+def embed(net: EvaluatorNet, images: torch.Tensor, batch_size: int = 1000,
+          on_batch: Callable[[int], object] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features (N, 128) and class probabilities (N, classes) of ``images``, in batches on their device
+    (``on_batch`` is called with each batch's size once it is done)."""
     features, probs = [], []
     for start in range(0, images.shape[0], batch_size):
         feats, logits = net(sanitize(images[start:start + batch_size]))
         features.append(feats)
         probs.append(logits.softmax(dim=1))
+        if on_batch is not None:
+            on_batch(len(feats))
     if not features:
         return images.new_zeros(0, FEATURE_DIM), images.new_zeros(0, net.head.out_features)
     return torch.cat(features), torch.cat(probs)

@@ -16,12 +16,13 @@ from raygan.data import dataset_info
 from raygan.errors import RayganError
 from raygan.metrics.evaluator import embed, evaluator_id, load_evaluator
 from raygan.metrics.registry import METRICS, NEEDS_CLASSES, NEEDS_LABELS, Samples
+from raygan.progress import counting, steps
 
 RECORD_KEYS = ("num_samples", "evaluator")  # what a metric record adds to the metric values
 
 
 def evaluate(samples: torch.Tensor, dataset="mnist", data_dir=None, labels: torch.Tensor | None = None,
-             metrics: Sequence[str] | None = None, batch_size: int = 1000) -> dict:
+             metrics: Sequence[str] | None = None, batch_size: int = 1000, progress: bool = False) -> dict:
     """The metric record of ``samples`` (N, C, H, W) in [-1, 1], run in batches on the samples' device.
 
     ``dataset`` is a known dataset's name or a :class:`~raygan.data.DatasetInfo` (an image
@@ -29,33 +30,47 @@ def evaluate(samples: torch.Tensor, dataset="mnist", data_dir=None, labels: torc
     was asked for (enables ``label_acc``).  ``metrics`` defaults to every metric that
     applies (no class metrics for an unlabelled folder).  ``data_dir`` (a folder, or the
     test split as :class:`~raygan.data.ImageData`) is needed by the metrics that compare
-    with real data (fid, kid, precision, ...).
+    with real data (fid, kid, precision, ...).  ``progress``: in a terminal, a bar over the
+    embedded samples, then one over the metrics naming the one under way (the first that
+    compares with real data also embeds the test split, once per process).
     """
     info = dataset_info(dataset)
     labels = None if labels is None else torch.as_tensor(labels)
     names = check_metrics(metrics, labels is not None, info.labelled)
     _check_samples(samples, labels, info)
-    features, probs = embed(load_evaluator(info, str(samples.device)), samples, batch_size)
+    with counting(len(samples), "img", "embedding", progress) as done:
+        features, probs = embed(load_evaluator(info, str(samples.device)), samples, batch_size, on_batch=done)
     context = Samples(features, probs, None if labels is None else labels.to(samples.device), info, data_dir)
-    return {**{name: METRICS[name](context) for name in names},
+    return {**{name: METRICS[name](context) for name in steps(names, "metrics", progress)},
             "num_samples": int(samples.shape[0]), "evaluator": evaluator_id(info)}
 
 
 def evaluate_generator(generator, dataset, data_dir, num: int = FINAL_NUM,
-                       metrics: Sequence[str] | None = None, batch_size: int = 1000, seed: int = 0) -> dict:
-    """Draw ``num`` seeded samples from ``generator`` (balanced labels if conditional) and evaluate them."""
+                       metrics: Sequence[str] | None = None, batch_size: int = 1000, seed: int = 0,
+                       progress: bool = False) -> dict:
+    """Draw ``num`` seeded samples from ``generator`` (balanced labels if conditional) and evaluate them.
+
+    ``progress``: in a terminal, a bar over the samples drawn (through ``sample``'s ``on_batch``
+    of a raygan generator; without it, any module with ``sample(n, labels, generator)`` will
+    do), then :func:`evaluate`'s.
+    """
     device = next(generator.parameters()).device
     labels = torch.arange(num, device=device) % generator.num_classes if generator.conditional else None
-    samples = generator.sample(num, labels=labels, generator=torch.Generator(device=device).manual_seed(seed))
-    return evaluate(samples, dataset, data_dir, labels=labels, metrics=metrics, batch_size=batch_size)
+    with counting(num, "img", "sampling", progress) as done:
+        samples = generator.sample(num, labels=labels, generator=torch.Generator(device=device).manual_seed(seed),
+                                   **({"on_batch": done} if progress else {}))
+    return evaluate(samples, dataset, data_dir, labels=labels, metrics=metrics, batch_size=batch_size,
+                    progress=progress)
 
 
-def evaluate_final(generator, raw_generator, dataset, data_dir, num: int = FINAL_NUM) -> dict:
+def evaluate_final(generator, raw_generator, dataset, data_dir, num: int = FINAL_NUM,
+                   progress: bool = False) -> dict:
     """Every metric of the generator a run exports, plus ``fid_raw`` when that generator is the weight
     average of ``raw_generator`` (G itself): the record then shows what the average buys."""
-    record = evaluate_generator(generator, dataset, data_dir, num=num)
+    record = evaluate_generator(generator, dataset, data_dir, num=num, progress=progress)
     if raw_generator is not None:
-        record["fid_raw"] = evaluate_generator(raw_generator, dataset, data_dir, num=num, metrics=("fid",))["fid"]
+        record["fid_raw"] = evaluate_generator(raw_generator, dataset, data_dir, num=num, metrics=("fid",),
+                                               progress=progress)["fid"]
     return record
 
 

@@ -1,6 +1,8 @@
 """What every generator and discriminator shares: label handling, sampling and spectral norm."""
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
@@ -52,11 +54,13 @@ class Generator(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, labels=None, generator: torch.Generator | None = None,
-               batch_size: int = 4096) -> torch.Tensor:
+               batch_size: int = 4096, on_batch: Callable[[int], object] | None = None) -> torch.Tensor:
         """Draw ``n`` images in eval mode (batch-norm running statistics), on this module's device.
 
         ``labels`` is required for conditional models: one label for all, or one per sample.
-        ``generator`` seeds the latent noise for reproducible samples.
+        ``generator`` seeds the latent noise for reproducible samples: all of it is drawn
+        first, then mapped ``batch_size`` at a time.  ``on_batch`` is called with each batch's
+        size once it is drawn (a progress bar's update).
         """
         if n < 0:
             raise RayganError(f"number of samples must be >= 0, got {n}")
@@ -68,10 +72,11 @@ class Generator(nn.Module):
             z = torch.randn(n, self.latent_dim, device=device, generator=generator)
             if labels is not None:
                 labels = labels.to(device)
-            chunks = [
-                self(z[i:i + batch_size], None if labels is None else labels[i:i + batch_size])
-                for i in range(0, n, batch_size)
-            ]
+            chunks = []
+            for i in range(0, n, batch_size):
+                chunks.append(self(z[i:i + batch_size], None if labels is None else labels[i:i + batch_size]))
+                if on_batch is not None:
+                    on_batch(len(chunks[-1]))
         finally:
             self.train(was_training)
         return torch.cat(chunks) if chunks else torch.empty(0, *self.image_shape, device=device)

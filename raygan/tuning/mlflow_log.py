@@ -2,19 +2,30 @@
 
 Every trial of both phases becomes one MLflow run in the experiment named after the search,
 through Ray's own :class:`~ray.air.integrations.mlflow.MLflowLoggerCallback` (parameters, and
-every report's numbers as metrics at each report), plus, when the trial ends, its sample
-grids (``samples/``) as artifacts.  The exported generator is then attached to the run of
-the trial it came from.  Runs are tagged ``raygan_trial`` with the trial id the summary uses.
+every report's numbers as metrics at each report), plus each report's sample grid
+(``samples/kimg_NNNNNNNNN.png``) as an artifact when the report arrives.  The exported
+generator is then attached to the run of the trial it came from.  Runs are tagged
+``raygan_trial`` with the trial id the summary uses.
+
+The grids come from the trial's folder in the experiment's storage (a local folder or a
+bucket), where the trainable has synced each one before sending its report (see
+:meth:`raygan.tuning.trainable.TuneFace.publish`), so no grid waits on Ray's background sync.
 """
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from raygan.errors import RayganError
 
 TRIAL_TAG = "raygan_trial"
 SAMPLES = "samples"  # the trial folder's sample grids (written by the trainable, one per report)
+
+
+def grid_name(kimg: float) -> str:
+    """The file name of the sample grid of the report at ``kimg`` (images shown to D, zero-padded)."""
+    return f"kimg_{round(kimg * 1000):09d}.png"
 
 
 def prepare_mlflow(uri: str) -> None:
@@ -33,7 +44,7 @@ def prepare_mlflow(uri: str) -> None:
 
 
 def mlflow_callback(uri: str, experiment: str):
-    """Ray Tune's MLflow callback, tagging runs with the trial id and logging sample grids at a trial's end."""
+    """Ray Tune's MLflow callback, tagging runs with the trial id and logging each report's sample grid."""
     from ray.air.integrations.mlflow import MLflowLoggerCallback
 
     class SearchMLflowCallback(MLflowLoggerCallback):
@@ -41,16 +52,23 @@ def mlflow_callback(uri: str, experiment: str):
             self.tags = {TRIAL_TAG: trial.trial_id}
             super().log_trial_start(trial)
 
-        def log_trial_end(self, trial, failed: bool = False):
-            from mlflow.tracking import MlflowClient
-
-            samples = Path(trial.path) / SAMPLES  # the synced trial folder (local storage; none on S3)
-            if samples.is_dir():
-                MlflowClient(self.tracking_uri).log_artifacts(self._trial_runs[trial], str(samples),
-                                                              artifact_path=SAMPLES)
-            super().log_trial_end(trial, failed)
+        def log_trial_result(self, iteration: int, trial, result: dict):
+            super().log_trial_result(iteration, trial, result)
+            if "kimg" in result:
+                log_grid(self.tracking_uri, self._trial_runs[trial], trial, grid_name(result["kimg"]))
 
     return SearchMLflowCallback(tracking_uri=uri, experiment_name=experiment)
+
+
+def log_grid(uri: str, run_id: str, trial, name: str) -> None:
+    """Copy the grid ``name`` from ``trial``'s folder in the experiment's storage into the MLflow run."""
+    import pyarrow.fs
+    from mlflow.tracking import MlflowClient
+
+    source = f"{trial.path}/{SAMPLES}/{name}"
+    with tempfile.TemporaryDirectory() as folder:
+        pyarrow.fs.copy_files(source, str(Path(folder) / name), source_filesystem=trial.storage.storage_filesystem)
+        MlflowClient(uri).log_artifact(run_id, str(Path(folder) / name), artifact_path=SAMPLES)
 
 
 def log_export(uri: str, experiment: str, trial: str, path) -> None:

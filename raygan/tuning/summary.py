@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from raygan.cli import cell, text_table
 from raygan.plots import sample_grid, save_curves, save_grid, save_metric_by_trial
 from raygan.records import write_jsonl
 from raygan.space import SearchSpace
@@ -36,11 +37,7 @@ class Outcome:
 
     def table(self) -> str:
         """The summary as an aligned text table, best trial first."""
-        lines = self.cells()
-        header = lines[0]
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1]
-                         for line in lines)
+        return text_table(self.cells())
 
     def cells(self) -> list[list[str]]:
         """The summary's header and rows as strings, best trial first (for the text and HTML tables)."""
@@ -49,8 +46,8 @@ class Outcome:
         lineage = any(row["lineage"] for row in self.rows)
         header = ["trial", *names, f"best {self.space.metric} ({num} samples)", "at kimg", "kimg",
                   *(["continued from"] if lineage else []), "status"]
-        lines = [header] + [[row["trial"], *(_short(row["config"].get(n)) for n in names),
-                             _short(row["best"]), _short(row["best_kimg"]), _short(row["kimg"]),
+        lines = [header] + [[row["trial"], *(cell(row["config"].get(n)) for n in names),
+                             cell(row["best"]), cell(row["best_kimg"]), cell(row["kimg"]),
                              *([row["lineage"] or "-"] if lineage else []), row["status"]]
                             for row in self.rows]
         return lines
@@ -162,10 +159,3 @@ def write_reports(outcome: Outcome, folder: Path, best) -> None:
     images, per_row = sample_grid(generator)
     save_grid(images, folder / "best_samples.png", nrow=per_row)
 
-
-def _short(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return str(value)

@@ -6,8 +6,9 @@ through Ray's object store (loaded once by the driver; worker nodes need no file
 checks for collapse and decides when to checkpoint; :class:`TuneFace` adds where the
 trial runs (``node_id``, ``pid``, ``device``) and its ``memory_mb``, makes every value finite for Tune
 and Optuna, hands reports and checkpoints to Tune, and writes TensorBoard events and a sample
-grid per report (``samples/kimg_NNNNNNNNN.png``, images shown to D) into the trial's folder
-(Ray syncs that folder to the experiment's storage, see ``sync_artifacts``).
+grid per report (``samples/kimg_NNNNNNNNN.png``, images shown to D) into the trial's working
+folder, which Ray syncs to the trial's folder in the experiment's storage (``sync_artifacts``)
+before every report.
 
 On restore the trainer is rebuilt from *this* trial's config and only then loaded, so a
 restarted or exploited trial trains with its own hyper-parameters.
@@ -35,7 +36,7 @@ from raygan.plots import sample_grid, save_grid
 from raygan.records import finite_or_big
 from raygan.tensorboard_log import FOLDER as TENSORBOARD_FOLDER
 from raygan.tensorboard_log import TensorBoardLog
-from raygan.tuning.mlflow_log import SAMPLES
+from raygan.tuning.mlflow_log import SAMPLES, grid_name
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class TuneFace:
     """
 
     def __init__(self, metric: str, placement: dict, start_from: tune.Checkpoint | None = None):
-        # Ray's progress table shows the first four metrics of a result: put the telling ones first.
+        # Ray's own progress table (--verbose 2) shows the first four metrics of a result: the telling ones first.
         self.shown_first = (best_key(metric), metric, "d_acc", "classes_covered", "kimg")
         self.placement = placement
         self.start_from = start_from
@@ -88,7 +89,10 @@ class TuneFace:
         if history and history[-1].get("trial") not in (None, trial):
             kimg = f"{history[-1]['kimg']:.3f}".rstrip("0").rstrip(".")  # whole images: three decimals at most
             lineage = " > ".join(filter(None, [lineage, f"{history[-1]['trial']}@{kimg}"]))
-        self.folder = Path(tune.get_context().get_trial_dir())
+        # The folder Ray syncs to storage.  Not get_trial_dir(): in a fresh (not reused) actor Ray 2.60
+        # answers the driver's staging folder there, which is never synced from a worker's node.
+        self.storage = tune.get_context().get_storage()
+        self.folder = Path(self.storage.trial_working_directory)
         self.tensorboard = TensorBoardLog(self.folder / TENSORBOARD_FOLDER, history)
         return {**self.placement, "trial": trial, "lineage": lineage}
 
@@ -97,8 +101,11 @@ class TuneFace:
         report = finite_or_big({**{key: report[key] for key in self.shown_first if key in report}, **report})
         images, per_row = sample_grid(event.trainer.sampling_generator)
         self.tensorboard.add(report, images, per_row)
-        save_grid(images, self.folder / SAMPLES / f"kimg_{round(report['kimg'] * 1000):09d}.png", nrow=per_row)
+        save_grid(images, self.folder / SAMPLES / grid_name(report["kimg"]), nrow=per_row)
         if not event.checkpoint_due:
+            # Tune waits for the sync only before a report with a checkpoint; wait here too, so that this
+            # report's grid and events are in storage when the driver (the MLflow callback) gets the report.
+            self.storage.persist_artifacts(force=True)
             tune.report(report)
             return
         with tempfile.TemporaryDirectory() as folder:

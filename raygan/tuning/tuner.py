@@ -18,6 +18,8 @@ from ray import tune
 from raygan.errors import RayganError
 from raygan.loop import best_key
 from raygan.space import SearchSpace
+from raygan.tuning.progress_table import ProgressTable
+from raygan.tuning.summary import FINAL_PHASE
 
 FINAL_NAME = "final"  # the final run's experiment, inside the search's folder
 BACKSTOP_S = 60.0  # Tune's own time limit on the final run, past the run's deadline
@@ -69,7 +71,7 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
     if tune.Tuner.can_restore(path):
         raise RayganError(f"experiment '{options.name}' already exists under {options.storage_path}; "
                           "pass --resume to continue it or choose another --name")
-    run_config = _run_config(space, options, options.name)
+    run_config = _run_config(space, options, options.name, "search")
     num_samples = num_trials(space, options, concurrent)
     searcher = _searcher(space, options, concurrent, num_samples, deadline) if space.scheduler == "asha" else None
     tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, search_alg=searcher,
@@ -85,16 +87,19 @@ def final_tuner(space: SearchSpace, options: SearchOptions, trainable, config: d
     final = dataclasses.replace(options, storage_path=experiment_path(options), name=FINAL_NAME)
     if options.resume and tune.Tuner.can_restore(experiment_path(final)):
         return tune.Tuner.restore(experiment_path(final), trainable, resume_unfinished=True, resume_errored=True)
-    run_config = _run_config(space, final, options.name)
+    run_config = _run_config(space, final, options.name, FINAL_PHASE)
     # The run stops itself at its last report before the deadline; Tune's limit is only a backstop.
     tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, num_samples=1,
                                   time_budget_s=None if time_budget_s is None else time_budget_s + BACKSTOP_S)
     return tune.Tuner(trainable, param_space=dict(config), run_config=run_config, tune_config=tune_config)
 
 
-def _run_config(space: SearchSpace, options: SearchOptions, search_name: str) -> tune.RunConfig:
-    """Where the experiment lives, which checkpoints each trial keeps, restarts on failure, and
-    the MLflow experiment (``search_name``, for both phases) when ``options.mlflow_uri`` is set.
+def _run_config(space: SearchSpace, options: SearchOptions, search_name: str, phase: str) -> tune.RunConfig:
+    """Where the experiment lives, which checkpoints each trial keeps, restarts on failure, what
+    it prints, and the MLflow experiment (``search_name``, for both phases) when ``options.mlflow_uri`` is set.
+
+    ``--verbose 1`` prints :class:`~raygan.tuning.progress_table.ProgressTable` for ``phase``
+    instead of Ray's table; ``2`` Ray's full output.
 
     Under ASHA a trial keeps its :data:`KEPT_CHECKPOINTS` best checkpoints by the metric (and its
     latest).  Tune records a trial's latest checkpoint in an experiment snapshot that it syncs
@@ -110,13 +115,14 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str) ->
                                      checkpoint_score_order=space.mode)
     else:
         kept = tune.CheckpointConfig(num_to_keep=None)
-    callbacks = []
+    callbacks = [ProgressTable(phase, space.metric, space.mode)] if options.verbose == 1 else []
     if options.mlflow_uri:
         from raygan.tuning.mlflow_log import mlflow_callback
 
         callbacks.append(mlflow_callback(options.mlflow_uri, search_name))
     # sync_artifacts: what trials write in their own folder (TensorBoard events, grids) reaches the storage path
-    return tune.RunConfig(name=options.name, storage_path=storage_uri(options.storage_path), verbose=options.verbose,
+    return tune.RunConfig(name=options.name, storage_path=storage_uri(options.storage_path),
+                          verbose=2 if options.verbose >= 2 else 0,
                           checkpoint_config=kept, failure_config=tune.FailureConfig(max_failures=options.max_failures),
                           sync_config=_sync_artifacts(), callbacks=callbacks)
 
@@ -167,7 +173,7 @@ def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_s
     sampler = TPESampler(seed=options.seed, multivariate=True, constant_liar=True, n_startup_trials=startup)
     import optuna
 
-    if options.verbose < 2:  # "A new study created ...": Tune's table says what matters
+    if options.verbose < 2:  # "A new study created ...": the progress table says what matters
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage_db = optuna.storages.RDBStorage(options.study_db) if options.study_db else None
     searcher = OptunaSearch(sampler=sampler, study_name=options.name, storage=storage_db)

@@ -197,3 +197,40 @@ def test_cli_appends_to_the_run_folder_the_generator_came_from(tmp_path, generat
     assert [r["seed"] for r in printed] == [0, 1] and printed[0]["num_samples"] == 100
     cli_main([str(generator_file), "--data-dir", str(fashion_dir), "--num", "100", "--metrics", "fid"])
     assert not (generator_file.parent / "evaluations.jsonl").exists()  # not from a run folder: print only
+
+
+@pytest.mark.slow
+def test_a_terminal_gets_bars_over_sampling_embedding_and_the_metrics(tmp_path, mnist_dir, in_terminal):
+    config = GANConfig(model="dcgan", dataset="mnist")
+    torch.manual_seed(0)
+    generator = save_generator(tmp_path / "g.safetensors", build_generator(config), config)
+
+    def command(num):
+        return ["raygan.evaluate", str(generator), "--data-dir", str(mnist_dir), "--num", str(num),
+                "--metrics", "fid,classes_covered", "--device", "cpu"]
+
+    screen, out, returncode = in_terminal(command(5000))
+    assert returncode == 0 and json.loads(out)["num_samples"] == 5000
+    for stage in ("sampling", "embedding"):  # over the 5000 images, with a rate
+        assert f"{stage}:" in screen and "/5000 [" in screen and "img/s]" in screen, (stage, screen[-2000:])
+    assert "metrics: 0/2 [" in screen and ", fid]" in screen and ", classes_covered]" in screen
+
+    piped = subprocess.run([sys.executable, "-m", *command(200)], capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and "sampling" not in piped.stderr and "\r" not in piped.stderr
+    assert json.loads(piped.stdout)["num_samples"] == 200
+
+
+def test_the_bars_leave_the_seeded_samples_as_they_were(mnist_dir):
+    config = GANConfig(model="gan", dataset="mnist", latent_dim=8, g_hidden=(32,), d_hidden=(32,))
+    torch.manual_seed(0)
+    generator = build_generator(config)
+    z = torch.randn(5000, generator.latent_dim, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        generator.eval()
+        expected = torch.cat([generator(z[:4096]), generator(z[4096:])])  # one noise draw, batches of 4096
+    drawn = []
+    assert torch.equal(generator.sample(5000, generator=torch.Generator().manual_seed(3), on_batch=drawn.append),
+                       expected)
+    assert drawn == [4096, 904]
+    assert evaluate_generator(generator, "mnist", mnist_dir, num=300, metrics=["fid"], seed=3, progress=True) == \
+        evaluate_generator(generator, "mnist", mnist_dir, num=300, metrics=["fid"], seed=3)

@@ -1,5 +1,6 @@
 """Real searches on MNIST through Ray Tune, Optuna, ASHA and the run loop's collapse stop (2 CPUs, tiny budgets)."""
 import os
+import re
 import sys
 import time
 
@@ -14,6 +15,7 @@ from raygan.records import read_jsonl
 from raygan.search import main as search_main
 from raygan.space import load_space
 from raygan.tuning import SearchOptions, run_search
+from raygan.tuning.mlflow_log import grid_name
 
 pytestmark = pytest.mark.slow
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # trial wrappers below run in Ray workers
@@ -45,8 +47,16 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     assert out.startswith(f"raygan.search: space {tmp_path / 'space.yaml'} (gan on mnist, asha), data "
                           f"{tmp_path / 'data' / 'mnist'}, 4 trials, experiment {tmp_path / 'runs'}/e2e\n")
     assert "best fid" in out and "best generator:" in out
-    # Ray's own progress table, without the per-checkpoint and per-restore lines of its workers
-    assert "fid_best" in out + err and "Checkpoint successfully created" not in out + err
+    # raygan's progress table instead of Ray's (no iter, total time or searched values), and none of the
+    # per-checkpoint and per-restore lines of Ray's workers
+    lines = out.splitlines()
+    last = max(i for i, line in enumerate(lines) if re.match(r"search (\d+min )?\d\ds: ", line))
+    assert lines[last].endswith(": 4 TERMINATED")
+    assert re.split(r"\s{2,}", lines[last + 1]) == ["trial", "status", "kimg", "fid", "best fid", "D acc", "classes"]
+    assert sorted(line.split()[:2] for line in lines[last + 2:last + 6]) == sorted(
+        [row["trial"], "TERMINATED"] for row in read_jsonl(tmp_path / "runs" / "e2e" / "summary.jsonl"))
+    assert "Trial status:" not in out and "total time (s)" not in out
+    assert "Checkpoint successfully created" not in out + err
     experiment = tmp_path / "runs" / "e2e"
     rows = read_jsonl(experiment / "summary.jsonl")
     assert len(rows) == 4
@@ -97,9 +107,11 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
         run = by_trial[row["trial"]]
         assert float(run.data.params["lr_g"]) == pytest.approx(row["config"]["lr_g"])
         assert run.data.metrics["fid_best"] == pytest.approx(row["best"])
-    # sample grids reach a run when the trial's synced folder holds them as it ends (not yet always: see
-    # issue 15's note), so at least one run has them
-    assert any(client.list_artifacts(run.info.run_id, "samples") for run in runs)
+    # ... and every report's sample grid, logged as the report arrived
+    reports = {results[0]["trial"]: results for results in map(read_jsonl, experiment.glob("train_gan_*/result.json"))}
+    for trial, run in by_trial.items():
+        grids = [a.path for a in client.list_artifacts(run.info.run_id, "samples")]
+        assert grids == [f"samples/{grid_name(r['kimg'])}" for r in reports[trial]] != [], trial
     assert "best.safetensors" in [a.path for a in client.list_artifacts(by_trial[rows[0]["trial"]].info.run_id)]
 
     generator = load_generator(export)
@@ -200,10 +212,12 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     started = time.time()
     search_main(["--space", str(space), "--time-budget", "70s", "--data-dir", str(mnist_dir),
                  "--storage-path", str(tmp_path / "runs"), "--name", "timed", "--export", str(export),
-                 "--verbose", "0"])
+                 "--verbose", "2"])
     elapsed = time.time() - started
     assert elapsed < 70 + 30, elapsed  # the budget, plus measuring and exporting on 500 samples
     out = capsys.readouterr().out
+    assert "Trial status:" in out and "total time (s)" in out  # --verbose 2: Ray's own table, not raygan's
+    assert not re.search(r"^search (\d+min )?\d\ds: ", out, re.MULTILINE)
     assert "search: " in out and "final run: " in out and "kimg trained" in out
     rows = read_jsonl(tmp_path / "runs" / "timed" / "summary.jsonl")
     search_rows = [r for r in rows if r["phase"] == "search" and r["best"] is not None]
