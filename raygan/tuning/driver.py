@@ -42,9 +42,10 @@ from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, mak
 def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None,
                download: bool = False) -> Outcome:
     """Run (or resume) the search described by ``space``; optionally export the best generator."""
-    started = time.time()
+    # the clock starts once the data and its evaluator are ready: both are one-time costs per dataset
     train, test = load_with_evaluator(space.dataset, data_dir, space.image_size, space.channels, download=download)
     check_metric_fits(space, train.info)
+    started = time.time()
     write_search_record(report_dir(options), options.command, space)  # before any training
     started_here = start_ray(options.address)
     try:
