@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -147,11 +148,12 @@ class FolderFace:
 
 
 def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", rules: CollapseRules | None = None,
-              download: bool = False, log=say, deadline: float | None = None, image_size: int | None = None,
+              download: bool = False, log=say, time_budget: float | None = None, image_size: int | None = None,
               channels: int | None = None) -> dict:
     """Train ``config`` under ``budget`` in the prepared folder ``out``, resuming from its checkpoint if any.
 
-    ``deadline`` (a ``time.time()``) also ends the run, at its last report before then.  In a
+    ``time_budget`` (seconds, counted once the data and its evaluator are ready) also ends the
+    run, at its last report before then.  In a
     terminal a progress bar (kimg, rate, ETA) runs below the report lines, then the final
     measurement's bars (sampling, embedding, metrics).  An image folder (``config.dataset``
     "folder") is read at ``image_size`` and ``channels`` (default: the images'), and its
@@ -162,6 +164,7 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     """
     out = Path(out)
     data, test = load_with_evaluator(config.dataset, data_dir, image_size, channels, device, download, log)
+    deadline = time.time() + time_budget if time_budget else None
     trainer = GANTrainer(config, data)
     face = FolderFace(out, log)
     progress = KimgBar(budget.max_kimg if budget.max_kimg < UNTIL_DEADLINE_KIMG else None, f"{config.model} training")

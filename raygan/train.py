@@ -157,9 +157,8 @@ def main(argv=None) -> None:
         if not args.resume:
             prepare_folder(out, overwrite=args.overwrite)
         write_options(out, options)
-        deadline = time.time() + args.time_budget if args.time_budget else None
         summary = train_run(config, budget, options["data_dir"], out, device=device, download=args.download,
-                            deadline=deadline, image_size=options.get("image_size"), channels=options.get("channels"))
+                            time_budget=args.time_budget, image_size=options.get("image_size"), channels=options.get("channels"))
         print(json.dumps({"out": str(out), **summary}))
 
 
