@@ -60,7 +60,8 @@ def build_parser() -> Parser:
     parser.add_argument("--gpus-per-trial", type=non_negative_float, default=None,
                         help="GPU share per trial (default 0.5 when the cluster has GPUs, else 0)")
     parser.add_argument("--address", default=None,
-                        help="join a running Ray cluster ('auto' or HOST:PORT; default: a new local Ray)")
+                        help="join a running Ray cluster ('auto' or HOST:PORT; default: $RAY_ADDRESS when set, as "
+                             "in a Ray job, else a new local Ray)")
     parser.add_argument("--storage-path", default="runs",
                         help="where experiments live: a folder or s3://bucket/path (default ./runs)")
     parser.add_argument("--name", default=None, help="experiment name (default MODEL-DATASET-TIME)")
@@ -152,6 +153,7 @@ def main(argv=None) -> None:
         outcome = run_search(space, data_dir, options, export=args.export)
         print(outcome.table())
         print("\n".join(outcome.budget_lines()))
+        print(f"resources: {outcome.resources}")
         print(f"experiment: {outcome.experiment_dir}")
         print(f"report: {report_dir(options) / REPORT_FILE}")
         if outcome.export_error:
