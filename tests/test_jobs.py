@@ -24,7 +24,11 @@ def test_search_submitted_as_a_ray_job_runs_on_the_cluster_and_exports(tmp_path,
                                  timeout=120, cwd=REPO)
         assert refused.returncode != 0 and "token" in (refused.stdout + refused.stderr).lower()
 
-        job = subprocess.run(submit + ["--", *search], env=head.env, capture_output=True, text=True,
+        # as the README does it: the head's token in a file, named by RAY_AUTH_TOKEN_PATH
+        token_file = tmp_path / "ray-token"
+        token_file.write_text(head.env["RAY_AUTH_TOKEN"])
+        client = {**tokenless, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token_file)}
+        job = subprocess.run(submit + ["--", *search], env=client, capture_output=True, text=True,
                              timeout=600, cwd=REPO)
         output = job.stdout + job.stderr
         assert job.returncode == 0 and re.search(r"Job 'raysubmit_\w+' succeeded", output), output[-3000:]

@@ -34,7 +34,7 @@ from raygan.tuning.report import build_report, write_search_record
 from raygan.tuning.resources import describe, final_run_resources, trial_resources
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
-from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir
+from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir, upload_reports
 
 
 def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None,
@@ -68,6 +68,7 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
         best = load_best(grids, space, outcome.best_trial)
         write_reports(outcome, report_dir(options), best)
         build_report(report_dir(options))
+        upload_reports(options)
         if export:
             outcome.export_metrics = measure_best(best, space, test)
             try:
