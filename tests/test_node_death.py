@@ -15,7 +15,7 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
     from raygan.space import load_space
     from raygan.tuning import SearchOptions, run_search
 
-    space = load_space(tiny_space(max_steps=120, grace_period=120, patience=50))  # 6 reports, each checkpointed
+    space = load_space(tiny_space(max_steps=400, grace_period=400, patience=50))  # 20 reports, each checkpointed
     storage = tmp_path / "shared-storage"
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
     workers = {node.node_id: node for node in (cluster.add_node(num_cpus=1) for _ in range(2))}
@@ -43,6 +43,7 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
             time.sleep(0.5)
         assert results is not None and not failure, failure or "the trial did not report twice"
         before = [json.loads(line) for line in results.read_text().splitlines()]
+        assert before[-1]["kimg"] < space.budget.max_kimg / 2, "the trial ran too fast to be killed mid-way"
         doomed = before[-1]["node_id"]
         cluster.remove_node(workers[doomed])  # the node and the trial's worker process on it die
         driver.join(timeout=400)
@@ -58,8 +59,13 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
     restarted = [r for r in after if r["node_id"] != doomed]
     [survivor] = set(workers) - {doomed}
     assert restarted and {r["node_id"] for r in restarted} == {survivor}
-    # it continued from its last checkpoint (every report is one), not from scratch: every report point once
+    # it continued from its last checkpoint (every report is one), not from scratch, and redid nothing:
+    # each report point once, in order, to the end; only the report in flight when the node died (its
+    # checkpoint saved, its result not yet back at the driver) may be missing from Tune's records
     budget = space.budget
     every_report = [round(budget.report_kimg * (i + 1), 3) for i in range(round(budget.max_kimg / budget.report_kimg))]
-    assert [round(r["kimg"], 3) for r in after] == every_report
+    kimgs = [round(r["kimg"], 3) for r in after]
+    assert kimgs == sorted(set(kimgs)) and set(kimgs) <= set(every_report) and kimgs[-1] == every_report[-1]
+    assert len(set(every_report) - set(kimgs)) <= 1
+    assert restarted[0]["kimg"] <= before[-1]["kimg"] + 2 * budget.report_kimg + 1e-6
     assert all(r["config"] == before[0]["config"] and r["trial"] == before[0]["trial"] for r in after)

@@ -34,11 +34,11 @@ def plan_trials(up: list[dict], config: dict | None, cpus_per_trial: float, gpus
     grown = largest_cluster(config) if config else []
     gpus = gpus_per_trial
     if gpus is None:
-        gpus = GPU_SHARE_DEFAULT if any(node.get("GPU", 0) > 0 for node in up + grown) else 0.0
+        gpus = GPU_SHARE_DEFAULT if _any_gpu(up + grown) else 0.0
     trial = {"cpu": cpus_per_trial, "gpu": gpus}
-    if gpus > 0 and not any(node.get("GPU", 0) > 0 for node in up):
+    if gpus > 0 and not _any_gpu(up):
         log = logging.getLogger(__name__)
-        if any(node.get("GPU", 0) > 0 for node in grown):
+        if _any_gpu(grown):
             log.info("no GPU worker up yet; the autoscaler starts them for the waiting trials")
         else:
             log.warning("no GPU in the cluster, and no autoscaler node type has one: trials wait for a GPU node")
@@ -50,6 +50,10 @@ def plan_trials(up: list[dict], config: dict | None, cpus_per_trial: float, gpus
         largest = largest_cluster(config, rank=fit) if config else []
         concurrent = max(1, sum(map(fit, up)), sum(map(fit, largest)))
     return trial, concurrent
+
+
+def _any_gpu(nodes: list[dict]) -> bool:
+    return any(node.get("GPU", 0) > 0 for node in nodes)
 
 
 def trials_on(node: dict, trial: dict) -> int:
