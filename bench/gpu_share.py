@@ -16,16 +16,15 @@ exercises it.
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import torch
 
-from raygan.atomic import atomic_path, check_writable
+from bench.output import emit
+from raygan.atomic import check_writable
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.config import GANConfig
 from raygan.data import find_files, load_dataset
@@ -154,11 +153,7 @@ def main(argv=None) -> None:
         if args.json:
             check_writable(args.json)
         result = run(args.model, args.data_dir, device, counts, args.steps, args.warmup, args.threads, args.mps)
-        print(format_table(result))
-        print(json.dumps(result))
-        if args.json:
-            with atomic_path(Path(args.json)) as tmp:
-                tmp.write_text(json.dumps(result, indent=2) + "\n")
+        emit(result, format_table(result), args.json)
 
 
 if __name__ == "__main__":

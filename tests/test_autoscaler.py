@@ -6,7 +6,6 @@ The defaults that come from the autoscaler's node types are checked here too, wi
 import json
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 

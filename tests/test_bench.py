@@ -45,6 +45,7 @@ def test_bad_input_is_one_line(mnist_dir, capsys, args, message):
     assert exit_info.value.code == 2 and message in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_gpu_share_benchmark_runs_concurrent_trials_on_the_cpu(tmp_path, mnist_dir, capsys):
     from bench import gpu_share
 
