@@ -59,6 +59,8 @@ def test_largest_cluster_keeps_the_workers_that_fit_most_trials_under_the_cap():
     nodes = largest_cluster(config, rank=lambda node: node["CPU"])
     assert nodes == [{"CPU": 2}, {"CPU": 8, "GPU": 4}, {"CPU": 1, "GPU": 1}]
     assert plan_trials([{"CPU": 2}], config, 1.0, 1.0, None)[1] == 5  # big 4 + small 1 (the head has no GPU)
+    del config["available_node_types"]["small"]["max_workers"]  # then the cluster's cap is the type's
+    assert len(largest_cluster(config)) == 1 + 2
 
 
 def test_autoscaling_config_is_read_from_the_monitor_of_this_clusters_gcs(tmp_path):

@@ -12,6 +12,7 @@ clusters without an autoscaler, there is no config and the defaults come from th
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -43,18 +44,18 @@ def _command_lines(proc: Path):
             continue
 
 
-def largest_cluster(config: dict, rank=None) -> list[dict]:
+def largest_cluster(config: dict, rank: Callable[[dict], float] | None = None) -> list[dict]:
     """The resources of every node of the largest cluster ``config`` allows: the head, and
     each worker type up to its ``max_workers``, at most the config's ``max_workers`` workers
     in all; where that cap bites, the workers ranked highest by ``rank(resources)`` (the trials
     they fit) are kept."""
     types = config.get("available_node_types") or {}
     head = config.get("head_node_type")
+    cap = config.get("max_workers")  # a type without its own max_workers may use them all, as in Ray
     workers = [dict(spec.get("resources") or {}) for name, spec in types.items() if name != head
-               for _ in range(int(spec.get("max_workers", 0)))]
+               for _ in range(int(spec.get("max_workers", cap or 0)))]
     if rank is not None:
         workers.sort(key=rank, reverse=True)
-    cap = config.get("max_workers")
     if cap is not None:
         workers = workers[:int(cap)]
     head_resources = [dict((types.get(head) or {}).get("resources") or {})] if head in types else []
