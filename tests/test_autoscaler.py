@@ -23,6 +23,9 @@ LIMITS = ("min_workers", "max_workers", "resources")
 
 
 def test_fake_twin_has_cluster_yamls_node_types_and_limits():
+    from ray.autoscaler._private.util import validate_config
+
+    validate_config(json.loads(json.dumps(FAKE)))  # a full config: Ray's wheel lacks the fake provider's defaults
     workers = {name: {key: spec.get(key) for key in LIMITS}
                for config in (AWS, FAKE) for name, spec in config["available_node_types"].items()
                if name != config["head_node_type"]}
