@@ -14,7 +14,6 @@ samples with every quality metric (first call, which embeds the test split, and 
 from __future__ import annotations
 
 import gzip
-import json
 import shutil
 import tempfile
 import time
@@ -23,7 +22,8 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-from raygan.atomic import atomic_path, check_writable
+from bench.output import emit
+from raygan.atomic import check_writable
 from raygan.budget import FINAL_NUM, MIN_SAMPLES
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.config import GANConfig
@@ -218,11 +218,7 @@ def main(argv=None) -> None:
             check_writable(args.json)
         result = run_benchmark(models, args.dataset, args.data_dir, pick_device(args.device), args.batch_size,
                                args.steps, args.warmup, args.eval_num, args.workers)
-        print(format_table(result))
-        print(json.dumps(result))
-        if args.json:
-            with atomic_path(Path(args.json)) as tmp:
-                tmp.write_text(json.dumps(result, indent=2) + "\n")
+        emit(result, format_table(result), args.json)
 
 
 if __name__ == "__main__":

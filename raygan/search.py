@@ -17,7 +17,8 @@ With neither, the budget is 15 minutes.
 
 Runs on a new embedded local Ray by default, or joins a running cluster (``--address auto``).
 The driver loads the dataset once; trials get it through Ray's object store.  At the end it
-prints a summary table and writes, in the experiment directory, ``summary.jsonl``,
+prints a summary table and writes, in the experiment directory (``./runs/NAME`` when
+``--storage-path`` is ``s3://...``, then copied into the bucket), ``summary.jsonl``,
 ``<metric>_by_trial.png``, ``best_curves.png`` and ``best_samples.png``; ``--export``
 writes the best trial's best checkpoint as a generator file, measured on the space's
 ``final_num`` samples.
@@ -61,9 +62,11 @@ def build_parser() -> Parser:
     parser.add_argument("--gpus-per-trial", type=non_negative_float, default=None,
                         help="GPU share per trial (default 0.5 when the cluster has GPUs, else 0)")
     parser.add_argument("--address", default=None,
-                        help="join a running Ray cluster ('auto' or HOST:PORT; default: a new local Ray)")
+                        help="join a running Ray cluster ('auto' or HOST:PORT; default: $RAY_ADDRESS when set, as "
+                             "in a Ray job, else a new local Ray)")
     parser.add_argument("--storage-path", default="runs",
-                        help="where experiments live: a folder or s3://bucket/path (default ./runs)")
+                        help="where experiments live: a folder or s3://bucket/path (default ./runs); with s3:// "
+                             "the summary, plots and report.html go to ./runs/NAME and are copied into the bucket")
     parser.add_argument("--name", default=None, help="experiment name (default MODEL-DATASET-TIME)")
     parser.add_argument("--resume", action="store_true", help="continue the experiment --name under --storage-path")
     parser.add_argument("--export", default=None, help="write the best generator to this .safetensors file")
@@ -158,6 +161,7 @@ def main(argv=None) -> None:
         outcome = run_search(space, data_dir, options, export=args.export)
         print(outcome.table())
         print("\n".join(outcome.budget_lines()))
+        print(f"resources: {outcome.resources}")
         print(f"experiment: {outcome.experiment_dir}")
         print(f"report: {report_dir(options) / REPORT_FILE}")
         if outcome.export_error:

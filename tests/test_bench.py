@@ -43,3 +43,41 @@ def test_bad_input_is_one_line(mnist_dir, capsys, args, message):
         main(["--data-dir", str(mnist_dir), *args])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and message in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_gpu_share_benchmark_runs_concurrent_trials_on_the_cpu(tmp_path, mnist_dir, capsys):
+    from bench import gpu_share
+
+    out = tmp_path / "share.json"
+    gpu_share.main(["--data-dir", str(mnist_dir), "--model", "gan", "--counts", "1,2", "--steps", "4",
+                    "--warmup", "1", "--device", "cpu", "--json", str(out)])
+    printed = capsys.readouterr().out
+    result = json.loads(out.read_text())
+    assert [row["trials"] for row in result["rows"]] == [1, 2] and result["mps"] is False
+    one, two = result["rows"]
+    assert one["scaling"] == pytest.approx(1.0) and two["per_trial_images_per_s"] > 0
+    for row in result["rows"]:  # every image of every trial over the shared wall time
+        assert row["aggregate_images_per_s"] == pytest.approx(row["trials"] * 4 * 64 / row["wall_s"])
+        assert f"| {row['trials']} | {row['aggregate_images_per_s']:,.0f} |" in printed
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--counts", "1,0"], "--counts must be positive whole numbers"),
+    (["--mps", "--device", "cpu"], "--mps needs a CUDA device with the MPS daemon up"),
+    (["--model", "vae"], "--model"),
+])
+def test_gpu_share_bad_input_is_one_line(mnist_dir, capsys, args, message):
+    from bench import gpu_share
+
+    with pytest.raises(SystemExit) as exit_info:
+        gpu_share.main(["--data-dir", str(mnist_dir), *args])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and message in err and err.count("\n") == 1
+
+
+def test_gpu_share_prints_the_mps_steps(capsys):
+    from bench import gpu_share
+
+    gpu_share.main(["--mps-steps"])
+    assert "nvidia-cuda-mps-control -d" in capsys.readouterr().out

@@ -33,10 +33,10 @@ from raygan.space import SearchSpace
 from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
 from raygan.tuning.ray_session import start_ray
 from raygan.tuning.report import build_report, write_search_record
-from raygan.tuning.resources import final_run_resources, trial_resources
+from raygan.tuning.resources import describe, final_run_resources, trial_resources
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
-from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir
+from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir, upload_reports
 
 
 def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None,
@@ -67,9 +67,11 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
             grids.append(_final_run(space, options, outcome, train, test, resources, final_kimg, started))
             phases.append(Phase(FINAL_PHASE, time.time() - phase_start - phases[0].seconds))
             outcome = summarize(grids, space, experiment_path(options), phases)
+        outcome.resources = describe(resources, concurrent)
         best = load_best(grids, space, outcome.best_trial)
         write_reports(outcome, report_dir(options), best)
         build_report(report_dir(options))
+        upload_reports(options)
         if export:
             outcome.export_metrics = measure_best(best, space, test)
             try:

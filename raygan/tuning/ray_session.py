@@ -5,11 +5,13 @@ cluster" pointer (``/tmp/ray/ray_current_cluster``) to a cluster that may have d
 ago, and then retries for minutes; and a cluster with token authentication refuses a
 client without the token, which ``ray.init`` reports only as "failed to connect".  So an
 embedded Ray is always a new local instance (``address="local"``), and an address is
-probed (TCP, then one GCS request) before ``ray.init`` is trusted with it.
+probed (TCP, then one GCS request) before ``ray.init`` is trusted with it.  An explicit
+``RAY_ADDRESS`` (which Ray sets for a job's driver, ``ray job submit``) counts as ``--address``.
 """
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 
@@ -27,6 +29,8 @@ def start_ray(address: str | None) -> bool:
     """Connect to ``address`` or start a new local Ray (dashboard off); True if this call started it."""
     if ray.is_initialized():
         return False
+    if address is None:
+        address = os.environ.get("RAY_ADDRESS") or None
     if address in (None, "local"):
         ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
         return True

@@ -34,6 +34,7 @@ class Outcome:
     best_kimg: float | None = None
     export_metrics: dict | None = None  # the exported generator's metric record (final_num samples)
     export_error: str | None = None
+    resources: str | None = None  # what each trial asked for and how many ran at once (resources.describe)
 
     def table(self) -> str:
         """The summary as an aligned text table, best trial first."""

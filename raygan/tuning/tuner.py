@@ -211,7 +211,21 @@ def experiment_path(options: SearchOptions) -> str:
 
 
 def report_dir(options: SearchOptions) -> Path:
-    """Where summary and plots go: the experiment folder when local, else ./runs/NAME."""
+    """Where summary and plots go: the experiment folder when local, else ./runs/NAME (and then
+    :func:`upload_reports` copies them into the experiment too)."""
     if "://" in options.storage_path:
         return Path("runs") / options.name
     return Path(experiment_path(options))
+
+
+def upload_reports(options: SearchOptions) -> None:
+    """With remote storage (``s3://``), copy the local report folder into the experiment, beside Tune's
+    records, so the bucket holds the whole search: a job's working directory, where ``./runs`` is
+    then, goes when the job ends."""
+    if "://" not in options.storage_path:
+        return
+    import pyarrow.fs
+
+    filesystem, path = pyarrow.fs.FileSystem.from_uri(experiment_path(options))
+    pyarrow.fs.copy_files(str(report_dir(options).resolve()), path, source_filesystem=pyarrow.fs.LocalFileSystem(),
+                          destination_filesystem=filesystem)
