@@ -181,17 +181,17 @@ class CrashingTune:
         self.real.report(metrics, checkpoint=checkpoint)
 
 
-def crash_once(config, train_data, test_data, settings, marker):
+def crash_once(config, train_data, test_data, settings, marker, **extra):
     raygan.tuning.trainable.tune = CrashingTune(ray.tune, marker)
-    raygan.tuning.trainable.train_gan(config, train_data, test_data, settings)
+    raygan.tuning.trainable.train_gan(config, train_data, test_data, settings, **extra)
 
 
 def test_killed_trial_restarts_from_its_checkpoint_with_its_own_learning_rates(tmp_path, mnist_dir, tiny_space,
                                                                              monkeypatch):
     marker = str(tmp_path / "crashed")
     monkeypatch.setattr("raygan.tuning.driver.train_gan",
-                        lambda config, train_data, test_data, settings:
-                        crash_once(config, train_data, test_data, settings, marker))
+                        lambda config, train_data, test_data, settings, **extra:
+                        crash_once(config, train_data, test_data, settings, marker, **extra))
     params = "  lr_g: {dist: choice, values: [3.0e-4]}\n  lr_d: {dist: choice, values: [7.0e-4]}"
     space = load_space(tiny_space(params, max_steps=100, patience=50))  # no collapse stop here
     run_search(space, mnist_dir, SearchOptions(num_samples=1, storage_path=str(tmp_path), name="crash", verbose=0))
