@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from raygan.atomic import atomic_path
-from raygan.errors import RayganError
+from raygan.errors import RayganError, first_line
 from raygan.records import is_finite_number, read_jsonl
 from raygan.space import SearchSpace, parse_space
 from raygan.tuning.summary import FINAL_PHASE, PHASES_FILE, SUMMARY_FILE, Outcome, Phase
@@ -165,6 +165,19 @@ window.addEventListener("load", () => {{
 """
 
 
+def _tune_records(folder: Path):
+    """Tune's results of the experiment in ``folder``; a one-line error when its state file is unreadable
+    (Ray writes it in place, so a driver killed mid-write can leave it cut short)."""
+    from ray import tune
+
+    try:
+        return tune.ResultGrid(tune.ExperimentAnalysis(str(folder)))
+    except ValueError as err:  # json.JSONDecodeError is a ValueError
+        raise RayganError(f"Tune's experiment state in {folder} is unreadable ({first_line(err)}), most likely cut "
+                          "short when the driver was killed while Ray wrote it; the trials' own folders (result.json, "
+                          "checkpoints) are intact") from None
+
+
 def rebuild_summary(folder: Path, space: SearchSpace) -> None:
     """summary.jsonl and the plots from Tune's records of an experiment interrupted before its end."""
     from ray import tune
@@ -173,9 +186,9 @@ def rebuild_summary(folder: Path, space: SearchSpace) -> None:
     from raygan.tuning.summary import summarize, write_reports
     from raygan.tuning.tuner import FINAL_NAME
 
-    grids = [tune.ResultGrid(tune.ExperimentAnalysis(str(folder)))]
+    grids = [_tune_records(folder)]
     if (folder / FINAL_NAME).is_dir():
-        grids.append(tune.ResultGrid(tune.ExperimentAnalysis(str(folder / FINAL_NAME))))
+        grids.append(_tune_records(folder / FINAL_NAME))
     unknown = float("nan")  # the phases' wall times died with the driver: no budget lines
     outcome = summarize(grids, space, str(folder), [Phase("search", unknown), Phase(FINAL_PHASE, unknown)])
     outcome.phases = []
