@@ -93,7 +93,9 @@ def test_driver_killed_mid_search_resumes_with_results_and_searcher_kept(tmp_pat
     import subprocess
     import time
 
-    space = tiny_space(max_steps=200, grace_period=200, patience=50)
+    # 4 reports per trial, each a checkpoint: no more than an ASHA trial keeps (KEPT_CHECKPOINTS), so Tune never
+    # prunes one that its last experiment snapshot still names (the race the tuner's _run_config describes)
+    space = tiny_space(max_steps=80, grace_period=80, patience=50)
     command = [sys.executable, "-m", "raygan.search", "--space", str(space), "--data-dir", str(mnist_dir),
                "--num-samples", "3", "--max-concurrent", "1", "--storage-path", str(tmp_path / "runs"),
                "--name", "killed", "--verbose", "0"]
