@@ -35,7 +35,7 @@ import numpy as np
 from raygan.budget import FINAL_NUM
 from raygan.cache import cache_dir
 from raygan.cli import Parser, output_folder, positive_int, user_errors
-from raygan.data import KNOWN_DATASETS, load_dataset, read_idx
+from raygan.data import KNOWN_DATASETS, load_dataset, load_folder_splits, read_idx
 from raygan.errors import RayganError
 from raygan.records import append_jsonl
 
@@ -135,7 +135,7 @@ def evaluators(args, out: Path, log) -> dict:
         folder = out / f"suite-{i}"
         if not folder.is_dir():
             write_image_folder(folder, **spec)
-        train, test = (load_dataset("folder", folder, split) for split in ("train", "test"))
+        train, test = load_folder_splits(folder)
         ensure_evaluator(train, test, log=log, retrain=True)
         record = recorded_accuracy(test.info)
         results[kind] = {k: record[k] for k in ("task", "held_out_accuracy", "train_seconds", "train_images",

@@ -154,7 +154,7 @@ def load_dataset(name: str, data_dir, split: str = "train", device="cpu", downlo
         raise RayganError(f"unknown split '{split}'; choose train or test")
     check_data_options(name, image_size, channels)
     if name == FOLDER:
-        return _load_folder_split(find_files(name, data_dir), split, device, image_size, channels, log)
+        return load_folder_splits(data_dir, device, image_size, channels, log)[split == "test"]
     info = dataset_info(name)
     folder = find_files(name, data_dir, download)
     image_file, label_file = (folder / f for f in SPLIT_FILES[split])
@@ -184,14 +184,16 @@ def check_data_options(name: str, image_size: int | None, channels: int | None) 
                           "apply to image folders (dataset folder)")
 
 
-def _load_folder_split(root: Path, split: str, device, image_size, channels, log) -> ImageData:
-    from raygan.image_folder import load_folder
+def load_folder_splits(data_dir, device="cpu", image_size: int | None = None, channels: int | None = None,
+                       log=None) -> tuple[ImageData, ImageData]:
+    """The train and test splits of an image folder from one scan and one decode (or cache read)."""
+    from raygan.image_folder import check_shape_options, load_folder
 
-    decoded = load_folder(root, image_size, channels, log=log)
-    images = decoded.train_images if split == "train" else decoded.test_images
-    labels = decoded.train_labels if split == "train" else decoded.test_labels
-    info = DatasetInfo(decoded.name, tuple(images.shape[1:]), decoded.class_names, decoded.fingerprint)
-    return ImageData(info, images.to(device), labels.to(device))
+    check_shape_options(image_size, channels)
+    decoded = load_folder(find_files(FOLDER, data_dir), image_size, channels, log=log)
+    info = DatasetInfo(decoded.name, tuple(decoded.train_images.shape[1:]), decoded.class_names, decoded.fingerprint)
+    return (ImageData(info, decoded.train_images.to(device), decoded.train_labels.to(device)),
+            ImageData(info, decoded.test_images.to(device), decoded.test_labels.to(device)))
 
 
 def find_files(name: str, data_dir, download: bool = False) -> Path:

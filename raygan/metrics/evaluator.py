@@ -158,8 +158,6 @@ def embed(net: EvaluatorNet, images: torch.Tensor, batch_size: int = 1000,
 def recorded_accuracy(dataset=None) -> dict:
     """What is recorded about evaluators: without ``dataset``, ``weights/accuracy.json`` (test accuracy,
     epochs, seed, command per shipped dataset); for an image folder's info, its cached record."""
-    if dataset is not None and dataset_info(dataset).fingerprint:
-        path = weights_path(dataset).with_suffix(".json")
-        return json.loads(path.read_text()) if path.is_file() else {}
-    path = WEIGHTS_DIR / "accuracy.json"
+    folder = dataset is not None and dataset_info(dataset).fingerprint
+    path = weights_path(dataset).with_suffix(".json") if folder else WEIGHTS_DIR / "accuracy.json"
     return json.loads(path.read_text()) if path.is_file() else {}

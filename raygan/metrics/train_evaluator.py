@@ -26,7 +26,8 @@ from torch import nn
 
 from raygan.atomic import atomic_path
 from raygan.cli import Parser, output_folder, positive_int, seed_int, user_errors
-from raygan.data import DATASETS, FOLDER, ImageData, detect_dataset, find_files, load_dataset, to_unit_range
+from raygan.data import (DATASETS, FOLDER, ImageData, check_data_options, detect_dataset, find_files, load_dataset,
+                         load_folder_splits, to_unit_range)
 from raygan.export import save_weights
 from raygan.metrics.evaluator import ROTATIONS, WEIGHTS_DIR, EvaluatorNet, embed, new_evaluator, weights_path
 from raygan.metrics.modes import label_accuracy
@@ -145,12 +146,13 @@ def ensure_evaluator(train_set: ImageData, test_set: ImageData, log=say, steps: 
 def load_with_evaluator(dataset: str, data_dir, image_size: int | None = None, channels: int | None = None,
                         device="cpu", download: bool = False, log=say) -> tuple[ImageData, ImageData]:
     """The train and test splits of ``dataset``, with an image folder's evaluator trained first if it has none."""
-    train_set, test_set = (load_dataset(dataset, data_dir, split, device=device, download=download and split == "train",
-                                        image_size=image_size, channels=channels, log=log)
-                           for split in ("train", "test"))
     if dataset == FOLDER:
+        train_set, test_set = load_folder_splits(data_dir, device, image_size, channels, log)
         ensure_evaluator(train_set, test_set, log=log)
-    return train_set, test_set
+        return train_set, test_set
+    check_data_options(dataset, image_size, channels)
+    return (load_dataset(dataset, data_dir, "train", device=device, download=download),
+            load_dataset(dataset, data_dir, "test", device=device))
 
 
 def main(argv=None) -> None:
@@ -171,8 +173,7 @@ def main(argv=None) -> None:
         dataset = args.dataset or detect_dataset(args.data_dir)
         find_files(dataset, args.data_dir)
         if dataset == FOLDER:
-            train_set, test_set = (load_dataset(FOLDER, args.data_dir, split, image_size=args.image_size,
-                                                channels=args.channels) for split in ("train", "test"))
+            train_set, test_set = load_folder_splits(args.data_dir, image_size=args.image_size, channels=args.channels)
             path = ensure_evaluator(train_set, test_set, steps=args.steps, retrain=True)
             print(f"wrote {path}", file=sys.stderr)
             return
