@@ -7,6 +7,12 @@ client without the token, which ``ray.init`` reports only as "failed to connect"
 embedded Ray is always a new local instance (``address="local"``), and an address is
 probed (TCP, then one GCS request) before ``ray.init`` is trusted with it.  An explicit
 ``RAY_ADDRESS`` (which Ray sets for a job's driver, ``ray job submit``) counts as ``--address``.
+
+The probe must speak the same authentication as ``ray.init`` will: Ray (2.52 and later) turns
+token authentication on for ``--address auto`` when this machine has a token (``ray start
+--head`` does the same for the head, and every embedded ``ray.init`` writes one to
+``~/.ray/auth_token``), so a head started after any local search needs the token, and the
+client finds it without ``RAY_AUTH_MODE``.
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ def start_ray(address: str | None) -> bool:
     if address in (None, "local"):
         ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
         return True
+    _authenticate_as_ray_init_will(address)
     if "://" not in address:
         probe(_resolve(address))
     try:
@@ -44,6 +51,25 @@ def start_ray(address: str | None) -> bool:
         raise RayganError(f"cannot join the Ray cluster at --address {address} ({first_line(err)}); "
                           f"{_START_A_CLUSTER}") from None
     return True
+
+
+def _authenticate_as_ray_init_will(address: str) -> None:
+    """Turn token authentication on where ``ray.init(address)`` will, and refuse token mode without a token.
+
+    Without a token, Ray's C++ client aborts the whole process (a core dump, not an exception).
+    """
+    try:
+        from ray._private.authentication.authentication_token_setup import maybe_enable_token_auth_if_token_available
+        from ray._raylet import AuthenticationMode, AuthenticationTokenLoader, get_authentication_mode
+    except ImportError:  # a Ray without token authentication
+        return
+    if address == "auto":
+        maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+    if (get_authentication_mode() == AuthenticationMode.TOKEN
+            and not AuthenticationTokenLoader.instance().has_token(ignore_auth_mode=True)):
+        raise RayganError("RAY_AUTH_MODE=token is set but this machine has no Ray token; give it the cluster's "
+                          "token (~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN; 'ray get-auth-token' "
+                          "on the head prints it), or unset RAY_AUTH_MODE if the cluster has no token")
 
 
 def _resolve(address: str) -> str:

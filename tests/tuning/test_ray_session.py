@@ -1,4 +1,5 @@
 """Starting or joining Ray fails in seconds with the fix, whatever Ray left behind on the machine."""
+import contextlib
 import os
 import shutil
 import signal
@@ -62,14 +63,10 @@ def test_nothing_listening_and_malformed_addresses(monkeypatch):
         ray_session.start_ray("127.0.0.1:http")
 
 
-@pytest.mark.slow
-def test_a_cluster_with_token_authentication_names_the_fix(ray_tmpdir):
-    """A real head node started with RAY_AUTH_MODE=token refuses a client without the token."""
-    home = ray_tmpdir / "home"
-    home.mkdir()
-    env = {**os.environ, "HOME": str(home), "RAY_TMPDIR": str(ray_tmpdir), "RAY_AUTH_MODE": "token"}
+@contextlib.contextmanager
+def _head_node(env: dict):
+    """``ray start --head --block`` on a free port under ``env``; its address, then it is ended by process group."""
     ray_cli = str(Path(sys.executable).parent / "ray")
-    subprocess.run([ray_cli, "get-auth-token", "--generate"], env=env, capture_output=True, check=True, timeout=60)
     port = _free_port()
     head = subprocess.Popen([ray_cli, "start", "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
                              "--disable-usage-stats", "--block"], env=env, stdout=subprocess.DEVNULL,
@@ -82,10 +79,7 @@ def test_a_cluster_with_token_authentication_names_the_fix(ray_tmpdir):
                 break
             except OSError:
                 time.sleep(0.5)
-        started = time.time()
-        with pytest.raises(RayganError, match="requires token authentication") as err:
-            ray_session.probe(f"127.0.0.1:{port}")
-        assert "RAY_AUTH_MODE=token" in str(err.value) and time.time() - started < 15
+        yield f"127.0.0.1:{port}"
     finally:
         os.killpg(head.pid, signal.SIGTERM)  # the head and everything it started, nothing else
         try:
@@ -93,3 +87,43 @@ def test_a_cluster_with_token_authentication_names_the_fix(ray_tmpdir):
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
             head.wait()
+
+
+def _with_token(ray_tmpdir: Path, name: str) -> dict:
+    """An environment whose home holds a fresh Ray token (as after any embedded ray.init), RAY_AUTH_* unset."""
+    home = ray_tmpdir / name
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    env.update(HOME=str(home), RAY_TMPDIR=str(ray_tmpdir))
+    ray_cli = str(Path(sys.executable).parent / "ray")
+    subprocess.run([ray_cli, "get-auth-token", "--generate"], env={**env, "RAY_AUTH_MODE": "token"},
+                   capture_output=True, check=True, timeout=60)
+    assert (home / ".ray" / "auth_token").is_file()
+    return env
+
+
+_JOIN = ("import ray\nfrom raygan.errors import RayganError\nfrom raygan.tuning.ray_session import start_ray\n"
+         "try:\n    start_ray('auto')\nexcept RayganError as err:\n    print(err); raise SystemExit(3)\n"
+         "print('joined', ray.cluster_resources().get('CPU', 0)); ray.shutdown()")
+
+
+@pytest.mark.slow
+def test_token_authentication_the_head_turned_on_by_itself(ray_tmpdir):
+    """The README's fake-cluster walk-through after a local search: the machine has ~/.ray/auth_token, so a
+    plain ``ray start --head`` turns token authentication on. ``--address auto`` joins with no RAY_AUTH_MODE,
+    as ``ray.init`` would; a client without the token is refused in one line with the fix; RAY_AUTH_MODE=token
+    on a machine without a token is one line, not Ray's core dump."""
+    env = _with_token(ray_tmpdir, "home")
+    with _head_node(env) as address:
+        started = time.time()
+        with pytest.raises(RayganError, match="requires token authentication") as err:
+            ray_session.probe(address)  # this process has no token in its environment
+        assert "RAY_AUTH_MODE=token" in str(err.value) and time.time() - started < 15
+        joined = subprocess.run([sys.executable, "-c", _JOIN], env=env, capture_output=True, text=True, timeout=120)
+        assert joined.returncode == 0 and joined.stdout.startswith("joined"), joined.stdout + joined.stderr[-2000:]
+        tokenless = ray_tmpdir / "tokenless"
+        tokenless.mkdir()
+        refused = subprocess.run([sys.executable, "-c", _JOIN], capture_output=True, text=True, timeout=120,
+                                 env={**env, "HOME": str(tokenless), "RAY_AUTH_MODE": "token"})
+    assert refused.returncode == 3, refused.stdout + refused.stderr[-2000:]
+    assert refused.stdout.count("\n") == 1 and "has no Ray token" in refused.stdout
