@@ -8,7 +8,7 @@ embedded Ray is always a new local instance (``address="local"``), and an addres
 probed (TCP, then one GCS request) before ``ray.init`` is trusted with it.  An explicit
 ``RAY_ADDRESS`` (which Ray sets for a job's driver, ``ray job submit``) counts as ``--address``.
 
-The probe must speak the same authentication as ``ray.init`` will: Ray (2.52 and later) turns
+The probe must speak the same authentication as ``ray.init`` will: Ray (2.60, at least) turns
 token authentication on for ``--address auto`` when this machine has a token (``ray start
 --head`` does the same for the head, and every embedded ``ray.init`` writes one to
 ``~/.ray/auth_token``), so a head started after any local search needs the token, and the
