@@ -27,8 +27,9 @@ from raygan.errors import RayganError, first_line
 
 PROBE_SECONDS = 10
 _START_A_CLUSTER = "start one with 'ray start --head' or 'ray up cluster.yaml', or drop --address to run locally"
-_TOKEN_FIX = ("set RAY_AUTH_MODE=token and give this machine the cluster's token (~/.ray/auth_token, "
-              "RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN; 'ray get-auth-token' on the head prints it)")
+_GIVE_THE_TOKEN = ("give this machine the cluster's token (~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or "
+                   "RAY_AUTH_TOKEN; 'ray get-auth-token' on the head prints it)")
+_TOKEN_FIX = f"set RAY_AUTH_MODE=token and {_GIVE_THE_TOKEN}"
 
 
 def start_ray(address: str | None) -> bool:
@@ -67,9 +68,8 @@ def _authenticate_as_ray_init_will(address: str) -> None:
         maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
     if (get_authentication_mode() == AuthenticationMode.TOKEN
             and not AuthenticationTokenLoader.instance().has_token(ignore_auth_mode=True)):
-        raise RayganError("RAY_AUTH_MODE=token is set but this machine has no Ray token; give it the cluster's "
-                          "token (~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN; 'ray get-auth-token' "
-                          "on the head prints it), or unset RAY_AUTH_MODE if the cluster has no token")
+        raise RayganError(f"RAY_AUTH_MODE=token is set but this machine has no Ray token; {_GIVE_THE_TOKEN}, "
+                          "or unset RAY_AUTH_MODE if the cluster has no token")
 
 
 def _resolve(address: str) -> str:

@@ -24,6 +24,9 @@ def ray_tmpdir():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+RAY_CLI = str(Path(sys.executable).parent / "ray")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -66,9 +69,8 @@ def test_nothing_listening_and_malformed_addresses(monkeypatch):
 @contextlib.contextmanager
 def _head_node(env: dict):
     """``ray start --head --block`` on a free port under ``env``; its address, then it is ended by process group."""
-    ray_cli = str(Path(sys.executable).parent / "ray")
     port = _free_port()
-    head = subprocess.Popen([ray_cli, "start", "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
+    head = subprocess.Popen([RAY_CLI, "start", "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
                              "--disable-usage-stats", "--block"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -89,14 +91,13 @@ def _head_node(env: dict):
             head.wait()
 
 
-def _with_token(ray_tmpdir: Path, name: str) -> dict:
+def _with_token(ray_tmpdir: Path) -> dict:
     """An environment whose home holds a fresh Ray token (as after any embedded ray.init), RAY_AUTH_* unset."""
-    home = ray_tmpdir / name
+    home = ray_tmpdir / "home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
     env.update(HOME=str(home), RAY_TMPDIR=str(ray_tmpdir))
-    ray_cli = str(Path(sys.executable).parent / "ray")
-    subprocess.run([ray_cli, "get-auth-token", "--generate"], env={**env, "RAY_AUTH_MODE": "token"},
+    subprocess.run([RAY_CLI, "get-auth-token", "--generate"], env={**env, "RAY_AUTH_MODE": "token"},
                    capture_output=True, check=True, timeout=60)
     assert (home / ".ray" / "auth_token").is_file()
     return env
@@ -113,7 +114,7 @@ def test_token_authentication_the_head_turned_on_by_itself(ray_tmpdir):
     plain ``ray start --head`` turns token authentication on. ``--address auto`` joins with no RAY_AUTH_MODE,
     as ``ray.init`` would; a client without the token is refused in one line with the fix; RAY_AUTH_MODE=token
     on a machine without a token is one line, not Ray's core dump."""
-    env = _with_token(ray_tmpdir, "home")
+    env = _with_token(ray_tmpdir)
     with _head_node(env) as address:
         started = time.time()
         with pytest.raises(RayganError, match="requires token authentication") as err:
