@@ -29,6 +29,8 @@ The format (every top-level key but ``params`` is optional)::
       d_dropout: {dist: quniform, low: 0.0, high: 0.5, q: 0.1}
       latent_dim: {dist: int, low: 16, high: 256, log: true}   # both ends included
       batch_size: {dist: choice, values: [32, 64, 128]}
+    start_with:                 # asha only: configurations Optuna tries first (a measured winner),
+      - {lr_g: 2.0e-4, beta1: 0.5}  #   each a value in range for some of params; the rest are sampled
 
 Every value is checked before any trial starts, against the same validation as
 ``--set``: each range's ends and each choice must make a valid config.
@@ -57,7 +59,7 @@ DISTRIBUTIONS = {  # name -> the keys it takes besides "dist"
 MODES = ("min", "max")
 SCHEDULERS = ("asha", "pbt", "pb2")
 TOP_LEVEL = ("model", "dataset", "image_size", "channels", "metric", "mode", "scheduler", "budget", "collapse",
-             "fixed", "params")
+             "fixed", "params", "start_with")
 # What PBT and PB2 may change in a running trial: values its weights and optimisers do not depend on.
 PERTURBABLE = ("lr_g", "lr_d", "beta1", "beta2", "d_steps", "g_ema", "label_smoothing")
 
@@ -123,6 +125,7 @@ class SearchSpace:
     data_dir: str | None = None  # an image folder the file names (``dataset: PATH``)
     image_size: int | None = None  # image folders: the size and channels to read them at (None: the images')
     channels: int | None = None
+    start_with: tuple = ()  # points Optuna evaluates first: dicts of searched values
 
     def with_folder(self, data_dir) -> "SearchSpace":
         """This space on the image folder ``data_dir`` (what ``--data-dir FOLDER`` of images means)."""
@@ -166,7 +169,8 @@ class SearchSpace:
                 "scheduler": self.scheduler,
                 "budget": {**self.budget.to_dict(), **dataclasses.asdict(self.search)},
                 "collapse": self.collapse.to_dict(),
-                "fixed": self.fixed, "params": {n: p.to_dict() for n, p in self.params.items()}}
+                "fixed": self.fixed, "params": {n: p.to_dict() for n, p in self.params.items()},
+                **({"start_with": [dict(point) for point in self.start_with]} if self.start_with else {})}
 
 
 BUNDLED_PACKAGE = "raygan.search_spaces"  # the repository's search_spaces/, shipped inside the package
@@ -257,11 +261,12 @@ def parse_space(raw, source: str) -> SearchSpace:
         for value in params[name].extremes():
             GANConfig.from_dict({**base.to_dict(), name: value}, source=where)
     _check_loss_and_smoothing(params, base, source)
+    start_with = _start_points(raw.get("start_with"), params, base, scheduler, f"{source}: start_with")
     budget, search = _budget(raw.get("budget"), f"{source}: budget")
     space = SearchSpace(source, base.model, base.dataset, metric, mode, scheduler, budget, search,
                         CollapseRules.from_dict(_mapping(raw.get("collapse"), f"{source}: collapse"),
                                                 source=f"{source}: collapse"),
-                        fixed, params, data_dir, **shape)
+                        fixed, params, data_dir, **shape, start_with=start_with)
     if scheduler != "asha" and not space.mutations():
         raise RayganError(f"{source}: scheduler {scheduler} perturbs running trials but params has none of "
                           f"{', '.join(PERTURBABLE)}; search at least one of them (e.g. lr_g)")
@@ -293,6 +298,40 @@ def _check_loss_and_smoothing(params: dict, base: GANConfig, source: str) -> Non
     if ("label_smoothing" in params or base.label_smoothing > 0) and losses - {"ns"}:
         raise RayganError(f"{source}: label_smoothing applies to loss ns only, but trials may use loss "
                           f"{sorted(losses - {'ns'})[0]}; search or fix one of them, not both")
+
+
+def _start_points(raw, params: dict, base: GANConfig, scheduler: str, where: str) -> tuple:
+    """``start_with``: configurations Optuna evaluates before it samples, each checked against ``params``.
+
+    A measured winner given here is the search's first trial, so a short budget does not
+    depend on TPE's random start finding it again.
+    """
+    if raw is None:
+        return ()
+    if scheduler != "asha":
+        raise RayganError(f"{where}: start_with seeds Optuna, and scheduler {scheduler} runs without it; "
+                          "drop start_with or use scheduler: asha")
+    if not isinstance(raw, list) or not raw:
+        raise RayganError(f"{where} must be a non-empty list of mappings, e.g. [{{lr_g: 2.0e-4, beta1: 0.5}}]")
+    points = []
+    for i, point in enumerate(raw):
+        at = f"{where}[{i}]"
+        point = dict(_mapping(point, at))
+        _no_unknown(point, params, f"{at} (only searched keys)")
+        for name, value in point.items():
+            param = params[name]
+            if param.dist == "choice":
+                if value not in param.values:
+                    raise RayganError(f"{at}.{name}: {value!r} is not one of {list(param.values)}")
+                continue
+            number = _number(value, f"{at}.{name}")
+            if not param.low <= number <= param.high or (param.dist == "int" and not number.is_integer()):
+                raise RayganError(f"{at}.{name}: {value!r} is outside params.{name} ({param.low} to {param.high}); "
+                                  "widen the range or change the value")
+            point[name] = int(number) if param.dist == "int" else number
+        GANConfig.from_dict({**base.to_dict(), **point}, source=at)
+        points.append(dict(point))
+    return tuple(points)
 
 
 def _param(spec, where: str) -> Param:

@@ -49,6 +49,24 @@ def test_shipped_spaces_load_and_tune_the_required_parameters(name):
             assert ("LogUniform" in type(sampler).__name__) == (param.dist == "loguniform" or param.log)
 
 
+def test_start_with_points_are_checked_and_optuna_tries_them_first(tmp_path):
+    from raygan.tuning.tuner import SearchOptions, _searcher
+
+    path = tmp_path / "seeded.yaml"
+    path.write_text(GOOD + "  batch_size: {dist: choice, values: [64, 128]}\n"
+                    "  latent_dim: {dist: int, low: 16, high: 64}\n"
+                    "start_with:\n  - {lr_g: 5e-4, batch_size: 128, latent_dim: 32.0}\n")
+    space = load_space(path)
+    assert space.start_with == ({"lr_g": 5e-4, "batch_size": 128, "latent_dim": 32},)
+    assert type(space.start_with[0]["latent_dim"]) is int  # an int parameter's value stays an int
+    assert load_space(path).to_dict()["start_with"] == [dict(space.start_with[0])]
+    searcher = _searcher(space, SearchOptions(name="seeded"), concurrent=1, num_samples=4, deadline=None)
+    searcher.set_search_properties("fid_best", "min", space.tune_space())
+    assert searcher.suggest("first") == {"lr_g": 5e-4, "batch_size": 128, "latent_dim": 32}
+    second = searcher.searcher.suggest("second")  # the point is used once; then TPE samples in range
+    assert 1e-5 <= second["lr_g"] <= 1e-3 and second["batch_size"] in (64, 128)
+
+
 def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("params:\n  lr_g: {dist: loguniform, low: 1e-5, high: 1e-3}\n")  # PyYAML reads 1e-5 as str
@@ -90,6 +108,12 @@ def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
     (GOOD + "metric: kid\n", ["metric 'kid'", "fid"]),
     (GOOD + "mode: lowest\n", ["mode", "min or max"]),
     ("model: gan\nparams: {}\n", ["params is empty"]),
+    (GOOD + "start_with: {lr_g: 1.0e-4}\n", ["start_with", "non-empty list"]),
+    (GOOD + "start_with: [{lr_d: 1.0e-4}]\n", ["start_with[0]", "unknown key 'lr_d'", "lr_g"]),
+    (GOOD + "start_with: [{lr_g: 1.0e-2}]\n", ["start_with[0].lr_g", "outside params.lr_g", "widen"]),
+    (GOOD + "  batch_size: {dist: choice, values: [64, 128]}\nstart_with: [{batch_size: 32}]\n",
+     ["start_with[0].batch_size", "32", "[64, 128]"]),
+    (GOOD + "scheduler: pbt\nstart_with: [{lr_g: 1.0e-4}]\n", ["start_with", "scheduler pbt", "asha"]),
     ("model: vae\n" + GOOD.split("\n", 2)[2], ["unknown model 'vae'"]),
 ])
 def test_bad_spaces_are_rejected(tmp_path, text, words):
