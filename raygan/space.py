@@ -104,6 +104,20 @@ class Param:
         return {"dist": self.dist, **{key: list(getattr(self, key)) if key == "values" else getattr(self, key)
                                       for key in DISTRIBUTIONS[self.dist]}}
 
+    def admit(self, value, where: str, name: str):
+        """``value`` as this distribution would produce it (an int for ``int``); a one-line error if it cannot."""
+        if self.dist == "choice":
+            if value not in self.values:
+                raise RayganError(f"{where}: {value!r} is not one of {list(self.values)}")
+            return value
+        number = _number(value, where)
+        if not self.low <= number <= self.high:
+            raise RayganError(f"{where}: {value!r} is outside params.{name} ({self.low} to {self.high}); "
+                              "widen the range or change the value")
+        if self.dist == "int" and not number.is_integer():
+            raise RayganError(f"{where}: {value!r} is not a whole number, as params.{name} (int) needs")
+        return int(number) if self.dist == "int" else number
+
     def extremes(self) -> list:
         """The values that bound what this distribution can produce."""
         return list(self.values) if self.dist == "choice" else [self.low, self.high]
@@ -318,19 +332,9 @@ def _start_points(raw, params: dict, base: GANConfig, scheduler: str, where: str
         at = f"{where}[{i}]"
         point = dict(_mapping(point, at))
         _no_unknown(point, params, f"{at} (only searched keys)")
-        for name, value in point.items():
-            param = params[name]
-            if param.dist == "choice":
-                if value not in param.values:
-                    raise RayganError(f"{at}.{name}: {value!r} is not one of {list(param.values)}")
-                continue
-            number = _number(value, f"{at}.{name}")
-            if not param.low <= number <= param.high or (param.dist == "int" and not number.is_integer()):
-                raise RayganError(f"{at}.{name}: {value!r} is outside params.{name} ({param.low} to {param.high}); "
-                                  "widen the range or change the value")
-            point[name] = int(number) if param.dist == "int" else number
+        point = {name: params[name].admit(value, f"{at}.{name}", name) for name, value in point.items()}
         GANConfig.from_dict({**base.to_dict(), **point}, source=at)
-        points.append(dict(point))
+        points.append(point)
     return tuple(points)
 
 

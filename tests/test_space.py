@@ -114,6 +114,8 @@ def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
     (GOOD + "  batch_size: {dist: choice, values: [64, 128]}\nstart_with: [{batch_size: 32}]\n",
      ["start_with[0].batch_size", "32", "[64, 128]"]),
     (GOOD + "scheduler: pbt\nstart_with: [{lr_g: 1.0e-4}]\n", ["start_with", "scheduler pbt", "asha"]),
+    (GOOD + "  latent_dim: {dist: int, low: 16, high: 64}\nstart_with: [{latent_dim: 20.5}]\n",
+     ["start_with[0].latent_dim", "whole number"]),
     ("model: vae\n" + GOOD.split("\n", 2)[2], ["unknown model 'vae'"]),
 ])
 def test_bad_spaces_are_rejected(tmp_path, text, words):

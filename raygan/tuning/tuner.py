@@ -177,7 +177,7 @@ def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_s
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage_db = optuna.storages.RDBStorage(options.study_db) if options.study_db else None
     searcher = OptunaSearch(sampler=sampler, study_name=options.name, storage=storage_db,
-                            points_to_evaluate=[dict(point) for point in space.start_with] or None)
+                            points_to_evaluate=[dict(point) for point in space.start_with])
     return DeadlineLimiter(searcher, max_concurrent=concurrent, deadline=deadline)
 
 
