@@ -5,7 +5,7 @@ The reference is written the way the common examples (PyTorch-GAN, Ray's DCGAN e
 write it: torchvision's MNIST dataset with ``ToTensor`` and ``Normalize`` transforms
 behind a shuffling ``DataLoader``, a host-to-device copy per batch, a fresh generator
 pass per step, non-fused Adam, and every step's losses and discriminator accuracy read
-back to the host for logging.  The engine is :class:`raygan.engine.GANTrainer`.
+back to the host for logging.  The engine is :class:`raygan.trainer.GANTrainer`.
 
 Prints a table and a JSON object (``--json FILE`` also writes it): images/s for each side
 and their ratio per model, the training FLOPs per image, and the time to evaluate 10,000
@@ -27,9 +27,10 @@ from raygan.atomic import check_writable
 from raygan.budget import FINAL_NUM, MIN_SAMPLES
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.config import GANConfig
-from raygan.data import DATASETS, SPLIT_FILES, find_files, load_dataset
+from raygan.data import DATASETS, load_dataset, open_source
+from raygan.data.idx import SPLIT_FILES
 from raygan.devices import pick_device
-from raygan.engine import GANTrainer
+from raygan.trainer import GANTrainer
 from raygan.errors import RayganError
 from raygan.models import build_models
 
@@ -115,15 +116,17 @@ def training_flops_per_image(config: GANConfig, data, device) -> float:
 
 
 def evaluation_seconds(config: GANConfig, data_dir, device, num: int) -> dict:
-    """Seconds to compute every quality metric on ``num`` samples: first call and cached."""
-    from raygan import metrics
+    """Seconds to compute every quality metric on ``num`` samples with one measurer: the first call (which
+    embeds the test split) and the next."""
+    from raygan.metrics import open_measurer
 
     generator = build_models(config)[0].to(device)  # untrained: the timing does not depend on the weights
+    measurer = open_measurer(config.dataset, data_dir, device)
     times = []
     for _ in range(2):
         _sync(device)
         started = time.perf_counter()
-        metrics.evaluate_generator(generator, config.dataset, data_dir, num=num)
+        measurer.measure_generator(generator, num=num)
         _sync(device)
         times.append(time.perf_counter() - started)
     return {"eval_first_s": times[0], "eval_cached_s": times[1]}
@@ -131,7 +134,7 @@ def evaluation_seconds(config: GANConfig, data_dir, device, num: int) -> dict:
 
 def torchvision_copy(dataset: str, data_dir, into: Path) -> Path:
     """Unpacked IDX files where torchvision's (offline) MNIST class expects them."""
-    source = find_files(dataset, data_dir)
+    source = open_source(dataset, data_dir).folder
     raw = into / ("MNIST" if dataset == "mnist" else "FashionMNIST") / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for pair in SPLIT_FILES.values():
@@ -211,7 +214,7 @@ def main(argv=None) -> None:
         models = [m.strip() for m in args.models.split(",") if m.strip()]
         for model in models:
             GANConfig.from_dict({"model": model}, source="--models")
-        find_files(args.dataset, args.data_dir)
+        open_source(args.dataset, args.data_dir)
         if args.eval_num != 0 and args.eval_num < MIN_SAMPLES:
             raise RayganError(f"--eval-num must be 0 (skip) or at least {MIN_SAMPLES} samples, got {args.eval_num}")
         if args.json:

@@ -27,7 +27,7 @@ from bench.output import emit
 from raygan.atomic import check_writable
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.config import GANConfig
-from raygan.data import find_files, load_dataset
+from raygan.data import load_dataset, open_source
 from raygan.devices import pick_device
 from raygan.errors import RayganError
 
@@ -44,7 +44,7 @@ On a Ray cluster, start the daemon on every GPU worker before `ray start` (worke
 
 def _trial(model: str, data_dir: str, device: str, steps: int, warmup: int, threads: int, barrier, results) -> None:
     """One trial's process: train ``steps`` steps after ``warmup``, timed from the common start."""
-    from raygan.engine import GANTrainer
+    from raygan.trainer import GANTrainer
 
     torch.set_num_threads(threads)
     dev = torch.device(device)
@@ -146,7 +146,7 @@ def main(argv=None) -> None:
             counts = []
         if not counts or min(counts) < 1:
             raise RayganError(f"--counts must be positive whole numbers separated by commas, got {args.counts!r}")
-        find_files("mnist", args.data_dir)
+        open_source("mnist", args.data_dir)
         device = pick_device(args.device).type
         if args.mps and (device != "cuda" or not mps_running()):
             raise RayganError("--mps needs a CUDA device with the MPS daemon up; see --mps-steps")

@@ -35,7 +35,8 @@ import numpy as np
 from raygan.budget import FINAL_NUM
 from raygan.cache import cache_dir
 from raygan.cli import Parser, output_folder, positive_int, user_errors
-from raygan.data import KNOWN_DATASETS, load_dataset, load_folder_splits, read_idx
+from raygan.data import KNOWN_DATASETS, FolderSource, load_dataset
+from raygan.data.idx import read_idx
 from raygan.errors import RayganError
 from raygan.records import append_jsonl
 
@@ -93,7 +94,7 @@ def folder_vs_idx(args, out: Path, log) -> dict:
     first_s, train = timed_load(folder)
     cached_s, _ = timed_load(folder)
     from raygan.metrics.evaluator import recorded_accuracy
-    from raygan.metrics.train_evaluator import ensure_evaluator
+    from raygan.metrics.evaluator_training import ensure_evaluator
 
     test = load_dataset("folder", folder, "test")
     ensure_evaluator(train, test, log=log)
@@ -118,7 +119,7 @@ def evaluators(args, out: Path, log) -> dict:
     from tests.conftest import first_per_class, write_image_folder  # the test suite's own folder builders
 
     from raygan.metrics.evaluator import recorded_accuracy
-    from raygan.metrics.train_evaluator import ensure_evaluator
+    from raygan.metrics.evaluator_training import ensure_evaluator
 
     if args.mnist_dir is None:
         raise RayganError("--evaluators needs --mnist-dir (the digit folders are built from MNIST)")
@@ -135,7 +136,7 @@ def evaluators(args, out: Path, log) -> dict:
         folder = out / f"suite-{i}"
         if not folder.is_dir():
             write_image_folder(folder, **spec)
-        train, test = load_folder_splits(folder)
+        train, test = FolderSource(folder).load()
         ensure_evaluator(train, test, log=log, retrain=True)
         record = recorded_accuracy(test.info)
         results[kind] = {k: record[k] for k in ("task", "held_out_accuracy", "train_seconds", "train_images",

@@ -2,12 +2,11 @@
 
     python -m bench.trial_memory --data-dir ../shared/data/mnist [--trials 30] [--search 8]
 
-Each trial receives its own copy of the test split from Ray's object store, and the
-quick metrics cache the evaluator's view of it (:mod:`raygan.metrics.references`).  A
-worker that Ray reuses for trial after trial (``reuse_actors``, PBT) therefore sees a new
-split per trial.  Part one replays that in this process: ``--trials`` times, a fresh
-deserialised copy of the test split and one report's quick metrics, with the cache as
-shipped (bounded) and unbounded, printing the resident memory after each.  Part two
+Each trial receives its own copy of the prepared data from Ray's object store: both splits
+and the measurer (evaluator weights and the test split's features).  A worker that Ray
+reuses for trial after trial (``reuse_actors``, PBT) therefore deserialises a new copy per
+trial.  Part one replays that in this process: ``--trials`` times, a fresh deserialised
+measurer and one report's quick metrics, printing the resident memory after each.  Part two
 (``--search N``) runs a real search of N short trials one at a time and prints each
 trial's worker pid and its resident memory at its last report.
 """
@@ -20,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from raygan import metrics
 from raygan.cli import Parser, non_negative_int, positive_int, user_errors
 from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.errors import RayganError
-from raygan.metrics import references
+from raygan.metrics import QUICK_METRICS, Evaluator, Measurer
 from raygan.models import build_generator
 from raygan.tuning.trainable import resident_mb
 
@@ -39,19 +37,18 @@ SPACE = {
 }
 
 
-def replay_trials(data_dir, trials: int, cache_size: int) -> list[float]:
-    """Resident MiB after each of ``trials`` simulated trials with an in-memory cache of ``cache_size`` splits."""
-    references.IN_MEMORY_SPLITS = cache_size
-    references._IN_MEMORY.clear()
-    shipped = pickle.dumps(load_dataset("mnist", data_dir, "test"))  # what the object store holds
+def replay_trials(data_dir, trials: int) -> list[float]:
+    """Resident MiB after each of ``trials`` simulated trials, each with its own deserialised measurer."""
+    measurer = Measurer(Evaluator.load("mnist"), load_dataset("mnist", data_dir, "test"))
+    measurer.real()
+    shipped = pickle.dumps(measurer)  # what the object store holds
     generator = build_generator(GANConfig(g_hidden=(64, 128)))
     memory = []
     for _ in range(trials):
-        test_split = pickle.loads(shipped)  # each trial deserialises its own copy
-        metrics.evaluate_generator(generator, "mnist", test_split, num=500, metrics=metrics.QUICK_METRICS)
-        del test_split
+        arrived = pickle.loads(shipped)  # each trial deserialises its own copy
+        arrived.measure_generator(generator, num=500, metrics=QUICK_METRICS)
+        del arrived
         memory.append(resident_mb())
-    references._IN_MEMORY.clear()
     return memory
 
 
@@ -61,11 +58,12 @@ def slope(values: list[float]) -> float:
 
 
 def real_search(data_dir, trials: int) -> None:
+    from raygan.data import open_source
     from raygan.space import parse_space
     from raygan.tuning import SearchOptions, run_search
 
     with tempfile.TemporaryDirectory() as storage:
-        run_search(parse_space(SPACE, "bench"), data_dir,
+        run_search(parse_space(SPACE, "bench"), open_source("mnist", data_dir),
                    SearchOptions(num_samples=trials, max_concurrent=1, storage_path=storage, name="memory", verbose=0))
         results = sorted(Path(storage, "memory").glob("train_gan_*/result.json"),
                          key=lambda p: int(p.parent.name.split("_")[3]))
@@ -84,12 +82,9 @@ def main(argv=None) -> None:
     with user_errors(PROG):
         if args.trials < 5:
             raise RayganError(f"--trials must be at least 5 (the first two warm the caches), got {args.trials}")
-        shipped = references.IN_MEMORY_SPLITS
-        bounded = replay_trials(args.data_dir, args.trials, shipped)
-        unbounded = replay_trials(args.data_dir, args.trials, 10**9)
-        print(f"| cache | after trial 1 | after trial {args.trials} | MiB per trial |\n| --- | --- | --- | --- |")
-        for name, values in ((f"bounded ({shipped} splits, shipped)", bounded), ("unbounded", unbounded)):
-            print(f"| {name} | {values[0]:.0f} | {values[-1]:.0f} | {slope(values):+.2f} |")
+        values = replay_trials(args.data_dir, args.trials)
+        print(f"| after trial 1 | after trial {args.trials} | MiB per trial |\n| --- | --- | --- |")
+        print(f"| {values[0]:.0f} | {values[-1]:.0f} | {slope(values):+.2f} |")
         if args.search:
             real_search(args.data_dir, args.search)
 

@@ -18,7 +18,7 @@ import torch
 
 from raygan.atomic import atomic_path
 from raygan.budget import kimg_of_steps
-from raygan.engine import GANTrainer
+from raygan.trainer import GANTrainer
 from raygan.errors import RayganError, first_line
 from raygan.export import save_trainer_generator
 from raygan.records import finite_or_none

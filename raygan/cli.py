@@ -1,8 +1,14 @@
-"""What every raygan command shares: user errors become one line on stderr and exit code 2."""
+"""What every raygan command shares: user errors become one line on stderr and exit code 2.
+
+The library names its arguments and fields (``data_dir``, ``max_kimg``); a command maps
+those to its flags (``FLAGS`` in each command module), and :func:`user_errors` words each
+error a library call raised about one of them (:attr:`RayganError.fields`) as the flag.
+"""
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,12 +20,15 @@ USAGE_ERROR = 2
 
 
 @contextmanager
-def user_errors(prog: str):
-    """Turn RayganError (and a missing file) into ``prog: error: message`` and ``exit(2)``."""
+def user_errors(prog: str, flags: dict[str, str] | None = None):
+    """Turn RayganError (and a missing file) into ``prog: error: message`` and ``exit(2)``.
+
+    ``flags`` maps library field names to this command's flags (``{"data_dir": "--data-dir"}``).
+    """
     try:
         yield
     except RayganError as err:
-        print(f"{prog}: error: {err}", file=sys.stderr)
+        print(f"{prog}: error: {as_flags(err, flags or {})}", file=sys.stderr)
         raise SystemExit(USAGE_ERROR) from None
     except FileNotFoundError as err:
         print(f"{prog}: error: {err.filename or err} does not exist; check the path", file=sys.stderr)
@@ -27,6 +36,16 @@ def user_errors(prog: str):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
+
+
+def as_flags(err: RayganError, flags: dict[str, str]) -> str:
+    """``err``'s message with each field it names (``err.fields``) that is one of ``flags`` worded as the flag:
+    ``data_dir`` as ``--data-dir``, ``download=True`` as ``--download``."""
+    message = str(err)
+    for field in err.fields:
+        if field in flags:
+            message = re.sub(rf"(?<![\w-]){re.escape(field)}(=True)?(?![\w-])", flags[field], message)
+    return message
 
 
 class Parser(argparse.ArgumentParser):

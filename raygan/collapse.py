@@ -1,7 +1,7 @@
 """Collapse detection: when a GAN trial is no longer worth its compute.
 
 Pure logic over a run's sequence of reports, so it is tested without Ray.  The run loop
-(:mod:`raygan.loop`) annotates every report with :func:`collapse_reason` (``collapsed``
+(:mod:`raygan.run_loop`) annotates every report with :func:`collapse_reason` (``collapsed``
 and ``collapse_reason``) and ends the run on it, so the last report says why it stopped
 while its metric stays finite for Optuna.
 

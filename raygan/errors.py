@@ -1,14 +1,23 @@
 """The one exception type users see.
 
 Every problem a user can fix (bad config, missing data, corrupt file) is raised as
-:class:`RayganError` with a one-line message naming the problem and the fix.  CLIs catch
-it, print the message and exit with status 2; anything else is a bug and keeps its
-traceback.
+:class:`RayganError` with a one-line message naming the problem and the fix.  The library
+names its own fields and arguments (``data_dir``, ``max_kimg``); an error about one lists it
+in ``fields``, and a command line, whose users know flags, words it as its flag
+(:func:`raygan.cli.user_errors`).  CLIs print the message and exit with status 2; anything
+else is a bug and keeps its traceback.
 """
 
 
 class RayganError(ValueError):
-    """A user-fixable problem; ``str(err)`` is a single line saying what to do."""
+    """A user-fixable problem; ``str(err)`` is a single line saying what to do.
+
+    ``fields``: the arguments or config fields the message names, which a CLI rewords as its flags.
+    """
+
+    def __init__(self, message: str, fields: tuple[str, ...] | str = ()):
+        super().__init__(message)
+        self.fields = (fields,) if isinstance(fields, str) else tuple(fields)
 
 
 def first_line(err: BaseException, limit: int = 160) -> str:

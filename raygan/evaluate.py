@@ -21,6 +21,7 @@ from raygan.data import DATASETS
 from raygan.metrics.registry import describe_metrics
 
 PROG = "raygan.evaluate"
+FLAGS = {"data_dir": "--data-dir", "dataset": "--dataset", "metrics": "--metrics"}
 
 
 def build_parser() -> Parser:
@@ -42,28 +43,28 @@ def build_parser() -> Parser:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG):
-        from raygan.data import FOLDER, find_files
-        from raygan.metrics.train_evaluator import load_with_evaluator
+    with user_errors(PROG, FLAGS):
+        from raygan.data import FOLDER, open_source
+        from raygan.data.prepare import prepare
         from raygan.devices import pick_device
         from raygan.export import load_generator
-        from raygan.metrics import check_metrics, evaluate_generator
+        from raygan.folder_run import EVALUATIONS, OPTIONS_FILE
+        from raygan.metrics import check_metrics, open_measurer
         from raygan.records import append_jsonl
-        from raygan.run import EVALUATIONS, OPTIONS_FILE
 
-        generator = load_generator(args.generator, device=pick_device(args.device))
+        device = pick_device(args.device)
+        generator = load_generator(args.generator, device=device)
         dataset = args.dataset or generator.metadata["dataset"]
         names = None if args.metrics is None else [name.strip() for name in args.metrics.split(",") if name.strip()]
         check_metrics(names, generator.conditional, generator.info.labelled)
-        reference, shown = args.data_dir, dataset
-        if dataset == FOLDER:  # the folder's test split at the generator's shape, and its evaluator
+        if args.data_dir is None and dataset != FOLDER:  # metrics that need no real data, or a one-line error
+            measurer, shown = open_measurer(dataset, None, device), dataset
+        else:  # an image folder is read at the generator's shape
             channels, size, _ = generator.image_shape
-            reference = load_with_evaluator(FOLDER, find_files(FOLDER, args.data_dir), size, channels)[1]
-            dataset, shown = reference.info, reference.info.name
-        elif args.data_dir is not None:
-            find_files(dataset, args.data_dir)  # before sampling: a wrong folder is a one-line error now
-        result = evaluate_generator(generator, dataset, reference, num=args.num, metrics=names, seed=args.seed,
-                                    progress=True)
+            shape = {"image_size": size, "channels": channels} if dataset == FOLDER else {}
+            source = open_source(dataset, args.data_dir, **shape)  # before sampling: a wrong folder fails now
+            measurer, shown = prepare(source, device).measurer, source.name
+        result = measurer.measure_generator(generator, num=args.num, metrics=names, seed=args.seed, progress=True)
         record = {"generator": str(args.generator), "dataset": shown, "steps": generator.metadata.get("steps"),
                   "seed": args.seed, **result}
         run_folder = Path(args.generator).parent

@@ -19,7 +19,7 @@ from safetensors.torch import load_file, safe_open, save_file
 
 from raygan.atomic import atomic_path
 from raygan.config import GANConfig
-from raygan.data import KNOWN_DATASETS, DatasetInfo, dataset_info
+from raygan.data.info import FOLDER, IDX, KNOWN_DATASETS, DatasetInfo, dataset_info
 from raygan.errors import RayganError, first_line
 from raygan.models import MODELS, Generator, build_generator
 
@@ -51,7 +51,7 @@ def save_generator(path, generator: Generator, config: GANConfig, info: DatasetI
                 "model": config.model, "dataset": config.dataset, "config": json.dumps(config.to_dict()),
                 "image_shape": json.dumps(list(info.image_shape)), "num_classes": json.dumps(info.num_classes),
                 "class_names": json.dumps(list(info.class_names))}
-    if info.fingerprint:  # an image folder: its name and the data the evaluator was trained on
+    if info.kind == FOLDER:  # an image folder: its name and the data the evaluator was trained on
         metadata.update(dataset_name=json.dumps(info.name), data_fingerprint=json.dumps(info.fingerprint))
     for key, value in (extra or {}).items():
         metadata[key] = json.dumps(value)
@@ -59,7 +59,7 @@ def save_generator(path, generator: Generator, config: GANConfig, info: DatasetI
 
 
 def save_trainer_generator(path, trainer, metrics: dict | None) -> Path:
-    """The generator of a :class:`~raygan.engine.GANTrainer` (its weight average, if kept) with its step,
+    """The generator of a :class:`~raygan.trainer.GANTrainer` (its weight average, if kept) with its step,
     the kimg it trained on and a metric record."""
     return save_generator(path, trainer.sampling_generator, trainer.config, trainer.info,
                           extra={"steps": trainer.step, "kimg": trainer.images / 1000, "metrics": metrics})
@@ -156,7 +156,8 @@ def dataset_of(metadata: dict) -> DatasetInfo:
         list(known.class_names) if known and known.num_classes == metadata["num_classes"]
         else [str(i) for i in range(metadata["num_classes"])])
     return DatasetInfo(metadata.get("dataset_name") or metadata["dataset"], tuple(metadata["image_shape"]),
-                       tuple(names), metadata.get("data_fingerprint") or "")
+                       tuple(names), metadata.get("data_fingerprint") or "",
+                       kind=FOLDER if metadata["dataset"] == FOLDER else IDX)
 
 
 def load_generator(path, device="cpu") -> Generator:

@@ -36,6 +36,7 @@ from raygan.data import DATA_ENV
 from raygan.errors import RayganError
 
 PROG = "raygan.search"
+FLAGS = {"data_dir": "--data-dir", "download": "--download"}
 DEFAULT_SPACE = "dcgan"
 DEFAULT_TIME_BUDGET_S = 900.0  # with neither --time-budget nor --num-samples
 
@@ -106,10 +107,9 @@ def list_spaces() -> str:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG):
+    with user_errors(PROG, FLAGS):
         from raygan.cli import output_folder
-        from raygan.data import FOLDER, data_location, detect_dataset, find_files
-        from raygan.image_folder import dataset_name
+        from raygan.data import FOLDER, detect_dataset, open_source
         from raygan.space import load_space
 
         if args.list_spaces:
@@ -124,8 +124,8 @@ def main(argv=None) -> None:
                               "final_kimg")
         if args.data_dir is not None and detect_dataset(args.data_dir) == FOLDER:
             space = space.with_folder(args.data_dir)  # a folder of images: the space's model on the user's images
-        data_dir, download = data_location(space.dataset, args.data_dir or space.data_dir, args.download)
-        data_dir = find_files(space.dataset, data_dir, download)
+        source = open_source(space.dataset, args.data_dir or space.data_dir, args.download, space.image_size,
+                             space.channels)
         if "://" not in args.storage_path:
             output_folder(args.storage_path, "--storage-path")
         if args.export:
@@ -136,8 +136,7 @@ def main(argv=None) -> None:
             from raygan.tuning.mlflow_log import prepare_mlflow
 
             prepare_mlflow(args.mlflow_uri)
-        data_name = dataset_name(data_dir) if space.dataset == FOLDER else space.dataset
-        name = args.name or f"{space.model}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        name = args.name or f"{space.model}-{source.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         from raygan.tuning import SearchOptions, run_search
         from raygan.tuning.report import REPORT_FILE
         from raygan.tuning.tuner import check_scheduler_options, report_dir
@@ -147,8 +146,8 @@ def main(argv=None) -> None:
             time_budget = DEFAULT_TIME_BUDGET_S
         length = (f"time budget {time_budget / 60:g} min" if time_budget else
                   f"{args.num_samples} trials" if args.num_samples else "resumed")
-        print(f"{PROG}: space {space.source} ({space.model} on {data_name}, {space.scheduler}), "
-              f"data {data_dir}, {length}, experiment {args.storage_path.rstrip('/')}/{name}", flush=True)
+        print(f"{PROG}: space {space.source} ({space.model} on {source.name}, {space.scheduler}), "
+              f"data {source.folder}, {length}, experiment {args.storage_path.rstrip('/')}/{name}", flush=True)
         # num_samples None: a population as large as what runs at once (PBT, PB2), or as many as the time allows
         options = SearchOptions(num_samples=args.num_samples, time_budget_s=time_budget,
                                 max_concurrent=args.max_concurrent,
@@ -158,7 +157,7 @@ def main(argv=None) -> None:
                                 max_failures=args.max_failures, verbose=args.verbose, mlflow_uri=args.mlflow_uri,
                                 command=shlex.join(["python", "-m", PROG, *(sys.argv[1:] if argv is None else argv)]))
         check_scheduler_options(space, options)
-        outcome = run_search(space, data_dir, options, export=args.export)
+        outcome = run_search(space, source, options, export=args.export)
         print(outcome.table())
         print("\n".join(outcome.budget_lines()))
         print(f"resources: {outcome.resources}")

@@ -23,9 +23,8 @@ from raygan import __version__
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget, kimg_of_steps
 from raygan.cli import Parser, duration, positive_float, positive_int, user_errors
 from raygan.config import GANConfig, parse_overrides
-from raygan.data import DATASETS, FOLDER, check_data_options, data_location, detect_dataset
+from raygan.data import DATASETS, FOLDER, check_data_options, detect_dataset
 from raygan.errors import RayganError
-from raygan.image_folder import dataset_name
 from raygan.models import MODELS
 
 PROG = "raygan.train"
@@ -107,7 +106,7 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
             budget_values["max_kimg"] = UNTIL_DEADLINE_KIMG  # the clock alone ends the run
         budget = Budget.from_dict(budget_values, source="arguments", flags=True)
         return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
-                "data_dir": str(data_location(config.dataset, args.data_dir)[0].resolve()),
+                "data_dir": args.data_dir,  # None: the default place; main() records the folder found
                 "image_size": args.image_size, "channels": args.channels,
                 "device": args.device or "auto"}, config, budget
     saved_config = GANConfig.from_dict(saved["config"]).to_dict()  # with defaults for keys added since
@@ -131,34 +130,30 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
-        from raygan.data import find_files
+        from raygan.data import open_source
         from raygan.devices import pick_device
-        from raygan.run import prepare_folder, reached_kimg, read_options, train_run, write_options
+        from raygan.folder_run import prepare_folder, reached_kimg, read_options, train_run, write_options
 
         if args.resume and args.overwrite:
             raise RayganError("--resume and --overwrite contradict each other; pass one")
-        config_values, _ = _given(args)
-        data_name = config_values.get("dataset", "mnist")
-        if data_name == FOLDER and args.data_dir:
-            data_name = dataset_name(Path(args.data_dir).expanduser())
-        out = Path(args.out or f"runs/{config_values.get('model', 'gan')}-{data_name}-"
-                               f"{time.strftime('%Y%m%d-%H%M%S')}")
         if args.resume and args.out is None:
             raise RayganError("--resume needs --out FOLDER of the run to continue")
+        out = Path(args.out) if args.out else None
         options, config, budget = resolve_options(args, read_options(out) if args.resume else None)
+        # missing data fails before any work; the default place is downloaded into when online
+        source = open_source(config.dataset, options["data_dir"] if args.resume else args.data_dir,
+                             args.download, options.get("image_size"), options.get("channels"))
+        options["data_dir"] = str(source.folder.resolve())
+        out = out or Path(f"runs/{config.model}-{source.name}-{time.strftime('%Y%m%d-%H%M%S')}")
         # a run ends on the first step at or past its length: it may be up to one step past it
         if args.resume and reached_kimg(out) - budget.max_kimg >= kimg_of_steps(1, config.batch_size, config.d_steps):
             raise RayganError(f"the run's length ({budget.max_kimg:g} kimg) is below what the run in {out} has "
                               f"reached ({reached_kimg(out):g} kimg); pass a larger --kimg or --steps, or none")
         device = pick_device(options["device"])
-        # missing data fails before any work; the default place is downloaded into when online
-        default_place = args.data_dir is None and not args.resume
-        find_files(config.dataset, options["data_dir"], args.download or default_place)
         if not args.resume:
             prepare_folder(out, overwrite=args.overwrite)
         write_options(out, options)
-        summary = train_run(config, budget, options["data_dir"], out, device=device, download=args.download,
-                            time_budget=args.time_budget, image_size=options.get("image_size"), channels=options.get("channels"))
+        summary = train_run(config, budget, source, out, device=device, time_budget=args.time_budget)
         print(json.dumps({"out": str(out), **summary}))
 
 

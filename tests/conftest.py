@@ -168,7 +168,7 @@ def first_per_class(images, labels, per_class: int):
 @pytest.fixture(scope="session")
 def mnist_arrays(mnist_dir):
     """Real MNIST train images (uint8 (N, 28, 28)) and labels as numpy arrays."""
-    from raygan.data import read_idx
+    from raygan.data.idx import read_idx
 
     return (read_idx(mnist_dir / "train-images-idx3-ubyte.gz", 3),
             read_idx(mnist_dir / "train-labels-idx1-ubyte.gz", 1).astype("int64"))
@@ -194,7 +194,7 @@ def colour_folder(tmp_path_factory, mnist_arrays):
 @pytest.fixture(scope="session")
 def flat_folder(tmp_path_factory, fashion_dir):
     """600 real Fashion-MNIST images as 28x28 grey PNGs in one flat folder (no labels)."""
-    from raygan.data import read_idx
+    from raygan.data.idx import read_idx
 
     images = read_idx(fashion_dir / "train-images-idx3-ubyte.gz", 3)[:600]
     return write_image_folder(tmp_path_factory.mktemp("flat") / "clothes", images, [0] * len(images))
@@ -208,7 +208,7 @@ def folder_with_evaluator():
     """Load an image folder's splits and give it a briefly trained evaluator (once per folder and session),
     so train and search runs on it find one cached instead of training the full recipe."""
     from raygan.data import load_dataset
-    from raygan.metrics.train_evaluator import ensure_evaluator
+    from raygan.metrics.evaluator_training import ensure_evaluator
 
     done = {}
 

@@ -7,7 +7,7 @@ import torch
 from raygan.checkpoint import GENERATOR_FILE, STATE_FILE, has_checkpoint, read_checkpoint, write_checkpoint
 from raygan.config import GANConfig
 from raygan.data import load_dataset
-from raygan.engine import GANTrainer
+from raygan.trainer import GANTrainer
 from raygan.errors import RayganError
 from raygan.export import load_generator
 

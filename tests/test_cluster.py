@@ -36,6 +36,7 @@ def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir, ti
 
     from raygan import load_generator
     from raygan.space import load_space
+    from raygan.data import open_source
     from raygan.tuning import SearchOptions, run_search
 
     space_file = tiny_space(max_steps=40, grace_period=40, patience=50)
@@ -45,7 +46,7 @@ def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir, ti
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, logging_level="ERROR")
         storage = tmp_path / "shared-storage"
-        outcome = run_search(load_space(space_file), mnist_dir,
+        outcome = run_search(load_space(space_file), open_source("mnist", mnist_dir),
                              SearchOptions(num_samples=4, max_concurrent=4, cpus_per_trial=1, gpus_per_trial=0.5,
                                            storage_path=str(storage), name="multi", verbose=0),
                              export=tmp_path / "best.safetensors")

@@ -5,7 +5,8 @@ import shutil
 import pytest
 import torch
 
-from raygan.data import SPLIT_FILES, load_dataset
+from raygan.data import load_dataset
+from raygan.data.idx import SPLIT_FILES
 from raygan.errors import RayganError
 
 
@@ -34,7 +35,8 @@ def test_missing_directory_names_files_and_fix(tmp_path):
     with pytest.raises(RayganError) as err:
         load_dataset("mnist", tmp_path / "nowhere")
     message = str(err.value)
-    assert "nowhere" in message and "does not exist" in message and "--download" in message
+    assert "nowhere" in message and "does not exist" in message and "download=True" in message
+    assert {"data_dir", "download"} <= set(err.value.fields)  # a CLI words them as its flags
 
 
 def test_missing_file_is_named(tmp_path, mnist_dir):

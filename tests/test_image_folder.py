@@ -10,7 +10,7 @@ from PIL import Image
 
 from raygan.data import DatasetInfo, detect_dataset, load_dataset
 from raygan.errors import RayganError
-from raygan.image_folder import load_folder, scan, size_from_data
+from raygan.data.folder import load_folder, scan, size_from_data
 from tests.conftest import first_per_class, write_image_folder
 
 
@@ -140,7 +140,7 @@ def test_too_few_images_and_missing_folders(tmp_path):
         Image.fromarray(np.zeros((28, 28), np.uint8)).save(tmp_path / "few" / f"{i}.png")
     with pytest.raises(RayganError, match="holds 5 images"):
         scan(tmp_path / "few")
-    with pytest.raises(RayganError, match="needs --data-dir FOLDER holding PNG/JPEG images"):
+    with pytest.raises(RayganError, match="needs data_dir, a folder holding PNG/JPEG images"):
         load_dataset("folder", tmp_path / "nowhere")
 
 
@@ -151,7 +151,7 @@ def test_size_from_data_picks_the_nearest_supported_size():
 
 
 def test_dataset_info_of_a_folder_is_not_known_by_name():
-    with pytest.raises(RayganError, match="load it with load_dataset"):
+    with pytest.raises(RayganError, match="open it with open_source"):
         from raygan.data import dataset_info
 
         dataset_info("folder")

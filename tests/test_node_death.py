@@ -13,6 +13,7 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
     from ray.cluster_utils import Cluster
 
     from raygan.space import load_space
+    from raygan.data import open_source
     from raygan.tuning import SearchOptions, run_search
 
     space = load_space(tiny_space(max_steps=400, grace_period=400, patience=50))  # 20 reports, each checkpointed
@@ -28,7 +29,7 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
 
         def search():
             try:
-                outcome.append(run_search(space, mnist_dir, options))
+                outcome.append(run_search(space, open_source("mnist", mnist_dir), options))
             except BaseException as err:  # noqa: BLE001 - reported by the assertion below
                 failure.append(err)
 

@@ -8,7 +8,8 @@ predictions.  MNIST's and Fashion-MNIST's weights ship in ``raygan/metrics/weigh
 image folder's are trained once, on its training split, and cached under its data
 fingerprint (``raygan.cache.cache_dir("evaluators")``): a classifier of its classes for a
 labelled folder, a predictor of which of four rotations was applied for a flat one
-(``ROTATIONS`` outputs, whose softmax says nothing about classes).
+(``ROTATIONS`` outputs, whose softmax says nothing about classes).  :class:`Evaluator` holds
+one set of weights; :class:`~raygan.metrics.measurer.Measurer` measures with it.
 
 All convolutions have stride 2 (28 -> 14 -> 7 -> 4, 32 -> 16 -> 8 -> 4, one more for 64)
 instead of pooling: on CPU this is twice as fast for the same accuracy, so 10k samples
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -28,13 +29,12 @@ from safetensors.torch import load
 from torch import nn
 
 from raygan.cache import cache_dir
-from raygan.data import DatasetInfo, dataset_info
+from raygan.data.info import FOLDER, DatasetInfo, dataset_info
 from raygan.errors import RayganError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 FEATURE_DIM = 128
 ROTATIONS = 4  # a flat folder's evaluator predicts which of 0, 90, 180, 270 degrees the image was turned
-_PROVIDED: dict[str, bytes] = {}  # fingerprint -> weights that reached this process in memory (Ray trials)
 
 
 class EvaluatorNet(nn.Module):
@@ -70,61 +70,62 @@ def new_evaluator(info: DatasetInfo) -> EvaluatorNet:
     return EvaluatorNet(num_outputs(info), channels, size)
 
 
-def weights_path(dataset) -> Path:
-    """Where ``dataset``'s evaluator weights live: shipped for a known dataset, cached for an image folder."""
-    info = dataset_info(dataset)
-    if info.fingerprint:
+def weights_path(info: DatasetInfo) -> Path:
+    """Where ``info``'s evaluator weights live: shipped for a known dataset, cached for an image folder."""
+    if info.kind == FOLDER:
         return cache_dir("evaluators") / f"{info.fingerprint}.safetensors"
     return WEIGHTS_DIR / f"{info.name}.safetensors"
 
 
-def provide(info: DatasetInfo, weights: bytes) -> None:
-    """Make an image folder's evaluator weights known to this process (a trial gets them with the data)."""
-    _PROVIDED[info.fingerprint] = weights
+@dataclass(frozen=True, eq=False)
+class Evaluator:
+    """An evaluator's weights (safetensors bytes) for the data ``info`` describes.
 
-
-def weights_bytes(dataset) -> bytes:
-    """The evaluator weights of ``dataset`` as stored; a one-line error saying how to make them."""
-    info = dataset_info(dataset)
-    if info.fingerprint in _PROVIDED:
-        return _PROVIDED[info.fingerprint]
-    path = weights_path(info)
-    try:
-        return path.read_bytes()
-    except OSError:
-        raise RayganError(f"evaluator weights {path} are missing; {_how_to_retrain(info)}") from None
-
-
-@lru_cache(maxsize=None)
-def load_evaluator(dataset, device: str = "cpu") -> EvaluatorNet:
-    """The evaluator for ``dataset`` (a name or a :class:`DatasetInfo`) on ``device``, in eval mode (cached)."""
-    info = dataset_info(dataset)
-    retrain = _how_to_retrain(info)
-    try:
-        state = load(weights_bytes(info))
-    except (SafetensorError, OSError) as err:
-        raise RayganError(f"evaluator weights {weights_path(info)} are unreadable ({err}); {retrain}") from None
-    net = new_evaluator(info)
-    try:
-        net.load_state_dict(state, strict=True)
-    except RuntimeError:
-        raise RayganError(f"evaluator weights {weights_path(info)} do not fit the evaluator network; {retrain}") \
-            from None
-    return net.to(device).eval().requires_grad_(False)
-
-
-@lru_cache(maxsize=None)
-def evaluator_id(dataset) -> str:
-    """``name-<first 8 hex digits of the weights' SHA-256>``: which evaluator a metric was measured with.
-
-    Metrics from different evaluator weights are not comparable; every metric record names it.
+    The bytes, not a file name, are what travels: a Ray trial gets the evaluator through the
+    object store with the data (:mod:`raygan.tuning.trainable`), so a worker node needs no
+    cache of its own.  :attr:`id` names the weights in every metric record.
     """
-    info = dataset_info(dataset)
-    return f"{info.name}-{hashlib.sha256(weights_bytes(info)).hexdigest()[:8]}"
+
+    info: DatasetInfo
+    weights: bytes
+
+    @classmethod
+    def load(cls, dataset) -> "Evaluator":
+        """The stored evaluator of ``dataset`` (a known name or a :class:`DatasetInfo`); a one-line error
+        saying how to make it when it is missing."""
+        info = dataset_info(dataset)
+        path = weights_path(info)
+        try:
+            return cls(info, path.read_bytes())
+        except OSError:
+            raise RayganError(f"evaluator weights {path} are missing; {_how_to_retrain(info)}") from None
+
+    @property
+    def id(self) -> str:
+        """``name-<first 8 hex digits of the weights' SHA-256>``: which evaluator a metric was measured with.
+
+        Metrics from different evaluator weights are not comparable; every metric record names it.
+        """
+        return f"{self.info.name}-{hashlib.sha256(self.weights).hexdigest()[:8]}"
+
+    def network(self, device="cpu") -> EvaluatorNet:
+        """A new evaluator network with these weights on ``device``, in eval mode, without gradients."""
+        retrain = _how_to_retrain(self.info)
+        where = weights_path(self.info)
+        try:
+            state = load(self.weights)
+        except (SafetensorError, OSError) as err:
+            raise RayganError(f"evaluator weights {where} are unreadable ({err}); {retrain}") from None
+        net = new_evaluator(self.info)
+        try:
+            net.load_state_dict(state, strict=True)
+        except RuntimeError:
+            raise RayganError(f"evaluator weights {where} do not fit the evaluator network; {retrain}") from None
+        return net.to(device).eval().requires_grad_(False)
 
 
 def _how_to_retrain(info: DatasetInfo) -> str:
-    if info.fingerprint:
+    if info.kind == FOLDER:
         return "train it with python -m raygan.metrics.train_evaluator --data-dir FOLDER"
     return f"retrain it with python -m raygan.metrics.train_evaluator --dataset {info.name} --data-dir DIR"
 
@@ -155,9 +156,9 @@ def embed(net: EvaluatorNet, images: torch.Tensor, batch_size: int = 1000,
     return torch.cat(features), torch.cat(probs)
 
 
-def recorded_accuracy(dataset=None) -> dict:
-    """What is recorded about evaluators: without ``dataset``, ``weights/accuracy.json`` (test accuracy,
+def recorded_accuracy(info: DatasetInfo | None = None) -> dict:
+    """What is recorded about evaluators: without ``info``, ``weights/accuracy.json`` (test accuracy,
     epochs, seed, command per shipped dataset); for an image folder's info, its cached record."""
-    folder = dataset is not None and dataset_info(dataset).fingerprint
-    path = weights_path(dataset).with_suffix(".json") if folder else WEIGHTS_DIR / "accuracy.json"
+    folder = info is not None and info.kind == FOLDER
+    path = weights_path(info).with_suffix(".json") if folder else WEIGHTS_DIR / "accuracy.json"
     return json.loads(path.read_text()) if path.is_file() else {}

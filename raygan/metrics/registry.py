@@ -2,7 +2,7 @@
 
 :class:`Samples` is what a metric function sees: the evaluator's features and class
 probabilities of the generated images, the labels they were generated for, and a way to
-reach the real data's :class:`~raygan.metrics.references.Reference`.  Results that several
+reach the real data's :class:`~raygan.metrics.references.Reference` (the measurer's).  Results that several
 metrics share (Gaussian statistics, PRDC, KID's subsets) are computed once per
 :class:`Samples` and memoised.
 """
@@ -16,7 +16,7 @@ import torch
 
 from raygan.metrics import inception_score, kid, modes, prdc
 from raygan.metrics.fid import frechet_distance, gaussian_stats
-from raygan.metrics.references import Reference, reference
+from raygan.metrics.references import Reference
 
 QUICK_METRICS = ("fid", "classes_covered", "class_kl", "diversity")  # cheap enough for every training report
 NEEDS_LABELS = ("label_acc",)
@@ -31,13 +31,12 @@ class Samples:
     features: torch.Tensor  # (N, 128)
     probs: torch.Tensor  # (N, classes)
     labels: torch.Tensor | None
-    dataset: object  # a known dataset's name or a DatasetInfo
-    data_dir: object
+    real: Callable[[], Reference]  # the test split's reference, built on first use (only metrics that compare need it)
     memo: dict = field(default_factory=dict)
 
     @property
     def reference(self) -> Reference:
-        return reference(self.dataset, self.data_dir, self.features.device)
+        return self.once("reference", self.real)
 
     def once(self, key: str, compute: Callable[[], object]):
         """``compute()``, evaluated at most once per Samples (results metrics share)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from raygan import metrics
 from raygan.checkpoint import GENERATOR_FILE, read_raw_generator
 from raygan.config import GANConfig
 from raygan.errors import RayganError
@@ -50,12 +49,11 @@ def load_best(grids: list, space: SearchSpace, trial: str | None) -> Best | None
         return Best(best, generator, read_raw_generator(folder, generator))
 
 
-def measure_best(best, space: SearchSpace, test_data) -> dict:
+def measure_best(best, space: SearchSpace, measurer) -> dict:
     """The metric record of the best generator on ``final_num`` samples (empty if ``final_num`` is 0)."""
     if best is None or not space.budget.final_num:
         return {}
-    return metrics.evaluate_final(best.generator, best.raw_generator, test_data.info, test_data,
-                                  num=space.budget.final_num)
+    return measurer.measure_final(best.generator, best.raw_generator, num=space.budget.final_num)
 
 
 def export_best(best, record: dict, space: SearchSpace, path, experiment: str) -> Path:

@@ -25,9 +25,9 @@ from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.checkpoint import GENERATOR_FILE
 from raygan.errors import RayganError
 from raygan.export import read_metadata
-from raygan.loop import RunPlan
-from raygan.metrics.evaluator import weights_bytes
-from raygan.metrics.train_evaluator import load_with_evaluator
+from raygan.run_loop import RunPlan
+from raygan.data.prepare import Prepared, prepare
+from raygan.data.sources import Source
 from raygan.models import FAMILIES
 from raygan.space import SearchSpace
 from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
@@ -39,12 +39,12 @@ from raygan.tuning.trainable import TrialSettings, train_gan
 from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir, upload_reports
 
 
-def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None,
-               download: bool = False) -> Outcome:
-    """Run (or resume) the search described by ``space``; optionally export the best generator."""
+def run_search(space: SearchSpace, source: Source, options: SearchOptions, export=None) -> Outcome:
+    """Run (or resume) the search described by ``space`` on ``source``'s data; optionally export the best
+    generator."""
     # the clock starts once the data and its evaluator are ready: both are one-time costs per dataset
-    train, test = load_with_evaluator(space.dataset, data_dir, space.image_size, space.channels, download=download)
-    check_metric_fits(space, train.info)
+    data = prepare(source)
+    check_metric_fits(space, data.info)
     started = time.time()
     write_search_record(report_dir(options), options.command, space)  # before any training
     started_here = start_ray(options.address)
@@ -57,14 +57,14 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
             share = space.search.final_share if final_kimg else 0.0
             search_end = started + options.time_budget_s * (1 - share)
         plan = RunPlan(space.budget, space.collapse, space.metric, space.mode, deadline=search_end)
-        trainable = _trainable(train, test, TrialSettings(space.base_config(), plan, int(resources["cpu"]),
+        trainable = _trainable(data, TrialSettings(space.base_config(), plan, int(resources["cpu"]),
                                                           quiet=options.verbose < 2), resources)
         phase_start = time.time()
         grids = [make_tuner(space, options, trainable, concurrent, deadline=search_end).fit()]
         phases = [Phase("search", time.time() - phase_start)]
         outcome = summarize(grids, space, experiment_path(options), phases)
         if final_kimg and outcome.best_trial is not None:
-            grids.append(_final_run(space, options, outcome, train, test, resources, final_kimg, started))
+            grids.append(_final_run(space, options, outcome, data, resources, final_kimg, started))
             phases.append(Phase(FINAL_PHASE, time.time() - phase_start - phases[0].seconds))
             outcome = summarize(grids, space, experiment_path(options), phases)
         outcome.resources = describe(resources, concurrent)
@@ -73,7 +73,7 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
         build_report(report_dir(options))
         upload_reports(options)
         if export:
-            outcome.export_metrics = measure_best(best, space, test)
+            outcome.export_metrics = measure_best(best, space, data.measurer)
             try:
                 export_best(best, outcome.export_metrics, space, export, options.name)
                 if options.mlflow_uri:
@@ -106,14 +106,12 @@ def final_run_kimg(space: SearchSpace, options: SearchOptions) -> float:
     return space.search.final_kimg
 
 
-def _trainable(train, test, settings: TrialSettings, resources: dict):
-    """Trials get the data, and an image folder's evaluator weights, through Ray's object store."""
-    evaluator = weights_bytes(test.info) if test.info.fingerprint else None
-    return tune.with_resources(tune.with_parameters(train_gan, train_data=train, test_data=test, settings=settings,
-                                                    evaluator_weights=evaluator), resources)
+def _trainable(data: Prepared, settings: TrialSettings, resources: dict):
+    """Trials get the data and its measurer through Ray's object store."""
+    return tune.with_resources(tune.with_parameters(train_gan, data=data, settings=settings), resources)
 
 
-def _final_run(space, options, outcome: Outcome, train, test, resources, final_kimg, started):
+def _final_run(space, options, outcome: Outcome, data: Prepared, resources, final_kimg, started):
     """Continue the best trial from its best checkpoint as a one-trial experiment ``NAME/final``."""
     best = next(row for row in outcome.rows if row["trial"] == outcome.best_trial)
     checkpoint = best_checkpoint(best["result"], space)
@@ -128,6 +126,6 @@ def _final_run(space, options, outcome: Outcome, train, test, resources, final_k
     final_resources = final_run_resources(resources)
     settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint,
                              quiet=options.verbose < 2)
-    trainable = _trainable(train, test, settings, final_resources)
+    trainable = _trainable(data, settings, final_resources)
     time_left = None if deadline is None else max(1.0, deadline - time.time())
     return final_tuner(space, options, trainable, searched, time_left).fit()

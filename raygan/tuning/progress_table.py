@@ -21,7 +21,7 @@ from collections import Counter
 from ray import tune
 
 from raygan.cli import cell, text_table
-from raygan.loop import best_key
+from raygan.run_loop import best_key
 
 EVERY_S = 30.0  # between tables, as Ray's own
 MAX_ROWS = 20  # trials shown: the running ones, then the best finished ones

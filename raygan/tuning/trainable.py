@@ -1,8 +1,9 @@
 """The Ray Tune function trainable: one GAN trial, the run loop with ``tune.report`` as its face.
 
 :func:`train_gan` is wrapped by ``tune.with_parameters`` in :mod:`raygan.tuning.driver`, so
-the train and test splits (and an image folder's evaluator weights) reach every trial
-through Ray's object store (loaded once by the driver; worker nodes need no files).  The run loop (:mod:`raygan.loop`) measures,
+the prepared data (both splits and the measurer: evaluator weights and test features) reaches
+every trial through Ray's object store, as Ray's ``pbt_dcgan_mnist`` hands its scoring model
+over (prepared once by the driver; worker nodes need no files).  The run loop (:mod:`raygan.run_loop`) measures,
 checks for collapse and decides when to checkpoint; :class:`TuneFace` adds where the
 trial runs (``node_id``, ``pid``, ``device``) and its ``memory_mb``, makes every value finite for Tune
 and Optuna, hands reports and checkpoints to Tune, and writes TensorBoard events and a sample
@@ -27,11 +28,10 @@ import torch
 from ray import tune
 
 from raygan.config import GANConfig
-from raygan.data import ImageData
+from raygan.data.prepare import Prepared
 from raygan.devices import pick_device
-from raygan.engine import GANTrainer
-from raygan.loop import ReportEvent, RunPlan, best_key, run_loop
-from raygan.metrics.evaluator import provide
+from raygan.trainer import GANTrainer
+from raygan.run_loop import ReportEvent, RunPlan, best_key, run_loop
 from raygan.plots import sample_grid, save_grid
 from raygan.records import finite_or_big
 from raygan.tensorboard_log import FOLDER as TENSORBOARD_FOLDER
@@ -116,21 +116,18 @@ class TuneFace:
 NOISY_LOGGERS = ("ray.train", "ray.tune")  # "Checkpoint successfully created at ...", "Restored on ..."
 
 
-def train_gan(config: dict, train_data: ImageData, test_data: ImageData, settings: TrialSettings,
-              evaluator_weights: bytes | None = None) -> None:
-    torch.set_num_threads(settings.threads)
-    if evaluator_weights is not None:  # an image folder's evaluator: trained by the driver, not on this node
-        provide(test_data.info, evaluator_weights)  # trials share a node's cores; torch would take all of them
+def train_gan(config: dict, data: Prepared, settings: TrialSettings) -> None:
+    torch.set_num_threads(settings.threads)  # trials share a node's cores; torch would take all of them
     if settings.quiet:
         for name in NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
     device = pick_device("auto")
     gan_config = GANConfig.from_dict({**settings.base_config, **config}, source="trial config")
-    trainer = GANTrainer(gan_config, train_data, device)
+    trainer = GANTrainer(gan_config, data.train, device)
     placement = {"device": device.type, "node_id": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
     face = TuneFace(settings.plan.metric, placement, settings.start_from)
     try:
-        run_loop(trainer, settings.plan, test_data, face)
+        run_loop(trainer, settings.plan, data.measurer, face)
     finally:
         face.close()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from ray import tune
 
 from raygan.errors import RayganError
-from raygan.loop import best_key
+from raygan.run_loop import best_key
 from raygan.space import SearchSpace
 from raygan.tuning.progress_table import ProgressTable
 from raygan.tuning.summary import FINAL_PHASE

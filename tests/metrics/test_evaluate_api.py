@@ -12,9 +12,14 @@ from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.errors import RayganError
 from raygan.export import save_generator
-from raygan.metrics import (METRICS, QUICK_METRICS, RECORD_KEYS, evaluate, evaluate_generator, quick_metrics,
-                            reference)
-from raygan.metrics.evaluator import evaluator_id, weights_path
+from raygan.data import dataset_info
+from raygan.metrics import (METRICS, QUICK_METRICS, RECORD_KEYS, Evaluator, Measurer, evaluate, evaluate_generator,
+                            quick_metrics)
+from raygan.metrics.evaluator import weights_path
+
+
+def evaluator_id(dataset: str) -> str:
+    return Evaluator.load(dataset).id
 from raygan.evaluate import main as cli_main
 from raygan.models import build_generator
 
@@ -62,7 +67,7 @@ def test_user_mistakes_are_one_line_errors(mnist, mnist_dir):
         (lambda: evaluate(images, "mnist", mnist_dir, metrics=["fidd"]), "unknown metric 'fidd'"),
         (lambda: evaluate(images, "mnist", mnist_dir, metrics=["label_acc"]), "needs the labels"),
         (lambda: evaluate(images, "mnist", mnist_dir, labels=torch.full((20,), 10)), "labels must be"),
-        (lambda: evaluate(images, "mnist", None, metrics=["fid"]), "need its data directory"),
+        (lambda: evaluate(images, "mnist", None, metrics=["fid"]), "need its test split; pass data_dir"),
         (lambda: evaluate(images, "cifar", mnist_dir), "unknown dataset 'cifar'"),
     ]
     for call, message in cases:
@@ -72,32 +77,28 @@ def test_user_mistakes_are_one_line_errors(mnist, mnist_dir):
         "classes_covered": 10, "num_samples": 20, "evaluator": evaluator_id("mnist")}
 
 
-def test_reference_is_cached_per_dataset_directory_and_device(mnist_dir):
-    first = reference("mnist", mnist_dir)
-    assert reference("mnist", str(mnist_dir.parent / "mnist")) is first
-    assert first.features.shape == (10000, 128)
-    assert first.stats is first.stats  # computed once
-
-
-def test_in_memory_splits_are_cached_but_not_kept_forever(mnist):
-    """A trial actor gets a new copy of the test split per trial: only the latest few stay cached."""
-    from raygan.metrics import references as module
-    from raygan.metrics.references import IN_MEMORY_SPLITS, _IN_MEMORY
-
+def test_a_measurer_embeds_its_test_split_once_and_moves_with_its_device(mnist):
     _, test = mnist
-    copies = [test.to("cpu") for _ in range(IN_MEMORY_SPLITS + 2)]
-    first = module.reference("mnist", copies[0])
-    assert module.reference("mnist", copies[0]) is first
-    for split in copies[1:]:
-        module.reference("mnist", split)
-    assert len(_IN_MEMORY) == IN_MEMORY_SPLITS
-    assert all(entry[0] is not copies[0] for entry in _IN_MEMORY.values())
+    measurer = Measurer(Evaluator.load("mnist"), test)
+    assert measurer.reference is None  # nothing is embedded until a metric compares with real data
+    first = measurer.real()
+    assert measurer.real() is first and first.features.shape == (10000, 128)
+    assert first.stats is first.stats  # computed once
+    assert measurer.to("cpu") is measurer and measurer.real() is first
+
+
+def test_a_measurer_without_a_test_split_measures_only_what_needs_no_real_data(mnist):
+    _, test = mnist
+    measurer = Measurer(Evaluator.load("mnist"))
+    assert measurer.measure(test.floats(0, 500), metrics=["classes_covered"])["classes_covered"] == 10
+    with pytest.raises(RayganError, match="need its test split; pass data_dir"):
+        measurer.measure(test.floats(0, 50), metrics=["fid"])
 
 
 def test_evaluator_id_is_the_weights_hash():
     import hashlib
 
-    digest = hashlib.sha256(weights_path("fashion_mnist").read_bytes()).hexdigest()[:8]
+    digest = hashlib.sha256(weights_path(dataset_info("fashion_mnist")).read_bytes()).hexdigest()[:8]
     assert evaluator_id("fashion_mnist") == f"fashion_mnist-{digest}" != evaluator_id("mnist")
 
 
@@ -153,7 +154,7 @@ def test_cli_prints_metrics_as_json(generator_file, fashion_dir, capsys):
     (["GEN", "--num", "0"], "argument --num: must be at least 1, got 0"),
     (["GEN", "--metrics", "fid,nope"], "unknown metric 'nope'"),
     (["GEN", "--metrics", "label_acc"], "needs the labels"),
-    (["GEN", "--metrics", "fid"], "need its data directory"),
+    (["GEN", "--metrics", "fid"], "need its test split; pass --data-dir"),
     (["GEN", "--data-dir", "/nonexistent/fashion"], "/nonexistent/fashion does not exist"),
     (["GEN", "--data-dir", "GEN"], "is a file; pass the folder"),
     (["FOLDER"], "is a folder; pass the generator .safetensors file"),

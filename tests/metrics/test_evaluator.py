@@ -8,11 +8,12 @@ from torch import nn
 from raygan.data import load_dataset
 from raygan.errors import RayganError
 from raygan.metrics import evaluate, evaluator
-from raygan.metrics.evaluator import EvaluatorNet, embed, load_evaluator, recorded_accuracy, sanitize
+from raygan.data import dataset_info
+from raygan.metrics.evaluator import Evaluator, EvaluatorNet, embed, recorded_accuracy, sanitize
 from raygan.metrics.fid import fid
 from raygan.metrics.modes import label_accuracy
 from raygan.metrics.train_evaluator import main as train_main
-from raygan.metrics.train_evaluator import save
+from raygan.metrics.evaluator_training import save
 
 TARGETS = {"mnist": 0.99, "fashion_mnist": 0.90}
 
@@ -20,26 +21,26 @@ TARGETS = {"mnist": 0.99, "fashion_mnist": 0.90}
 @pytest.mark.parametrize("dataset, fixture", [("mnist", "mnist_dir"), ("fashion_mnist", "fashion_dir")])
 def test_shipped_weights_meet_targets_on_the_test_split(dataset, fixture, request):
     test = load_dataset(dataset, request.getfixturevalue(fixture), "test")
-    accuracy = label_accuracy(embed(load_evaluator(dataset), test.floats())[1], test.labels)
+    accuracy = label_accuracy(embed(Evaluator.load(dataset).network(), test.floats())[1], test.labels)
     assert accuracy >= TARGETS[dataset]
     assert accuracy == pytest.approx(recorded_accuracy()[dataset]["test_accuracy"], abs=0.002)
-    assert evaluator.weights_path(dataset).stat().st_size < 2_000_000
+    assert evaluator.weights_path(dataset_info(dataset)).stat().st_size < 2_000_000
 
 
 def test_sanitize_makes_any_output_a_valid_image():
     images = torch.tensor([float("nan"), float("inf"), -float("inf"), 3.0, -0.5]).view(1, 1, 1, 5)
     assert sanitize(images).flatten().tolist() == [0.0, 1.0, -1.0, 1.0, -0.5]
-    features, probs = embed(load_evaluator("mnist"), torch.full((4, 1, 28, 28), float("nan")))
+    features, probs = embed(Evaluator.load("mnist").network(), torch.full((4, 1, 28, 28), float("nan")))
     assert torch.isfinite(features).all() and torch.allclose(probs.sum(dim=1), torch.ones(4))
 
 
 def test_missing_or_corrupt_weights_are_user_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(evaluator, "WEIGHTS_DIR", tmp_path)
     with pytest.raises(RayganError, match="missing; retrain it with python -m raygan.metrics.train_evaluator"):
-        load_evaluator.__wrapped__("mnist")
+        Evaluator.load("mnist")
     (tmp_path / "mnist.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(RayganError, match="unreadable"):
-        load_evaluator.__wrapped__("mnist")
+        Evaluator.load("mnist").network()
 
 
 def test_saved_weights_load_back_and_records_merge(tmp_path, monkeypatch):
@@ -48,7 +49,7 @@ def test_saved_weights_load_back_and_records_merge(tmp_path, monkeypatch):
     save(net, "mnist", tmp_path, {"test_accuracy": 0.5})
     save(net, "fashion_mnist", tmp_path, {"test_accuracy": 0.25})
     monkeypatch.setattr(evaluator, "WEIGHTS_DIR", tmp_path)
-    loaded = load_evaluator.__wrapped__("mnist")
+    loaded = Evaluator.load("mnist").network()
     x = torch.rand(3, 1, 28, 28) * 2 - 1
     assert torch.equal(loaded(x)[1], net(x)[1])
     assert json.loads((tmp_path / "accuracy.json").read_text()) == {
@@ -60,7 +61,7 @@ def test_train_cli_reports_a_bad_data_dir_in_one_line(tmp_path, capsys):
         train_main(["--dataset", "mnist", "--data-dir", str(tmp_path / "nowhere"), "--out-dir", str(tmp_path)])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("raygan.metrics.train_evaluator: error: mnist data directory") and err.count("\n") == 1
+    assert err.startswith("raygan.metrics.train_evaluator: error: mnist --data-dir") and err.count("\n") == 1
 
 
 def _blur(images, sigma=1.0):

@@ -7,9 +7,10 @@ import torch
 
 from raygan.data import load_dataset
 from raygan.errors import RayganError
-from raygan.metrics import evaluate
-from raygan.metrics.evaluator import evaluator_id, load_evaluator, recorded_accuracy, weights_path
-from raygan.metrics.train_evaluator import ensure_evaluator, main, rotated, train
+from raygan.metrics import Evaluator, Measurer, evaluate
+from raygan.metrics.evaluator import recorded_accuracy, weights_path
+from raygan.metrics.evaluator_training import ensure_evaluator, rotated, train
+from raygan.metrics.train_evaluator import main
 
 
 def test_a_classifier_of_the_folders_classes_reaches_95_percent_on_its_holdout(digit_folder):
@@ -39,9 +40,9 @@ def test_the_evaluator_is_cached_by_fingerprint_and_named_in_records(colour_fold
     assert ensure_evaluator(train_set, test_set, log=pytest.fail) == path  # cached: no training, no log line
     record = recorded_accuracy(info)
     assert record["task"] == "classes" and 0 <= record["held_out_accuracy"] <= 1 and record["train_images"] == 900
-    assert load_evaluator(info).head.out_features == 10
+    assert Evaluator.load(info).network().head.out_features == 10
     measured = evaluate(test_set.floats(), info, test_set)
-    assert measured["evaluator"] == evaluator_id(info) and measured["evaluator"].startswith("colour_digits-")
+    assert measured["evaluator"] == Evaluator.load(info).id and measured["evaluator"].startswith("colour_digits-")
     assert measured["fid"] == pytest.approx(0, abs=1e-3) and measured["classes_covered"] == 10
     noise = evaluate(torch.rand(200, 3, 32, 32) * 2 - 1, info, test_set, metrics=["fid"])
     assert noise["fid"] > 10 * max(measured["fid"], 1.0)
@@ -78,18 +79,19 @@ def test_train_evaluator_cli_trains_a_folder_into_the_cache(tmp_path, mnist_arra
     assert "held-out classes accuracy" in capsys.readouterr().out
 
 
-def test_weights_provided_in_memory_serve_a_process_with_an_empty_cache(colour_folder, folder_with_evaluator,
-                                                                        tmp_path, monkeypatch):
-    """How a trial on another node measures: the driver ships the weights with the data (Ray's object store)."""
-    from raygan.metrics import evaluator
+def test_a_measurer_shipped_to_a_process_with_an_empty_cache_still_measures(colour_folder, folder_with_evaluator,
+                                                                              tmp_path, monkeypatch):
+    """How a trial on another node measures: the driver ships the measurer (weights and test features) with the
+    data through Ray's object store, and the trial needs no evaluator file of its own."""
+    import pickle
 
     _, test_set = folder_with_evaluator(colour_folder)
-    shipped = evaluator.weights_bytes(test_set.info)
+    measurer = Measurer(Evaluator.load(test_set.info), test_set)
+    measurer.real()
+    shipped = pickle.dumps(measurer)
     monkeypatch.setenv("RAYGAN_CACHE", str(tmp_path / "empty"))
-    monkeypatch.setattr(evaluator, "_PROVIDED", {})
-    load_evaluator.cache_clear()
-    evaluator_id.cache_clear()
     with pytest.raises(RayganError, match="missing"):
-        evaluator.weights_bytes(test_set.info)
-    evaluator.provide(test_set.info, shipped)
-    assert evaluate(test_set.floats(), test_set.info, test_set, metrics=["fid"])["fid"] == pytest.approx(0, abs=1e-3)
+        Evaluator.load(test_set.info)
+    arrived = pickle.loads(shipped)
+    assert arrived.net is not measurer.net and arrived.reference is not None
+    assert arrived.measure(test_set.floats(), metrics=["fid"])["fid"] == pytest.approx(0, abs=1e-3)

@@ -11,6 +11,7 @@ from ray import cloudpickle
 
 import raygan.tuning.trainable
 from raygan import load_generator
+from raygan.data import open_source
 from raygan.records import read_jsonl
 from raygan.search import main as search_main
 from raygan.space import load_space
@@ -157,8 +158,8 @@ def dashboard_trials(storage: str, study_name: str) -> list[dict]:
 def test_absurd_learning_rate_collapses_with_a_reason_and_finite_metric(tmp_path, mnist_dir, tiny_space):
     params = "  lr_g: {dist: choice, values: [5.0]}\n  lr_d: {dist: choice, values: [5.0]}"
     space = load_space(tiny_space(params, max_steps=200))
-    outcome = run_search(space, mnist_dir, SearchOptions(num_samples=1, storage_path=str(tmp_path), name="boom",
-                                                         verbose=0))
+    options = SearchOptions(num_samples=1, storage_path=str(tmp_path), name="boom", verbose=0)
+    outcome = run_search(space, open_source("mnist", mnist_dir), options)
     (row,) = outcome.rows
     assert row["status"].startswith("collapsed: ")
     assert any(word in row["status"] for word in ("non-finite", "discriminator accuracy", "classes", "diversity"))
@@ -181,20 +182,20 @@ class CrashingTune:
         self.real.report(metrics, checkpoint=checkpoint)
 
 
-def crash_once(config, train_data, test_data, settings, marker, **extra):
+def crash_once(config, data, settings, marker):
     raygan.tuning.trainable.tune = CrashingTune(ray.tune, marker)
-    raygan.tuning.trainable.train_gan(config, train_data, test_data, settings, **extra)
+    raygan.tuning.trainable.train_gan(config, data, settings)
 
 
 def test_killed_trial_restarts_from_its_checkpoint_with_its_own_learning_rates(tmp_path, mnist_dir, tiny_space,
                                                                              monkeypatch):
     marker = str(tmp_path / "crashed")
     monkeypatch.setattr("raygan.tuning.driver.train_gan",
-                        lambda config, train_data, test_data, settings, **extra:
-                        crash_once(config, train_data, test_data, settings, marker, **extra))
+                        lambda config, data, settings: crash_once(config, data, settings, marker))
     params = "  lr_g: {dist: choice, values: [3.0e-4]}\n  lr_d: {dist: choice, values: [7.0e-4]}"
     space = load_space(tiny_space(params, max_steps=100, patience=50))  # no collapse stop here
-    run_search(space, mnist_dir, SearchOptions(num_samples=1, storage_path=str(tmp_path), name="crash", verbose=0))
+    options = SearchOptions(num_samples=1, storage_path=str(tmp_path), name="crash", verbose=0)
+    run_search(space, open_source("mnist", mnist_dir), options)
     assert os.path.exists(marker)
     (trial_dir,) = [p for p in (tmp_path / "crash").iterdir() if p.is_dir()]
     reports = read_jsonl(trial_dir / "result.json")
@@ -241,7 +242,7 @@ PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}
 def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_path, mnist_dir, tiny_space,
                                                                            scheduler):
     space = load_space(tiny_space(PBT_PARAMS, max_steps=240, patience=50, extra=f"scheduler: {scheduler}\n"))
-    outcome = run_search(space, mnist_dir, SearchOptions(num_samples=2, storage_path=str(tmp_path), name=scheduler,
+    outcome = run_search(space, open_source("mnist", mnist_dir), SearchOptions(num_samples=2, storage_path=str(tmp_path), name=scheduler,
                                                          verbose=0), export=tmp_path / "best.safetensors")
     results = [read_jsonl(path) for path in (tmp_path / scheduler).glob("train_gan_*/result.json")]
     reports = {rows[0]["trial"]: rows for rows in results}

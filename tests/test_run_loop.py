@@ -8,8 +8,9 @@ from raygan.budget import Budget
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
 from raygan.data import load_dataset
-from raygan.engine import GANTrainer
-from raygan.loop import RunPlan, is_new_best, run_loop
+from raygan.metrics import Evaluator, Measurer
+from raygan.trainer import GANTrainer
+from raygan.run_loop import RunPlan, is_new_best, run_loop
 
 SMALL = {"g_hidden": [32, 64], "d_hidden": [64, 32], "batch_size": 16}
 NO_COLLAPSE = CollapseRules(patience=100)
@@ -44,14 +45,19 @@ def test_split(mnist_dir):
     return load_dataset("mnist", mnist_dir, "test")
 
 
+@pytest.fixture(scope="module")
+def measurer(test_split):
+    return Measurer(Evaluator.load("mnist"), test_split)
+
+
 def _trainer(test_split, **changes):
     return GANTrainer(GANConfig.from_dict({**SMALL, **changes}), test_split)
 
 
-def test_reports_carry_measured_metrics_and_checkpoints_follow_the_budget(tmp_path, test_split, mnist_dir):
+def test_reports_carry_measured_metrics_and_checkpoints_follow_the_budget(tmp_path, test_split, measurer):
     face = RecordingFace(tmp_path)
     plan = RunPlan(in_steps(50, 10, checkpoint_every=2, quick_num=200), NO_COLLAPSE)
-    history = run_loop(_trainer(test_split), plan, mnist_dir, face)
+    history = run_loop(_trainer(test_split), plan, measurer, face)
     assert face.started_with == [] and [r["step"] for r in history] == [10, 20, 30, 40, 50]
     best_so_far = float("inf")
     for event in face.events:
@@ -67,52 +73,52 @@ def test_reports_carry_measured_metrics_and_checkpoints_follow_the_budget(tmp_pa
     assert face.events[0].new_best  # the first value is a best
 
 
-def test_checkpoints_come_only_when_due(tmp_path, test_split, mnist_dir):
+def test_checkpoints_come_only_when_due(tmp_path, test_split, measurer):
     """Without a metric there is no new best: exactly every third report, and the last, are saved."""
     face = RecordingFace(tmp_path)
     plan = RunPlan(in_steps(70, 10, checkpoint_every=3, quick_num=0), NO_COLLAPSE)
-    run_loop(_trainer(test_split), plan, mnist_dir, face)
+    run_loop(_trainer(test_split), plan, measurer, face)
     assert [e.report["step"] for e in face.events if e.checkpoint_due] == [30, 60, 70]
     assert not any(e.new_best for e in face.events)
 
 
-def test_a_collapsed_run_stops_after_the_report_that_says_why(tmp_path, test_split, mnist_dir):
+def test_a_collapsed_run_stops_after_the_report_that_says_why(tmp_path, test_split, measurer):
     face = RecordingFace(tmp_path)
     plan = RunPlan(in_steps(100, 10, quick_num=0), CollapseRules(d_acc_max=0.0, patience=1))
-    history = run_loop(_trainer(test_split), plan, mnist_dir, face)
+    history = run_loop(_trainer(test_split), plan, measurer, face)
     assert [r["step"] for r in history] == [10]
     assert face.events[-1].collapsed and face.events[-1].checkpoint_due
     assert "discriminator accuracy" in history[-1]["collapse_reason"]
     assert "fid" not in history[-1]  # quick_num 0: no metrics measured
 
 
-def test_resume_hands_the_checkpoint_history_to_the_face_and_continues(tmp_path, test_split, mnist_dir):
+def test_resume_hands_the_checkpoint_history_to_the_face_and_continues(tmp_path, test_split, measurer):
     budget = in_steps(40, 10, quick_num=0)
     run_loop(_trainer(test_split), RunPlan(in_steps(20, 10, quick_num=0), NO_COLLAPSE),
-             mnist_dir, RecordingFace(tmp_path))
+             measurer, RecordingFace(tmp_path))
     face = RecordingFace(tmp_path)
-    history = run_loop(_trainer(test_split), RunPlan(budget, NO_COLLAPSE), mnist_dir, face)
+    history = run_loop(_trainer(test_split), RunPlan(budget, NO_COLLAPSE), measurer, face)
     assert [r["step"] for r in face.started_with] == [10, 20]
     assert [r["step"] for r in history] == [10, 20, 30, 40]
     assert [e.report["step"] for e in face.events] == [30, 40]
 
 
-def test_two_batch_sizes_see_the_same_images_under_the_same_budget(tmp_path, test_split, mnist_dir):
+def test_two_batch_sizes_see_the_same_images_under_the_same_budget(tmp_path, test_split, measurer):
     """The budget counts real images shown to D, so batch size is a fair hyper-parameter."""
     plan = RunPlan(Budget(max_kimg=0.96, report_kimg=0.32, quick_num=0), NO_COLLAPSE)
     seen = {}
     for batch_size, d_steps in ((16, 1), (32, 1), (16, 2)):
         trainer = _trainer(test_split, batch_size=batch_size, d_steps=d_steps)
-        history = run_loop(trainer, plan, mnist_dir, RecordingFace(tmp_path / f"{batch_size}-{d_steps}"))
+        history = run_loop(trainer, plan, measurer, RecordingFace(tmp_path / f"{batch_size}-{d_steps}"))
         seen[(batch_size, d_steps)] = (trainer.images, trainer.step, [r["kimg"] for r in history])
     assert seen == {(16, 1): (960, 60, [0.32, 0.64, 0.96]), (32, 1): (960, 30, [0.32, 0.64, 0.96]),
                     (16, 2): (960, 30, [0.32, 0.64, 0.96])}
 
 
-def test_a_run_stops_checkpointed_at_its_last_report_before_the_deadline(tmp_path, test_split, mnist_dir):
+def test_a_run_stops_checkpointed_at_its_last_report_before_the_deadline(tmp_path, test_split, measurer):
     face = RecordingFace(tmp_path)
     plan = RunPlan(in_steps(100, 10, quick_num=0), NO_COLLAPSE, deadline=time.time() - 1)
-    history = run_loop(_trainer(test_split), plan, mnist_dir, face)
+    history = run_loop(_trainer(test_split), plan, measurer, face)
     assert [r["step"] for r in history] == [10] and history[-1]["out_of_time"] is True
     assert face.events[-1].checkpoint_due and not face.events[-1].collapsed
 

@@ -23,18 +23,18 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from raygan import metrics
 from raygan.atomic import atomic_path
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.checkpoint import has_checkpoint
 from raygan.cli import output_folder
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
-from raygan.engine import GANTrainer
+from raygan.trainer import GANTrainer
 from raygan.errors import RayganError
 from raygan.export import save_trainer_generator
-from raygan.loop import ReportEvent, RunPlan, run_loop
-from raygan.metrics.train_evaluator import load_with_evaluator
+from raygan.run_loop import ReportEvent, RunPlan, run_loop
+from raygan.data.prepare import prepare
+from raygan.data.sources import Source
 from raygan.plots import sample_grid, save_curves, save_grid
 from raygan.progress import KimgBar, say
 from raygan.records import append_jsonl, read_jsonl, write_jsonl
@@ -147,29 +147,28 @@ class FolderFace:
             self.tensorboard.close()
 
 
-def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", rules: CollapseRules | None = None,
-              download: bool = False, log=say, time_budget: float | None = None, image_size: int | None = None,
-              channels: int | None = None) -> dict:
+def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cpu", rules: CollapseRules | None = None,
+              log=say, time_budget: float | None = None) -> dict:
     """Train ``config`` under ``budget`` in the prepared folder ``out``, resuming from its checkpoint if any.
 
     ``time_budget`` (seconds, counted once the data and its evaluator are ready) also ends the
     run, at its last report before then.  In a
     terminal a progress bar (kimg, rate, ETA) runs below the report lines, then the final
-    measurement's bars (sampling, embedding, metrics).  An image folder (``config.dataset``
-    "folder") is read at ``image_size`` and ``channels`` (default: the images'), and its
-    evaluator is trained first if it has none yet.
+    measurement's bars (sampling, embedding, metrics).  The data comes from ``source``
+    (:func:`raygan.data.open_source`) through :func:`~raygan.data.prepare.prepare`: an image
+    folder's evaluator is trained first if it has none yet.
 
     Returns a summary: steps, whether and why the run collapsed, and the final metric
     record (``final_num`` samples).
     """
     out = Path(out)
-    data, test = load_with_evaluator(config.dataset, data_dir, image_size, channels, device, download, log)
+    data = prepare(source, device, log)
     deadline = time.time() + time_budget if time_budget else None
-    trainer = GANTrainer(config, data)
+    trainer = GANTrainer(config, data.train)
     face = FolderFace(out, log)
     progress = KimgBar(budget.max_kimg if budget.max_kimg < UNTIL_DEADLINE_KIMG else None, f"{config.model} training")
     try:
-        history = run_loop(trainer, RunPlan(budget, rules or CollapseRules(), deadline=deadline), test, face,
+        history = run_loop(trainer, RunPlan(budget, rules or CollapseRules(), deadline=deadline), data.measurer, face,
                            on_step=progress)
     finally:
         progress.close()
@@ -183,8 +182,8 @@ def train_run(config: GANConfig, budget: Budget, data_dir, out, device="cpu", ru
     else:
         save_curves(history, out / "curves.png", metric="fid")
         raw = trainer.generator if trainer.generator_ema is not None else None
-        final = (metrics.evaluate_final(trainer.sampling_generator, raw, trainer.info, test, num=budget.final_num,
-                                        progress=True) if budget.final_num else {})
+        final = (data.measurer.measure_final(trainer.sampling_generator, raw, num=budget.final_num, progress=True)
+                 if budget.final_num else {})
         save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
         append_jsonl(out / FINAL_METRICS, {"step": trainer.step, "kimg": trainer.images / 1000, **final})
     return {"steps": trainer.step, "kimg": trainer.images / 1000, "collapsed": bool(last.get("collapsed")),

@@ -7,7 +7,7 @@ import torch
 
 from raygan.config import GANConfig
 from raygan.data import load_dataset
-from raygan.engine import GANTrainer
+from raygan.trainer import GANTrainer
 
 SMALL = {"g_hidden": [64, 128], "d_hidden": [128, 64], "g_width": 8, "d_width": 8, "batch_size": 32}
 REPORT_KEYS = {"step", "loss_d", "loss_g", "tp", "fn", "tn", "fp", "d_acc", "d_acc_real", "d_acc_fake",

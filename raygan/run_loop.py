@@ -2,7 +2,7 @@
 
 One loop serves both ways of running a GAN; each supplies a thin :class:`Face`:
 
-- :class:`raygan.run.FolderFace` (``python -m raygan.train``) writes the reports, sample
+- :class:`raygan.folder_run.FolderFace` (``python -m raygan.train``) writes the reports, sample
   grids and checkpoints into an output folder;
 - :class:`raygan.tuning.trainable.TuneFace` (a Ray Tune trial) hands them to ``tune.report``.
 
@@ -28,9 +28,10 @@ from raygan import metrics
 from raygan.budget import Budget
 from raygan.checkpoint import read_checkpoint, write_checkpoint
 from raygan.collapse import CollapseRules, collapse_reason
-from raygan.engine import GANTrainer
 from raygan.export import save_trainer_generator
+from raygan.metrics.measurer import Measurer
 from raygan.records import is_finite_number
+from raygan.trainer import GANTrainer
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,11 @@ class Face(Protocol):
         """Record one report (and write its checkpoint when ``event.checkpoint_due``)."""
 
 
-def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face, on_step=None) -> list[dict]:
+def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face, on_step=None) -> list[dict]:
     """Train ``trainer`` until D has seen ``plan.budget.max_kimg`` (or collapse); return the report history.
 
-    ``reference`` is what the quick metrics compare with: the dataset's folder, or its test
-    split as :class:`~raygan.data.ImageData`.  ``on_step`` is :meth:`GANTrainer.run`'s.
+    ``measurer`` measures the quick metrics (on the trainer's device).  ``on_step`` is
+    :meth:`GANTrainer.run`'s.
     """
     budget = plan.budget
     with face.latest_checkpoint() as folder:
@@ -95,15 +96,14 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, reference, face: Face, on_step=
     if history and history[-1].get("collapsed"):
         return history  # a collapsed run that was checkpointed on its last report is over
     quick = metrics.quick_metrics(trainer.config.conditional, trainer.info.labelled)
-    dataset = trainer.info
+    measurer = measurer.to(trainer.device)
     last_report_at = time.time()
 
     def on_report(report: dict) -> bool:
         nonlocal last_report_at
         report.update(tags)
         if budget.quick_num:
-            report.update(metrics.evaluate_generator(trainer.sampling_generator, dataset, reference,
-                                                     num=budget.quick_num, metrics=quick))
+            report.update(measurer.measure_generator(trainer.sampling_generator, num=budget.quick_num, metrics=quick))
         reason = collapse_reason(history + [report], plan.rules)
         report.update(collapsed=reason is not None, collapse_reason=reason or "",
                       lr_g_in_use=trainer.opt_g.param_groups[0]["lr"],

@@ -1,0 +1,126 @@
+"""One source per kind of data: it locates the data (failing early, before any work), loads both
+splits, and names its kind.  :func:`open_source` is the one place that decides which kind a
+dataset name and a folder are.
+
+- :class:`IdxSource`: MNIST or Fashion-MNIST as the four IDX ``.gz`` files (:mod:`.idx`);
+- :class:`FolderSource`: a folder of PNG/JPEG images (:mod:`.folder`), read at ``image_size``
+  and ``channels`` (default: the images').
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from raygan.data import folder as image_folder
+from raygan.data import idx
+from raygan.data.images import ImageData
+from raygan.data.info import DATASETS, FOLDER, IDX, DatasetInfo, dataset_info
+from raygan.data.locations import data_location
+from raygan.errors import RayganError
+
+
+@dataclass(frozen=True)
+class IdxSource:
+    """A dataset raygan knows by name, as IDX files in ``folder`` (located, possibly downloaded, on creation)."""
+
+    info: DatasetInfo
+    folder: Path
+    kind = IDX
+
+    @property
+    def name(self) -> str:
+        """The dataset's short name, for run names and logs."""
+        return self.info.name
+
+    @property
+    def dataset(self) -> str:
+        """The config's ``dataset`` value."""
+        return self.info.name
+
+    def load(self, device="cpu", log=None) -> tuple[ImageData, ImageData]:
+        """The train and test splits on ``device``."""
+        return tuple(idx.load_split(self.info, self.folder, split, device) for split in ("train", "test"))
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    """A folder of images, read at ``image_size`` and ``channels`` (None: the images')."""
+
+    root: Path
+    image_size: int | None = None
+    channels: int | None = None
+    kind = FOLDER
+    dataset = FOLDER
+
+    @property
+    def folder(self) -> Path:
+        return self.root
+
+    @property
+    def name(self) -> str:
+        return image_folder.dataset_name(self.root)
+
+    def load(self, device="cpu", log=None) -> tuple[ImageData, ImageData]:
+        """The train and test splits from one scan and one decode (or cache read)."""
+        decoded = image_folder.load_folder(self.root, self.image_size, self.channels, log=log)
+        info = DatasetInfo(decoded.name, tuple(decoded.train_images.shape[1:]), decoded.class_names,
+                           decoded.fingerprint, kind=FOLDER)
+        return (ImageData(info, decoded.train_images.to(device), decoded.train_labels.to(device)),
+                ImageData(info, decoded.test_images.to(device), decoded.test_labels.to(device)))
+
+
+Source = IdxSource | FolderSource
+
+
+def detect_dataset(data_dir) -> str:
+    """``folder`` when ``data_dir`` holds images and no IDX files, else ``mnist`` (the default)."""
+    root = Path(data_dir).expanduser() if data_dir is not None else None
+    if root is None or not root.is_dir() or idx.holds_idx_files(root):
+        return "mnist"
+    return FOLDER if image_folder.holds_images(root) else "mnist"
+
+
+def open_source(dataset: str | None, data_dir=None, download: bool = False, image_size: int | None = None,
+                channels: int | None = None) -> Source:
+    """The source of ``dataset`` (None: ``folder`` if ``data_dir`` holds images, else ``mnist``), located now.
+
+    For a known dataset, ``data_dir`` None means its default place, downloaded into when the
+    files are missing (:func:`~raygan.data.locations.data_location`); ``download`` allows a
+    download into a given ``data_dir``.  ``image_size`` and ``channels`` apply to image folders.
+    """
+    dataset = dataset if dataset is not None else detect_dataset(data_dir)
+    check_data_options(dataset, image_size, channels)
+    if dataset == FOLDER:
+        root = Path(data_dir).expanduser() if data_dir is not None else None
+        if root is None or not root.is_dir() or not image_folder.holds_images(root):
+            raise RayganError(f"dataset folder needs data_dir, a folder holding PNG/JPEG images (in class "
+                              f"subfolders for labels), got {root}", fields="data_dir")
+        return FolderSource(root, image_size, channels)
+    info = dataset_info(dataset)
+    folder, may_download = data_location(dataset, data_dir, download)
+    return IdxSource(info, idx.locate(dataset, folder, may_download))
+
+
+def check_data_options(dataset: str, image_size: int | None, channels: int | None) -> None:
+    """``image_size`` and ``channels`` fit ``dataset``: one of the supported values for an image folder,
+    nothing (or the dataset's own) for a known dataset."""
+    if dataset not in DATASETS:
+        raise RayganError(f"unknown dataset '{dataset}'; choose one of {', '.join(DATASETS)}", fields="dataset")
+    if dataset == FOLDER:
+        image_folder.check_shape_options(image_size, channels)
+        return
+    shape = dataset_info(dataset).image_shape
+    if image_size not in (None, shape[1]) or channels not in (None, shape[0]):
+        raise RayganError(f"{dataset} is {shape[1]}x{shape[2]} with {shape[0]} channel; image_size and channels "
+                          "apply to image folders (dataset folder)", fields=("image_size", "channels"))
+
+
+def load_dataset(name: str | None, data_dir, split: str = "train", device="cpu", download: bool = False,
+                 image_size: int | None = None, channels: int | None = None, log=None) -> ImageData:
+    """One split ("train" or "test") of a dataset, on ``device`` (both are loaded for an image folder)."""
+    if split not in ("train", "test"):
+        raise RayganError(f"unknown split '{split}'; choose train or test", fields="split")
+    source = open_source(name, data_dir, download, image_size, channels)
+    if isinstance(source, IdxSource):
+        return idx.load_split(source.info, source.folder, split, device)
+    return source.load(device, log)[split == "test"]

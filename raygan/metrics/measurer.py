@@ -1,0 +1,201 @@
+"""Measuring samples and generators: one :class:`Measurer` per run, handed to everything that measures.
+
+A measurer is built once from explicit parts, as stylegan2-ada hands every metric one
+``MetricOptions``: the :class:`~raygan.metrics.evaluator.Evaluator` (its weights) and the
+dataset's test split, whose :class:`~raygan.metrics.references.Reference` (the evaluator's
+features of it) it computes on first use and keeps.  The run loop, the Ray trainable, the
+search's export and ``python -m raygan.evaluate`` all take one; a search builds it in the
+driver and ships it to every trial through Ray's object store, so nothing is looked up in
+module state, keyed by ``id()`` or cached per process.
+
+Every result is a *metric record*: the requested metrics plus ``num_samples`` (how many
+samples they were measured on) and ``evaluator`` (which evaluator weights, see
+:attr:`~raygan.metrics.evaluator.Evaluator.id`), so that two values are only compared
+when both match, the way stylegan2-ada names ``fid50k_full``.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import torch
+
+from raygan.budget import FINAL_NUM, MIN_SAMPLES
+from raygan.data.images import ImageData
+from raygan.data.info import DatasetInfo
+from raygan.errors import RayganError
+from raygan.metrics.evaluator import Evaluator, embed
+from raygan.metrics.references import Reference
+from raygan.metrics.registry import METRICS, NEEDS_CLASSES, NEEDS_LABELS, Samples
+from raygan.progress import counting, steps
+
+RECORD_KEYS = ("num_samples", "evaluator")  # what a metric record adds to the metric values
+
+
+class Measurer:
+    """The evaluator network and the real data's reference of one run, on one device.
+
+    ``test`` is the test split the metrics that compare with real data (fid, kid,
+    precision, ...) use; without it only the others can be measured.  ``test_loader``
+    instead loads it when first needed (``python -m raygan.evaluate`` on class metrics
+    needs no data).  Pickles without its network, which is rebuilt from the weights where
+    it arrives (a Ray trial), on the CPU until :meth:`to` moves it.
+    """
+
+    def __init__(self, evaluator: Evaluator, test: ImageData | None = None, device=None,
+                 test_loader: Callable[[], ImageData] | None = None):
+        self.evaluator = evaluator
+        self.test = test
+        self.test_loader = test_loader
+        self.device = torch.device(device if device is not None else test.device if test is not None else "cpu")
+        self.net = evaluator.network(self.device)
+        self.reference: Reference | None = None  # built on first use by a metric that compares with real data
+
+    @property
+    def info(self) -> DatasetInfo:
+        return self.evaluator.info
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "net": None, "device": "cpu", "test_loader": None,
+                "reference": None if self.reference is None else self.reference.to("cpu")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.device = torch.device("cpu")
+        self.net = self.evaluator.network(self.device)
+
+    def to(self, device) -> "Measurer":
+        """This measurer on ``device`` (the reference and network moved along)."""
+        device = torch.device(device)
+        if device != self.device:
+            self.device = device
+            self.net = self.net.to(device)
+            if self.reference is not None:
+                self.reference = self.reference.to(device)
+        return self
+
+    def real(self) -> Reference:
+        """The test split's reference on this measurer's device, computed once."""
+        if self.reference is None:
+            if self.test is None and self.test_loader is not None:
+                self.test = self.test_loader()
+            if self.test is None:
+                raise RayganError(f"metrics against real {self.info.name} data need its test split; pass data_dir",
+                                  fields="data_dir")
+            self.reference = Reference(embed(self.net, self.test.to(self.device).floats())[0])
+        return self.reference
+
+    def measure(self, samples: torch.Tensor, labels=None, metrics: Sequence[str] | None = None,
+                batch_size: int = 1000, progress: bool = False) -> dict:
+        """The metric record of ``samples`` (N, C, H, W) in [-1, 1], embedded in batches on this device.
+
+        ``labels`` (N,) are the classes a conditional generator was asked for (enables
+        ``label_acc``).  ``metrics`` defaults to every metric that applies (no class metrics for
+        an unlabelled folder).  ``progress``: in a terminal, a bar over the embedded samples,
+        then one over the metrics naming the one under way.
+        """
+        labels = None if labels is None else torch.as_tensor(labels)
+        names = check_metrics(metrics, labels is not None, self.info.labelled)
+        _check_samples(samples, labels, self.info)
+        samples = samples.to(self.device)
+        with counting(len(samples), "img", "embedding", progress) as done:
+            features, probs = embed(self.net, samples, batch_size, on_batch=done)
+        context = Samples(features, probs, None if labels is None else labels.to(self.device), self.real)
+        return {**{name: METRICS[name](context) for name in steps(names, "metrics", progress)},
+                "num_samples": int(samples.shape[0]), "evaluator": self.evaluator.id}
+
+    def measure_generator(self, generator, num: int = FINAL_NUM, metrics: Sequence[str] | None = None,
+                          batch_size: int = 1000, seed: int = 0, progress: bool = False) -> dict:
+        """Draw ``num`` seeded samples from ``generator`` (balanced labels if conditional) and measure them.
+
+        ``progress``: in a terminal, a bar over the samples drawn (through ``sample``'s
+        ``on_batch`` of a raygan generator; without it, any module with ``sample(n, labels,
+        generator)`` will do), then :meth:`measure`'s.
+        """
+        device = next(generator.parameters()).device
+        labels = torch.arange(num, device=device) % generator.num_classes if generator.conditional else None
+        with counting(num, "img", "sampling", progress) as done:
+            samples = generator.sample(num, labels=labels, generator=torch.Generator(device=device).manual_seed(seed),
+                                       **({"on_batch": done} if progress else {}))
+        return self.measure(samples, labels=labels, metrics=metrics, batch_size=batch_size, progress=progress)
+
+    def measure_final(self, generator, raw_generator, num: int = FINAL_NUM, progress: bool = False) -> dict:
+        """Every metric of the generator a run exports, plus ``fid_raw`` when that generator is the weight
+        average of ``raw_generator`` (G itself): the record then shows what the average buys."""
+        record = self.measure_generator(generator, num=num, progress=progress)
+        if raw_generator is not None:
+            record["fid_raw"] = self.measure_generator(raw_generator, num=num, metrics=("fid",),
+                                                       progress=progress)["fid"]
+        return record
+
+
+def check_metrics(metrics, have_labels: bool, have_classes: bool = True) -> list[str]:
+    """The metric names to compute: ``metrics`` checked against the registry, or all that apply.
+
+    Without classes (an unlabelled image folder, whose evaluator predicts rotations) the
+    class metrics have no meaning and are left out.
+    """
+    if metrics is None:
+        return [name for name in METRICS if (have_labels or name not in NEEDS_LABELS)
+                and (have_classes or name not in NEEDS_CLASSES)]
+    names = list(metrics)
+    for name in names:
+        if name not in METRICS:
+            raise RayganError(f"unknown metric '{name}'; choose from {', '.join(METRICS)}", fields="metrics")
+        if name in NEEDS_LABELS and not have_labels:
+            raise RayganError(f"metric '{name}' needs the labels the samples were generated for "
+                              "(a conditional generator)", fields="metrics")
+        if name in NEEDS_CLASSES and not have_classes:
+            raise RayganError(f"metric '{name}' needs a dataset with classes; an unlabelled image folder has "
+                              f"none (choose from {', '.join(n for n in METRICS if n not in NEEDS_CLASSES)})",
+                              fields="metrics")
+    return names
+
+
+def _check_samples(samples, labels, info: DatasetInfo) -> None:
+    dataset = info.name
+    shape = ", ".join(map(str, info.image_shape))
+    if not isinstance(samples, torch.Tensor) or not samples.is_floating_point() \
+            or tuple(samples.shape[1:]) != info.image_shape:
+        got = tuple(samples.shape) if isinstance(samples, torch.Tensor) else type(samples).__name__
+        raise RayganError(f"samples must be a float tensor (N, {shape}) in [-1, 1] for {dataset}, got {got}")
+    if samples.shape[0] < MIN_SAMPLES:
+        raise RayganError(f"need at least {MIN_SAMPLES} samples to evaluate, got {samples.shape[0]}")
+    if labels is not None and (labels.shape != samples.shape[:1] or labels.is_floating_point()
+                               or int(labels.min()) < 0 or int(labels.max()) >= info.num_classes):
+        raise RayganError(f"labels must be N={samples.shape[0]} integers in 0..{info.num_classes - 1}")
+
+
+def open_measurer(dataset, data_dir=None, device="cpu") -> Measurer:
+    """A measurer for ``dataset`` (a known name, or the :class:`DatasetInfo` of loaded data), whose test
+    split is loaded from the folder ``data_dir`` when a metric first needs it, or given as ``ImageData``."""
+    from raygan.data.info import dataset_info
+    from raygan.data.sources import load_dataset
+
+    info = dataset_info(dataset)
+    if isinstance(data_dir, ImageData):
+        return Measurer(Evaluator.load(info), data_dir, device)
+    loader = None
+    if data_dir is not None:
+        channels, size, _ = info.image_shape
+        shape = {"image_size": size, "channels": channels} if info.kind == "folder" else {}
+        loader = lambda: load_dataset(info.dataset, data_dir, "test", **shape)  # noqa: E731
+    return Measurer(Evaluator.load(info), device=device, test_loader=loader)
+
+
+def evaluate(samples: torch.Tensor, dataset="mnist", data_dir=None, labels=None,
+             metrics: Sequence[str] | None = None, batch_size: int = 1000, progress: bool = False) -> dict:
+    """One call for scripts: :meth:`Measurer.measure` with a measurer from :func:`open_measurer`.
+
+    Measuring many sample sets of one dataset?  Build the measurer once and call its
+    :meth:`~Measurer.measure`: the test split is then embedded once.
+    """
+    return open_measurer(dataset, data_dir, samples.device if isinstance(samples, torch.Tensor) else "cpu") \
+        .measure(samples, labels, metrics, batch_size, progress)
+
+
+def evaluate_generator(generator, dataset, data_dir, num: int = FINAL_NUM, metrics: Sequence[str] | None = None,
+                       batch_size: int = 1000, seed: int = 0, progress: bool = False) -> dict:
+    """One call for scripts: :meth:`Measurer.measure_generator` with a measurer from :func:`open_measurer`."""
+    device = next(generator.parameters()).device
+    return open_measurer(dataset, data_dir, device).measure_generator(generator, num, metrics, batch_size, seed,
+                                                                      progress)
