@@ -10,6 +10,10 @@ traceback.
 class RayganError(ValueError):
     """A user-fixable problem; ``str(err)`` is a single line saying what to do."""
 
+    def __init__(self, message: str, fields: tuple[str, ...] | str = ()):
+        super().__init__(message)
+        self.fields = (fields,) if isinstance(fields, str) else tuple(fields)
+
 
 def first_line(err: BaseException, limit: int = 160) -> str:
     """The first line of a third-party error's message (or its type's name), to quote inside a RayganError."""
