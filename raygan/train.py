@@ -30,6 +30,9 @@ from raygan.models import MODELS
 
 PROG = "raygan.train"
 DEFAULTS = Budget()
+# the flag that sets each budget field, to name in errors
+FLAGS = {"max_kimg": "--kimg", "report_kimg": "--report-kimg", "checkpoint_every": "--checkpoint-every",
+         "quick_num": "--quick-num", "final_num": "--final-num"}
 
 
 def build_parser() -> Parser:
@@ -95,6 +98,17 @@ def _in_kimg(args, budget_values: dict, config: GANConfig) -> dict:
     return values
 
 
+def _budget_of_flags(values: dict) -> Budget:
+    """:meth:`Budget.from_dict` with its errors naming this command's flags (:data:`FLAGS`), not fields."""
+    try:
+        return Budget.from_dict(values, source="arguments")
+    except RayganError as err:
+        message = str(err)
+        for name in err.fields:
+            message = message.replace(name, FLAGS.get(name, name))
+        raise RayganError(message, err.fields) from None
+
+
 def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
     """The run's options (and its config and budget): from the command line for a new run; the saved
     ones, checked against the command line, for --resume."""
@@ -105,15 +119,14 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
         budget_values = _in_kimg(args, budget_values, config)
         if args.time_budget and "max_kimg" not in budget_values:
             budget_values["max_kimg"] = UNTIL_DEADLINE_KIMG  # the clock alone ends the run
-        budget = Budget.from_dict(budget_values, source="arguments", flags=True)
+        budget = _budget_of_flags(budget_values)
         return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
                 "data_dir": str(data_location(config.dataset, args.data_dir)[0].resolve()),
                 "image_size": args.image_size, "channels": args.channels,
                 "device": args.device or "auto"}, config, budget
     saved_config = GANConfig.from_dict(saved["config"]).to_dict()  # with defaults for keys added since
     config = GANConfig.from_dict({**saved_config, **config_values}, source="arguments")
-    budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)}, source="arguments",
-                              flags=True)
+    budget = _budget_of_flags({**saved["budget"], **_in_kimg(args, budget_values, config)})
     for what, new, old in (("config", config.to_dict(), saved_config),
                            ("budget", budget.to_dict(), saved["budget"]),
                            ("data option", {k: getattr(args, k) for k in ("image_size", "channels")
