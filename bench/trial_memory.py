@@ -30,7 +30,8 @@ from raygan.tuning.trainable import resident_mb
 PROG = "bench.trial_memory"
 SPACE = {
     "model": "gan",
-    "budget": {"max_kimg": 2.56, "report_kimg": 1.28, "grace_kimg": 2.56, "quick_num": 500, "final_num": 500},
+    "budget": {"max_kimg": 2.56, "report_kimg": 1.28, "quick_num": 500, "final_num": 500},
+    "search": {"grace_kimg": 2.56},
     "collapse": {"patience": 100},
     "fixed": {"g_hidden": [64, 128], "d_hidden": [128, 64]},
     "params": {"lr_g": {"dist": "loguniform", "low": 1.0e-4, "high": 1.0e-3}},

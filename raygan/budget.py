@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from raygan.errors import RayganError
+from raygan.schema import build, setting
 
 QUICK_NUM = 2000  # samples for the metrics of every report
 FINAL_NUM = 10000  # samples for the metrics at the end of a run and of an export (the test split's size)
@@ -26,11 +27,15 @@ _KIMG_KEYS = ("max_kimg", "report_kimg")
 
 @dataclass(frozen=True)
 class Budget:
-    max_kimg: float = 192.0  # thousands of real images shown to D (3,000 steps at batch 64)
-    report_kimg: float = 16.0  # between reports (quality metrics, collapse checks, sample grids)
-    checkpoint_every: int = 1  # reports between checkpoints (a new best and the last report always save)
-    quick_num: int = QUICK_NUM  # samples for the per-report metrics (0: none)
-    final_num: int = FINAL_NUM  # samples for the end-of-run metrics (0: none)
+    # thousands of real images shown to D (3,000 steps at batch 64): at least one image
+    max_kimg: float = setting(192.0, low=0.001, high=UNTIL_DEADLINE_KIMG, unit="kimg")
+    # between reports (quality metrics, collapse checks, sample grids)
+    report_kimg: float = setting(16.0, low=0.001, high=UNTIL_DEADLINE_KIMG, unit="kimg")
+    # reports between checkpoints (a new best and the last report always save)
+    checkpoint_every: int = setting(1, low=1)
+    # samples for the per-report and the end-of-run metrics (0: none)
+    quick_num: int = setting(QUICK_NUM, low=MIN_SAMPLES, off="no metrics", unit="samples")
+    final_num: int = setting(FINAL_NUM, low=MIN_SAMPLES, off="no metrics", unit="samples")
 
     @property
     def max_images(self) -> int:
@@ -41,35 +46,14 @@ class Budget:
         return round(self.report_kimg * 1000)
 
     @classmethod
-    def from_dict(cls, values: dict, source: str = "budget", flags: bool = False) -> "Budget":
-        """Validate user values; ``flags`` names keys as command-line flags (``--max-kimg``) in errors."""
-        def name(key: str) -> str:
-            return "--" + key.replace("_", "-") if flags else key
-
-        known = [f.name for f in dataclasses.fields(cls)]
-        for key, value in values.items():
-            if key not in known:
-                raise RayganError(f"{source}: unknown key '{key}'; valid keys are {', '.join(known)}")
-            number = (int, float) if key in _KIMG_KEYS else int
-            if isinstance(value, bool) or not isinstance(value, number):
-                kind = "a number" if key in _KIMG_KEYS else "a whole number"
-                raise RayganError(f"{source}: {name(key)} must be {kind}, got {value!r}")
+    def from_dict(cls, values: dict, source: str = "budget") -> "Budget":
+        """Validate user values; errors name the fields (``max_kimg``) and carry them in ``fields``."""
+        budget = build(cls, values, source)
         # lengths are whole images: kimg with three decimals
-        budget = cls(**{k: round(float(v) * 1000) / 1000 if k in _KIMG_KEYS else v for k, v in values.items()})
-        for key in _KIMG_KEYS:
-            if not 0.001 <= getattr(budget, key) <= 1e9:  # at least one image
-                raise RayganError(f"{source}: {name(key)} must be between 0.001 and 1e9 kimg, "
-                                  f"got {getattr(budget, key)}")
-        if budget.checkpoint_every < 1:
-            raise RayganError(f"{source}: {name('checkpoint_every')} must be at least 1, got {budget.checkpoint_every}")
+        budget = dataclasses.replace(budget, **{key: round(getattr(budget, key) * 1000) / 1000 for key in _KIMG_KEYS})
         if budget.report_kimg > budget.max_kimg:
-            raise RayganError(f"{source}: {name('report_kimg')} ({budget.report_kimg}) must not exceed "
-                              f"{name('max_kimg')} ({budget.max_kimg})")
-        for key in ("quick_num", "final_num"):
-            value = getattr(budget, key)
-            if value != 0 and value < MIN_SAMPLES:
-                raise RayganError(f"{source}: {name(key)} must be 0 (no metrics) or at least {MIN_SAMPLES} "
-                                  f"samples, got {value}")
+            raise RayganError(f"{source}: report_kimg ({budget.report_kimg}) must not exceed max_kimg "
+                              f"({budget.max_kimg})", ("report_kimg", "max_kimg"))
         return budget
 
     def to_dict(self) -> dict:

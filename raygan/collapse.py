@@ -20,38 +20,23 @@ starts out producing one blob.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
-from raygan.errors import RayganError
 from raygan.records import is_finite_number
+from raygan.schema import build, setting
 
 
 @dataclass(frozen=True)
 class CollapseRules:
-    d_acc_max: float = 0.99
-    min_classes: int = 2
-    min_diversity: float = 0.25
-    patience: int = 3
-    warmup_kimg: float = 32.0  # 500 steps at batch 64
+    d_acc_max: float = setting(0.99, low=0, above=True, high=1)
+    min_classes: int = setting(2, low=0)
+    min_diversity: float = setting(0.25, low=0)
+    patience: int = setting(3, low=1)
+    warmup_kimg: float = setting(32.0, low=0)  # 500 steps at batch 64
 
     @classmethod
     def from_dict(cls, values: dict, source: str = "collapse") -> "CollapseRules":
-        known = {f.name: f.type for f in fields(cls)}
-        for key, value in values.items():
-            if key not in known:
-                raise RayganError(f"{source}: unknown key '{key}'; valid keys are {', '.join(known)}")
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise RayganError(f"{source}: {key} must be a number, got {value!r}")
-            if known[key] == "int" and not float(value).is_integer():
-                raise RayganError(f"{source}: {key} must be a whole number, got {value!r}")
-        rules = cls(**{k: (int(v) if known[k] == "int" else float(v)) for k, v in values.items()})
-        if not 0 < rules.d_acc_max <= 1:
-            raise RayganError(f"{source}: d_acc_max must be in (0, 1], got {rules.d_acc_max}")
-        if rules.patience < 1:
-            raise RayganError(f"{source}: patience must be at least 1, got {rules.patience}")
-        if rules.min_classes < 0 or rules.min_diversity < 0 or rules.warmup_kimg < 0:
-            raise RayganError(f"{source}: min_classes, min_diversity and warmup_kimg must be >= 0")
-        return rules
+        return build(cls, values, source)
 
     def to_dict(self) -> dict:
         return asdict(self)

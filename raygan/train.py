@@ -29,6 +29,11 @@ from raygan.models import MODELS
 
 PROG = "raygan.train"
 DEFAULTS = Budget()
+# the flag that sets each field or argument the library names in its errors
+FLAGS = {"max_kimg": "--kimg", "report_kimg": "--report-kimg", "checkpoint_every": "--checkpoint-every",
+         "quick_num": "--quick-num", "final_num": "--final-num", "data_dir": "--data-dir", "download": "--download",
+         "image_size": "--image-size", "channels": "--channels", "dataset": "--dataset", "out": "--out",
+         "overwrite": "--overwrite", "resume": "--resume"}
 
 
 def build_parser() -> Parser:
@@ -104,15 +109,15 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
         budget_values = _in_kimg(args, budget_values, config)
         if args.time_budget and "max_kimg" not in budget_values:
             budget_values["max_kimg"] = UNTIL_DEADLINE_KIMG  # the clock alone ends the run
-        budget = Budget.from_dict(budget_values, source="arguments", flags=True)
+        budget = Budget.from_dict(budget_values, source="arguments")
         return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
                 "data_dir": args.data_dir,  # None: the default place; main() records the folder found
                 "image_size": args.image_size, "channels": args.channels,
                 "device": args.device or "auto"}, config, budget
     saved_config = GANConfig.from_dict(saved["config"]).to_dict()  # with defaults for keys added since
     config = GANConfig.from_dict({**saved_config, **config_values}, source="arguments")
-    budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)}, source="arguments",
-                              flags=True)
+    budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)},
+                              source="arguments")
     for what, new, old in (("config", config.to_dict(), saved_config),
                            ("budget", budget.to_dict(), saved["budget"]),
                            ("data option", {k: getattr(args, k) for k in ("image_size", "channels")
@@ -129,7 +134,7 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG):
+    with user_errors(PROG, FLAGS):
         from raygan.data import open_source
         from raygan.devices import pick_device
         from raygan.folder_run import prepare_folder, reached_kimg, read_options, train_run, write_options

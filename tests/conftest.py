@@ -94,8 +94,8 @@ def in_terminal():
 
 TINY_SPACE = """
 model: gan
-budget: {{max_kimg: {max_kimg}, report_kimg: 1.28, grace_kimg: {grace_kimg}, reduction_factor: 2,
-          checkpoint_every: 1, quick_num: 200, final_num: 500{extra_budget}}}
+budget: {{max_kimg: {max_kimg}, report_kimg: 1.28, checkpoint_every: 1, quick_num: 200, final_num: 500}}
+search: {{grace_kimg: {grace_kimg}, reduction_factor: 2{extra_search}}}
 collapse: {{patience: {patience}, warmup_kimg: 0}}
 fixed: {{g_hidden: [32, 64], d_hidden: [64, 32]}}
 params:
@@ -109,14 +109,14 @@ def tiny_space(tmp_path):
     """Write a small MLP-GAN search space and return its path.
 
     Lengths are given in steps at the default batch size of 64 (a report every 20 steps,
-    1.28 kimg); ``extra`` adds top-level keys (``scheduler: pbt``), ``budget`` budget keys.
+    1.28 kimg); ``extra`` adds top-level keys (``scheduler: pbt``), ``search`` keys of ``search:``.
     """
     def write(params: str = LR_G_PARAM, max_steps: int = 60, grace_period: int = 20, patience: int = 2,
-              extra: str = "", budget: str = "") -> Path:
+              extra: str = "", search: str = "") -> Path:
         path = tmp_path / "space.yaml"
         path.write_text(extra + TINY_SPACE.format(params=params, max_kimg=max_steps * 0.064,
                                                   grace_kimg=grace_period * 0.064, patience=patience,
-                                                  extra_budget=f", {budget}" if budget else ""))
+                                                  extra_search=f", {search}" if search else ""))
         return path
     return write
 

@@ -21,7 +21,7 @@ def test_strings_are_coerced():
     ({"cond": "output"}, ["cond", "input", "hidden"]),
     ({"latent_dim": 0}, ["latent_dim", "2", "512"]),
     ({"latent_dim": 513}, ["latent_dim"]),
-    ({"latent_dim": "ten"}, ["latent_dim", "integer"]),
+    ({"latent_dim": "ten"}, ["latent_dim", "whole number"]),
     ({"lr_g": 0}, ["lr_g"]),
     ({"lr_d": -1e-3}, ["lr_d"]),
     ({"dataset": "cifar10"}, ["dataset", "mnist"]),

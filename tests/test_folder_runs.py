@@ -74,8 +74,8 @@ SPACE = """
 model: dcgan
 dataset: {dataset}
 image_size: 32
-budget: {{max_kimg: 0.64, report_kimg: 0.32, grace_kimg: 0.32, reduction_factor: 2, checkpoint_every: 1,
-          quick_num: 200, final_num: 500}}
+budget: {{max_kimg: 0.64, report_kimg: 0.32, checkpoint_every: 1, quick_num: 200, final_num: 500}}
+search: {{grace_kimg: 0.32, reduction_factor: 2}}
 collapse: {{patience: 5, warmup_kimg: 0}}
 fixed: {{g_width: 8, d_width: 8, latent_dim: 16, batch_size: 16}}
 params:

@@ -1,10 +1,13 @@
 """Search-space files: the shipped ones load; every kind of mistake is one line naming file, key and fix."""
+import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 from raygan.errors import RayganError
-from raygan.space import load_space
+from raygan.space import Param, SearchSettings, load_space, parse_space
 
 SPACES = Path(__file__).resolve().parents[1] / "search_spaces"
 GOOD = """
@@ -73,6 +76,57 @@ def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
     assert load_space(path).params["lr_g"].low == 1e-5
 
 
+SEARCH = "budget: {max_kimg: 100}\nsearch: {grace_kimg: 20, reduction_factor: 2, final_kimg: 400, final_share: 0.6}\n"
+OLD_PLACE = "budget: {max_kimg: 100, grace_kimg: 20, reduction_factor: 2, final_kimg: 400, final_share: 0.6}\n"
+
+
+def test_the_search_settings_have_their_own_section_which_to_dict_writes(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD + SEARCH)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the current form warns nothing
+        space = load_space(path)
+        written = space.to_dict()
+        assert parse_space(written, "search.json").to_dict() == written  # as search.json and export headers hold it
+    assert space.search == SearchSettings(grace_kimg=20, reduction_factor=2, final_kimg=400, final_share=0.6)
+    assert space.budget.max_kimg == 100
+    assert written["search"] == {"grace_kimg": 20, "reduction_factor": 2, "final_kimg": 400, "final_share": 0.6}
+    assert "grace_kimg" not in written["budget"]
+
+
+def test_search_settings_under_budget_still_load_with_one_warning_saying_where_they_go(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text(GOOD + OLD_PLACE)
+    with pytest.warns(FutureWarning) as record:
+        space = load_space(path)
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert "\n" not in message and str(path) in message
+    assert "grace_kimg, reduction_factor, final_kimg, final_share" in message and "search: section" in message
+    assert space.search == SearchSettings(grace_kimg=20, reduction_factor=2, final_kimg=400, final_share=0.6)
+    assert "search" in space.to_dict() and "grace_kimg" not in space.to_dict()["budget"]  # written in the new form
+
+
+@pytest.mark.slow
+def test_a_search_command_shows_the_old_place_warning_once(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text(GOOD + OLD_PLACE)
+    done = subprocess.run([sys.executable, "-m", "raygan.search", "--space", str(path), "--data-dir",
+                           str(tmp_path / "missing")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2  # the missing data ends it, after the space was read
+    assert done.stderr.count("FutureWarning") == 1 and "move grace_kimg" in done.stderr, done.stderr
+
+
+def test_each_param_has_its_optuna_distribution():
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    assert Param("loguniform", 1e-5, 1e-3).to_optuna() == FloatDistribution(1e-5, 1e-3, log=True)
+    assert Param("uniform", 0.0, 0.9).to_optuna() == FloatDistribution(0.0, 0.9)
+    assert Param("quniform", 0.0, 0.5, q=0.1).to_optuna() == FloatDistribution(0.0, 0.5)
+    assert Param("int", 16.0, 64.0, log=True).to_optuna() == IntDistribution(16, 64, log=True)
+    assert Param("choice", values=(32, 64)).to_optuna() == CategoricalDistribution([32, 64])
+
+
 @pytest.mark.parametrize("text, words", [
     ("model: gan\nparams: {lr_g: {dist: loguniform, low: 1.0e-5, high: [1\n", ["malformed YAML", "line"]),
     ("- just\n- a list\n", ["expected a mapping"]),
@@ -90,10 +144,15 @@ def test_yaml_1_1_exponent_strings_are_numbers(tmp_path):
     (GOOD + "budget: {max_kimg: ten}\n", ["budget: max_kimg", "a number"]),
     (GOOD + "budget: {max_steps: 3000}\n", ["budget", "unknown key 'max_steps'", "max_kimg"]),
     (GOOD + "budget: {max_kimg: 100, report_kimg: 500}\n", ["report_kimg", "max_kimg"]),
-    (GOOD + "budget: {max_kimg: 100, grace_kimg: 200}\n", ["grace_kimg", "max_kimg"]),
-    (GOOD + "budget: {max_kimg: 100, final_kimg: 50}\n", ["final_kimg", "above max_kimg"]),
-    (GOOD + "budget: {final_share: 1.5}\n", ["final_share", "between 0 and 0.9"]),
-    (GOOD + "budget: {reduction_factor: 2.5}\n", ["reduction_factor", "whole number"]),
+    (GOOD + "budget: {max_kimg: 100}\nsearch: {grace_kimg: 200}\n", ["search: grace_kimg", "max_kimg"]),
+    (GOOD + "budget: {max_kimg: 100}\nsearch: {final_kimg: 50}\n", ["search: final_kimg", "above max_kimg"]),
+    (GOOD + "search: {final_share: 1.5}\n", ["search: final_share", "between 0 and 0.9"]),
+    (GOOD + "search: {reduction_factor: 2.5}\n", ["search: reduction_factor", "whole number"]),
+    (GOOD + "search: {grace_kimg: 0}\n", ["search: grace_kimg", "above 0"]),
+    (GOOD + "search: {max_kimg: 100}\n", ["search: unknown key 'max_kimg'", "grace_kimg"]),
+    (GOOD + "search: 64\n", ["search must be a mapping"]),
+    (GOOD + "budget: {grace_kimg: 32}\nsearch: {grace_kimg: 16}\n", ["grace_kimg", "both budget: and search:"]),
+    (GOOD + "budget: {quick_num: 0}\n", ["budget: quick_num", "at least 100"]),
     (GOOD + "scheduler: hyperband\n", ["unknown scheduler 'hyperband'", "asha, pbt, pb2"]),
     ("model: gan\nscheduler: pbt\nparams:\n  latent_dim: {dist: int, low: 16, high: 64}\n",
      ["scheduler pbt", "lr_g"]),

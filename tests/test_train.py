@@ -149,7 +149,7 @@ def test_hand_edited_options_are_one_line(tmp_path, mnist_dir, capsys):
     (["--set", "latent_dim=0"], "latent_dim"),
     (["--set", "lr_g=-1"], "lr_g"),
     (["--steps", "0"], "--steps: must be at least 1"),
-    (["--report-every", "50"], "--report-kimg (3.2) must not exceed --max-kimg (0.128)"),
+    (["--report-every", "50"], "--report-kimg (3.2) must not exceed --kimg (0.128)"),
     (["--kimg", "1"], "--steps and --kimg set the same thing"),
     (["--kimg", "-1"], "--kimg/--max-kimg: must be a number above 0, got -1"),
     (["--final-num", "5"], "--final-num must be 0 (no metrics) or at least 10"),

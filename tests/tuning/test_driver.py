@@ -209,7 +209,7 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     """Trials far longer than the budget: the search phase is cut at half of it, then the best trial's
     best checkpoint trains on, alone, until the budget is spent; the export comes from the better of the two."""
     export = tmp_path / "best.safetensors"
-    space = tiny_space(LR_PARAMS, max_steps=5000, grace_period=40, patience=50, budget="final_share: 0.5")
+    space = tiny_space(LR_PARAMS, max_steps=5000, grace_period=40, patience=50, search="final_share: 0.5")
     started = time.time()
     search_main(["--space", str(space), "--time-budget", "70s", "--data-dir", str(mnist_dir),
                  "--storage-path", str(tmp_path / "runs"), "--name", "timed", "--export", str(export),
