@@ -2,7 +2,7 @@
 :class:`~raygan.space.search_space.SearchSpace`, each mistake a one-line RayganError naming file and key."""
 from __future__ import annotations
 
-import warnings
+import logging
 from pathlib import Path
 
 from raygan.budget import Budget
@@ -126,7 +126,7 @@ def _budget_and_search(raw: dict, source: str) -> tuple[Budget, SearchSettings]:
     """``budget:`` (each trial's) and ``search:`` (the search's own settings).
 
     The search's settings were once read from ``budget:``; a file that still gives them there
-    works, with a warning (FutureWarning: Python shows it, once per file, to a command's user).
+    works, with one warning line (logged: without logging set up, Python prints the line alone on stderr).
     """
     budget_raw = dict(_mapping(raw.get("budget"), f"{source}: budget"))
     search_raw = _mapping(raw.get("search"), f"{source}: search")
@@ -136,8 +136,9 @@ def _budget_and_search(raw: dict, source: str) -> tuple[Budget, SearchSettings]:
         raise RayganError(f"{source}: {twice[0]} is given in both budget: and search:; keep the one in search:",
                           twice[0])
     if moved:
-        warnings.warn(f"{source}: move {', '.join(moved)} from budget: to a search: section, where the search's "
-                      "own settings now go (budget: still reads them, for now)", FutureWarning, stacklevel=2)
+        logging.getLogger(__name__).warning(
+            f"warning: {source}: move {', '.join(moved)} from budget: to a search: section, where the search's own "
+            "settings now go (budget: still reads them, for now)")
     budget = Budget.from_dict(budget_raw, source=f"{source}: budget")
     if budget.quick_num < SEARCH_QUICK_MIN:
         raise RayganError(f"{source}: budget: quick_num must be at least {SEARCH_QUICK_MIN} samples (the search "
