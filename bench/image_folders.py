@@ -34,7 +34,8 @@ import numpy as np
 
 from raygan.budget import FINAL_NUM
 from raygan.cache import cache_dir
-from raygan.cli import Parser, output_folder, positive_int, user_errors
+from raygan.atomic import output_folder
+from raygan.cli import Parser, positive_int, user_errors
 from raygan.data import KNOWN_DATASETS, FolderSource, load_dataset
 from raygan.data.idx import read_idx
 from raygan.errors import RayganError
@@ -147,7 +148,7 @@ def evaluators(args, out: Path, log) -> dict:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
-        out = output_folder(Path(args.out), "--out")
+        out = output_folder(Path(args.out), "out")
         os.environ["RAYGAN_CACHE"] = str(out.resolve() / "cache")  # a cache of the bench's own, cold for the loads
         log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
         result = evaluators(args, out, log) if args.evaluators else folder_vs_idx(args, out, log)

@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 from raygan.budget import FINAL_NUM
-from raygan.cli import Parser, duration, output_folder, user_errors
+from raygan.atomic import output_folder
+from raygan.cli import Parser, duration, user_errors
 from raygan.errors import RayganError
 from raygan.models import MODELS
 from raygan.records import append_jsonl
@@ -74,7 +75,7 @@ def compare(args, log=print) -> dict:
     from raygan.devices import pick_device
     from raygan.space import load_space
 
-    out = output_folder(args.out, "--out")
+    out = output_folder(args.out, "out")
     space_file = args.space or str(SPACES / f"{args.model}.yaml")
     space = load_space(space_file)
     device = pick_device(args.device)

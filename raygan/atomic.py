@@ -62,6 +62,24 @@ def check_writable(path, example: str = "best.safetensors") -> None:
         raise RayganError(f"{path} is a folder; give a file name such as {path / example}")
 
 
+def output_folder(path, field: str) -> Path:
+    """Create the output folder ``path`` (the argument ``field``) now, before any work; one-line errors if it
+    cannot be."""
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise RayganError(f"{field} {path} is a file; give a folder", fields=field)
+    blocker = blocking_file(path)
+    if blocker is not None:
+        raise RayganError(f"cannot create {field} {path}: {blocker} is a file, not a folder; choose another folder",
+                          fields=field)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RayganError(f"cannot create {field} {path}: {err.strerror}; choose a writable folder",
+                          fields=field) from None
+    return path
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

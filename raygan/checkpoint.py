@@ -21,29 +21,28 @@ from raygan.budget import kimg_of_steps
 from raygan.trainer import GANTrainer
 from raygan.errors import RayganError, first_line
 from raygan.export import save_trainer_generator
+from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE
 from raygan.records import finite_or_none
 
-STATE_FILE = "trainer.pt"
-GENERATOR_FILE = "generator.safetensors"
 
 
 def write_checkpoint(folder, trainer: GANTrainer, history: list[dict], metrics: dict | None) -> None:
     """Save ``trainer`` and its report ``history`` under ``folder``; ``metrics`` go into the generator file."""
     folder = Path(folder)
     state = {**trainer.state_dict(), "history": json.dumps([finite_or_none(r) for r in history])}
-    with atomic_path(folder / STATE_FILE) as tmp:
+    with atomic_path(folder / CHECKPOINT_STATE) as tmp:
         torch.save(state, tmp)
-    save_trainer_generator(folder / GENERATOR_FILE, trainer, metrics)
+    save_trainer_generator(folder / CHECKPOINT_GENERATOR, trainer, metrics)
 
 
 def has_checkpoint(folder) -> bool:
-    return (Path(folder) / STATE_FILE).is_file()
+    return (Path(folder) / CHECKPOINT_STATE).is_file()
 
 
 def read_raw_generator(folder, generator):
     """G's own weights from the checkpoint in ``folder``, in a copy of ``generator`` (the checkpoint's
     export), when that export is G's weight average; None when it is G itself."""
-    path = Path(folder) / STATE_FILE
+    path = Path(folder) / CHECKPOINT_STATE
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
         if "generator_ema" not in state:
@@ -57,7 +56,7 @@ def read_raw_generator(folder, generator):
 
 def read_checkpoint(folder, trainer: GANTrainer) -> list[dict]:
     """Load the checkpoint in ``folder`` into ``trainer`` (keeping its own hyper-parameters); return the history."""
-    path = Path(folder) / STATE_FILE
+    path = Path(folder) / CHECKPOINT_STATE
     try:  # weights_only: a checkpoint holding arbitrary pickled objects is refused, never run
         state = torch.load(path, map_location=trainer.device, weights_only=True)
         history = json.loads(state.pop("history"))

@@ -13,7 +13,6 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from raygan.atomic import blocking_file
 from raygan.errors import RayganError
 
 USAGE_ERROR = 2
@@ -122,21 +121,6 @@ def duration(text: str) -> float:
     if not math.isfinite(seconds) or seconds <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive duration such as 15m, got '{text}'")
     return seconds
-
-
-def output_folder(path, flag: str) -> Path:
-    """Create the output folder ``path`` now (before any work); one-line errors if it cannot be."""
-    path = Path(path).expanduser()
-    if path.exists() and not path.is_dir():
-        raise RayganError(f"{flag} {path} is a file; give a folder")
-    blocker = blocking_file(path)
-    if blocker is not None:
-        raise RayganError(f"cannot create {flag} {path}: {blocker} is a file, not a folder; choose another folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise RayganError(f"cannot create {flag} {path}: {err.strerror}; choose a writable folder") from None
-    return path
 
 
 def cell(value) -> str:

@@ -48,19 +48,19 @@ def collapse_reason(history: list[dict], rules: CollapseRules) -> str | None:
         return None
     last = history[-1]
     if not all(is_finite_number(last.get(key, 0.0)) for key in ("loss_d", "loss_g")):
-        return f"non-finite loss at step {last['step']} (learning rate too high?)"
+        return f"non-finite loss at {last['kimg']:g} kimg (learning rate too high?)"
     recent = history[-rules.patience:]
     if len(recent) < rules.patience:
         return None
     if all(r.get("d_acc", 0.0) >= rules.d_acc_max for r in recent):
         return (f"discriminator accuracy >= {rules.d_acc_max} for {rules.patience} reports "
-                f"(step {last['step']}): the generator gets no useful gradient")
+                f"(at {last['kimg']:g} kimg): the generator gets no useful gradient")
     if recent[0]["kimg"] <= rules.warmup_kimg:
         return None
     if all(r.get("classes_covered", math.inf) <= rules.min_classes for r in recent):
         return (f"samples cover {last['classes_covered']} classes or fewer for {rules.patience} reports "
-                f"(step {last['step']}): mode collapse")
+                f"(at {last['kimg']:g} kimg): mode collapse")
     if all(r.get("diversity", math.inf) < rules.min_diversity for r in recent):
         return (f"sample diversity {last['diversity']:.2f} < {rules.min_diversity} for {rules.patience} "
-                f"reports (step {last['step']}): the generator repeats itself")
+                f"reports (at {last['kimg']:g} kimg): the generator repeats itself")
     return None

@@ -4,15 +4,16 @@ An output folder holds exactly one run:
 
 - ``options.json``: the run's resolved options (config, budget, data folder, device),
   written before training starts; ``--resume`` reads them back;
-- ``metrics.jsonl``: one object per report; ``samples/step_NNNNNN.png``: a fixed-noise grid per report;
-- ``tensorboard/``: the same reports and grids as TensorBoard events (:mod:`raygan.tensorboard_log`);
+- ``metrics.jsonl``: one object per report; ``samples/kimg_NNNNNNNNN.png``: a fixed-noise grid per
+  report, named by the images shown to D (:mod:`raygan.artifacts`);
+- ``tensorboard/``: the same reports and grids as TensorBoard events;
 - ``checkpoint/``: the latest checkpoint (see :mod:`raygan.checkpoint`), from which
   ``--resume`` continues bit for bit on the CPU;
 - ``best_generator.safetensors``: the generator at the best report by the tracked metric;
 - at the end, ``curves.png``, ``generator.safetensors`` (the last generator, with the
   final metric record) and ``final_metrics.jsonl``.
 
-A folder that holds anything else is never written into silently: :func:`prepare_folder`
+File names are :mod:`raygan.layout`'s.  A folder that holds anything else is never written into silently: :func:`prepare_folder`
 refuses unless the caller resumes the run in it (:func:`read_options`) or overwrites it.
 """
 from __future__ import annotations
@@ -23,10 +24,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from raygan.atomic import atomic_path
+from raygan.artifacts import ReportArtifacts
+from raygan.atomic import atomic_path, output_folder
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.checkpoint import has_checkpoint
-from raygan.cli import output_folder
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
 from raygan.trainer import GANTrainer
@@ -35,31 +36,22 @@ from raygan.export import save_trainer_generator
 from raygan.run_loop import ReportEvent, RunPlan, run_loop
 from raygan.data.prepare import prepare
 from raygan.data.sources import Source
-from raygan.plots import sample_grid, save_curves, save_grid
+from raygan.plots import save_curves
 from raygan.progress import KimgBar, say
+from raygan.layout import (BEST_GENERATOR, CHECKPOINT_DIR, CURVES, FINAL_GENERATOR, FINAL_METRICS, METRICS_FILE,
+                           OPTIONS_FILE, RUN_OUTPUTS)
 from raygan.records import append_jsonl, read_jsonl, write_jsonl
-from raygan.tensorboard_log import FOLDER as TENSORBOARD_FOLDER
-from raygan.tensorboard_log import TensorBoardLog
 
-OPTIONS_FILE = "options.json"
-METRICS_FILE = "metrics.jsonl"
-CHECKPOINT_DIR = "checkpoint"
-BEST_GENERATOR = "best_generator.safetensors"
-FINAL_GENERATOR = "generator.safetensors"
-FINAL_METRICS = "final_metrics.jsonl"
-EVALUATIONS = "evaluations.jsonl"  # appended by python -m raygan.evaluate
-RUN_OUTPUTS = (OPTIONS_FILE, METRICS_FILE, "samples", CHECKPOINT_DIR, BEST_GENERATOR, "curves.png", FINAL_GENERATOR,
-               FINAL_METRICS, EVALUATIONS, TENSORBOARD_FOLDER)
 
 
 def prepare_folder(out: Path, overwrite: bool) -> None:
     """Make ``out`` ready for a new run: missing or empty, or (``overwrite``) cleared of a previous run's outputs."""
-    output_folder(out, "--out")
+    output_folder(out, "out")
     if any(out.iterdir()):
         if not overwrite:
             what = "a raygan run" if (out / OPTIONS_FILE).exists() else "other files"
-            raise RayganError(f"--out {out} already holds {what}; pass --resume to continue it, "
-                              "--overwrite to replace it, or choose another --out")
+            raise RayganError(f"out {out} already holds {what}; pass resume=True to continue it, "
+                              "overwrite=True to replace it, or choose another out", ("out", "resume", "overwrite"))
         for name in RUN_OUTPUTS:  # only what a run writes: a user's own files stay
             path = out / name
             if path.is_dir():
@@ -72,9 +64,10 @@ def read_options(out: Path) -> dict:
     """The saved options of the run in ``out`` (to resume it); a one-line error if there is none."""
     path = out / OPTIONS_FILE
     if not path.is_file():
-        raise RayganError(f"--resume: {out} holds no raygan run ({OPTIONS_FILE} is missing); "
-                          "pass the --out folder of the run to continue, or drop --resume")
-    corrupt = RayganError(f"{path} is corrupt or hand-edited; start a new run with --overwrite or another --out")
+        raise RayganError(f"resume: {out} holds no raygan run ({OPTIONS_FILE} is missing); "
+                          "pass the out folder of the run to continue, or drop resume", ("out", "resume"))
+    corrupt = RayganError(f"{path} is corrupt or hand-edited; start a new run with overwrite=True or another out",
+                          ("out", "overwrite"))
     try:
         options = json.loads(path.read_text(encoding="utf-8"))
         kinds = {"config": dict, "budget": dict, "data_dir": str, "device": str}
@@ -84,7 +77,7 @@ def read_options(out: Path) -> dict:
         raise corrupt from None
     if "max_steps" in options["budget"]:
         raise RayganError(f"{path} was written by an older raygan, whose budgets counted steps; start a new run "
-                          "with --overwrite or another --out")
+                          "with overwrite=True or another out", ("out", "overwrite"))
     try:
         GANConfig.from_dict(options["config"], source=str(path))
         Budget.from_dict(options["budget"], source=str(path))
@@ -112,7 +105,7 @@ class FolderFace:
         self.out = out
         self.log = log
         self.published = 0  # reports made by this process (0: a resumed run that had nothing left to do)
-        self.tensorboard: TensorBoardLog | None = None  # opened by start()
+        self.artifacts: ReportArtifacts | None = None  # opened by start()
 
     @contextmanager
     def latest_checkpoint(self):
@@ -122,7 +115,7 @@ class FolderFace:
     def start(self, history: list[dict]) -> dict:
         # Reports written after the checkpoint (a run killed between checkpoints) are dropped: they are redone.
         write_jsonl(self.out / METRICS_FILE, history)
-        self.tensorboard = TensorBoardLog(self.out / TENSORBOARD_FOLDER, history)
+        self.artifacts = ReportArtifacts(self.out, history)
         if history:
             self.log(f"resuming at step {history[-1]['step']} from {self.out / CHECKPOINT_DIR}")
         return {}
@@ -131,9 +124,7 @@ class FolderFace:
         report = event.report
         self.published += 1
         append_jsonl(self.out / METRICS_FILE, report)
-        images, per_row = sample_grid(event.trainer.sampling_generator)
-        save_grid(images, self.out / "samples" / f"step_{report['step']:06d}.png", nrow=per_row)
-        self.tensorboard.add(report, images, per_row)
+        self.artifacts.write(report, event.trainer.sampling_generator)
         if event.new_best:  # before the checkpoint: a restored history never calls this report a new best again
             event.write_generator(self.out / BEST_GENERATOR)
         if event.checkpoint_due:
@@ -143,8 +134,8 @@ class FolderFace:
             self.log(f"stopped: {report['collapse_reason']}")
 
     def close(self) -> None:
-        if self.tensorboard is not None:
-            self.tensorboard.close()
+        if self.artifacts is not None:
+            self.artifacts.close()
 
 
 def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cpu", rules: CollapseRules | None = None,
@@ -165,10 +156,11 @@ def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cp
     data = prepare(source, device, log)
     deadline = time.time() + time_budget if time_budget else None
     trainer = GANTrainer(config, data.train)
+    plan = RunPlan(budget, rules or CollapseRules(), deadline=deadline)
     face = FolderFace(out, log)
     progress = KimgBar(budget.max_kimg if budget.max_kimg < UNTIL_DEADLINE_KIMG else None, f"{config.model} training")
     try:
-        history = run_loop(trainer, RunPlan(budget, rules or CollapseRules(), deadline=deadline), data.measurer, face,
+        history = run_loop(trainer, plan, data.measurer, face,
                            on_step=progress)
     finally:
         progress.close()
@@ -177,10 +169,10 @@ def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cp
     finals = read_jsonl(out / FINAL_METRICS) if (out / FINAL_METRICS).is_file() else []
     if face.published == 0 and finals and finals[-1]["step"] == trainer.step:
         log(f"the run in {out} was already complete at step {trainer.step}; "
-            "pass --resume --kimg N with a larger N to train it longer")
+            "train it longer with a larger max_kimg (python -m raygan.train --resume --kimg N)")
         final = {k: v for k, v in finals[-1].items() if k not in ("step", "kimg")}
     else:
-        save_curves(history, out / "curves.png", metric="fid")
+        save_curves(history, out / CURVES, metric=plan.metric)
         raw = trainer.generator if trainer.generator_ema is not None else None
         final = (data.measurer.measure_final(trainer.sampling_generator, raw, num=budget.final_num, progress=True)
                  if budget.final_num else {})

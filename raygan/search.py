@@ -36,7 +36,7 @@ from raygan.data import DATA_ENV
 from raygan.errors import RayganError
 
 PROG = "raygan.search"
-FLAGS = {"data_dir": "--data-dir", "download": "--download"}
+FLAGS = {"data_dir": "--data-dir", "download": "--download", "storage_path": "--storage-path"}
 DEFAULT_SPACE = "dcgan"
 DEFAULT_TIME_BUDGET_S = 900.0  # with neither --time-budget nor --num-samples
 
@@ -108,7 +108,7 @@ def list_spaces() -> str:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG, FLAGS):
-        from raygan.cli import output_folder
+        from raygan.atomic import output_folder
         from raygan.data import FOLDER, detect_dataset, open_source
         from raygan.space import load_space
 
@@ -127,7 +127,7 @@ def main(argv=None) -> None:
         source = open_source(space.dataset, args.data_dir or space.data_dir, args.download, space.image_size,
                              space.channels)
         if "://" not in args.storage_path:
-            output_folder(args.storage_path, "--storage-path")
+            output_folder(args.storage_path, "storage_path")
         if args.export:
             check_writable(args.export)
         if args.study_db:

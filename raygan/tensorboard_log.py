@@ -1,6 +1,7 @@
 """TensorBoard events for a run or a trial: every report's numbers and its fixed-noise sample grid.
 
-``tensorboard --logdir runs/NAME`` then compares a search's trials (each writes into its own
+:class:`raygan.artifacts.ReportArtifacts` writes them into ``tensorboard/`` of a run's folder
+and of each trial's.  ``tensorboard --logdir runs/NAME`` then compares a search's trials (each writes into its own
 trial folder), and ``tensorboard --logdir runs`` single runs (each under ``OUT/tensorboard``).
 The x axis is images shown to D (``kimg`` x 1000), the budget's own unit, so trials at
 different batch sizes line up.  Written with PyTorch's ``SummaryWriter``.
@@ -13,7 +14,6 @@ from raygan import metrics
 from raygan.plots import grid_image
 from raygan.records import is_finite_number
 
-FOLDER = "tensorboard"  # inside a run's --out folder and inside each trial's folder
 NOT_PLOTTED = ("step", "kimg", "pid", "num_samples", "time_this_iter_s", "time_total_s")
 
 

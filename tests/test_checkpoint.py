@@ -4,7 +4,8 @@ import io
 import pytest
 import torch
 
-from raygan.checkpoint import GENERATOR_FILE, STATE_FILE, has_checkpoint, read_checkpoint, write_checkpoint
+from raygan.checkpoint import has_checkpoint, read_checkpoint, write_checkpoint
+from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE
 from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.trainer import GANTrainer
@@ -32,13 +33,13 @@ def test_round_trip_restores_step_weights_history_with_the_new_learning_rates(tm
     assert restored.opt_g.param_groups[0]["lr"] == 7e-4 and restored.opt_d.param_groups[0]["lr"] == 3e-4
     for a, b in zip(trainer.generator.state_dict().values(), restored.generator.state_dict().values()):
         assert torch.equal(a, b)
-    exported = load_generator(tmp_path / GENERATOR_FILE)
+    exported = load_generator(tmp_path / CHECKPOINT_GENERATOR)
     assert exported.metadata["steps"] == 8 and exported.metadata["metrics"]["fid"] == 300.0
 
 
 def _state_file(folder, content: bytes):
     folder.mkdir(exist_ok=True)
-    (folder / STATE_FILE).write_bytes(content)
+    (folder / CHECKPOINT_STATE).write_bytes(content)
     return folder
 
 
@@ -87,4 +88,4 @@ def test_spectral_norm_checkpoint_continues_bit_for_bit(tmp_path, test_split):
         a, b = getattr(straight, module).state_dict(), getattr(resumed, module).state_dict()
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert any(k.endswith("parametrizations.weight.original") for k in straight.discriminator.state_dict())
-    assert load_generator(tmp_path / GENERATOR_FILE).metadata["config"]["d_norm"] == "spectral"
+    assert load_generator(tmp_path / CHECKPOINT_GENERATOR).metadata["config"]["d_norm"] == "spectral"

@@ -24,7 +24,7 @@ def test_healthy_run_is_not_collapsed():
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, None])
 def test_non_finite_loss_collapses_at_once(bad):
     reason = collapse_reason([report(250), report(500, loss_g=bad)], RULES)
-    assert reason.startswith("non-finite loss at step 500")
+    assert reason.startswith("non-finite loss at 32 kimg")  # step 500 at batch 64
 
 
 def test_discriminator_winning_needs_patience():

@@ -37,7 +37,7 @@ def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys, t
         assert report["tp"] + report["fn"] == 10 * 16 and report["num_samples"] == 200
     if model == "cdcgan":
         assert "label_acc" in reports[0] and "label_acc" in summary
-    assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000010.png", "step_000020.png"]
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["kimg_000000160.png", "kimg_000000320.png"]
     (scalars, images), = tensorboard_runs(out / "tensorboard").values()
     assert images == {"samples": [160, 320]}  # x: images shown to D
     assert scalars["quality/fid"] == [(160, pytest.approx(reports[0]["fid"], rel=1e-6)),

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import torch
 
-from raygan.cli import Parser, output_folder, positive_int, seed_int, user_errors
+from raygan.atomic import output_folder
+from raygan.cli import Parser, positive_int, seed_int, user_errors
 from raygan.data import DATASETS, FOLDER, open_source
 from raygan.metrics.evaluator import WEIGHTS_DIR
 from raygan.metrics.evaluator_training import ensure_evaluator, save, train
 
 PROG = "raygan.metrics.train_evaluator"
 FLAGS = {"data_dir": "--data-dir", "image_size": "--image-size", "channels": "--channels", "dataset": "--dataset",
-         "download": "--download"}
+         "download": "--download", "out_dir": "--out-dir"}
 
 
 def main(argv=None) -> None:
@@ -47,7 +48,7 @@ def main(argv=None) -> None:
             path = ensure_evaluator(train_set, test_set, steps=args.steps, retrain=True)
             print(f"wrote {path}", file=sys.stderr)
             return
-        output_folder(args.out_dir, "--out-dir")
+        output_folder(args.out_dir, "out_dir")
         started = time.perf_counter()
         dataset = source.dataset
         train_set, test_set = source.load()

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from raygan.checkpoint import GENERATOR_FILE, read_raw_generator
+from raygan.checkpoint import read_raw_generator
+from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.config import GANConfig
 from raygan.errors import RayganError
 from raygan.export import load_generator, save_generator
@@ -45,7 +46,7 @@ def load_best(grids: list, space: SearchSpace, trial: str | None) -> Best | None
     if checkpoint is None:
         return None
     with checkpoint.as_directory() as folder:
-        generator = load_generator(Path(folder) / GENERATOR_FILE)
+        generator = load_generator(Path(folder) / CHECKPOINT_GENERATOR)
         return Best(best, generator, read_raw_generator(folder, generator))
 
 

@@ -22,7 +22,7 @@ import ray
 from ray import tune
 
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
-from raygan.checkpoint import GENERATOR_FILE
+from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.errors import RayganError
 from raygan.export import read_metadata
 from raygan.run_loop import RunPlan
@@ -118,7 +118,7 @@ def _final_run(space, options, outcome: Outcome, data: Prepared, resources, fina
     if checkpoint is None:
         raise RayganError(f"the best trial {outcome.best_trial} saved no checkpoint to continue; see the summary")
     with checkpoint.as_directory() as folder:  # its own config: under PBT the trial's may have moved on since
-        config = read_metadata(Path(folder) / GENERATOR_FILE)["config"]
+        config = read_metadata(Path(folder) / CHECKPOINT_GENERATOR)["config"]
     searched = {name: config[name] for name in space.params}
     deadline = started + options.time_budget_s if options.time_budget_s else None
     budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)

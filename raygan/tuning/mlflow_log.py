@@ -18,14 +18,9 @@ import tempfile
 from pathlib import Path
 
 from raygan.errors import RayganError
+from raygan.layout import SAMPLES_DIR, grid_name
 
 TRIAL_TAG = "raygan_trial"
-SAMPLES = "samples"  # the trial folder's sample grids (written by the trainable, one per report)
-
-
-def grid_name(kimg: float) -> str:
-    """The file name of the sample grid of the report at ``kimg`` (images shown to D, zero-padded)."""
-    return f"kimg_{round(kimg * 1000):09d}.png"
 
 
 def prepare_mlflow(uri: str) -> None:
@@ -65,10 +60,10 @@ def log_grid(uri: str, run_id: str, trial, name: str) -> None:
     import pyarrow.fs
     from mlflow.tracking import MlflowClient
 
-    source = f"{trial.path}/{SAMPLES}/{name}"
+    source = f"{trial.path}/{SAMPLES_DIR}/{name}"
     with tempfile.TemporaryDirectory() as folder:
         pyarrow.fs.copy_files(source, str(Path(folder) / name), source_filesystem=trial.storage.storage_filesystem)
-        MlflowClient(uri).log_artifact(run_id, str(Path(folder) / name), artifact_path=SAMPLES)
+        MlflowClient(uri).log_artifact(run_id, str(Path(folder) / name), artifact_path=SAMPLES_DIR)
 
 
 def log_export(uri: str, experiment: str, trial: str, path) -> None:

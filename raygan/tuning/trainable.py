@@ -6,8 +6,8 @@ every trial through Ray's object store, as Ray's ``pbt_dcgan_mnist`` hands its s
 over (prepared once by the driver; worker nodes need no files).  The run loop (:mod:`raygan.run_loop`) measures,
 checks for collapse and decides when to checkpoint; :class:`TuneFace` adds where the
 trial runs (``node_id``, ``pid``, ``device``) and its ``memory_mb``, makes every value finite for Tune
-and Optuna, hands reports and checkpoints to Tune, and writes TensorBoard events and a sample
-grid per report (``samples/kimg_NNNNNNNNN.png``, images shown to D) into the trial's working
+and Optuna, hands reports and checkpoints to Tune, and writes each report's artifacts
+(:mod:`raygan.artifacts`: the sample grid, TensorBoard events) into the trial's working
 folder, which Ray syncs to the trial's folder in the experiment's storage (``sync_artifacts``)
 before every report.
 
@@ -27,16 +27,13 @@ import ray
 import torch
 from ray import tune
 
+from raygan.artifacts import ReportArtifacts
 from raygan.config import GANConfig
 from raygan.data.prepare import Prepared
 from raygan.devices import pick_device
 from raygan.trainer import GANTrainer
 from raygan.run_loop import ReportEvent, RunPlan, best_key, run_loop
-from raygan.plots import sample_grid, save_grid
 from raygan.records import finite_or_big
-from raygan.tensorboard_log import FOLDER as TENSORBOARD_FOLDER
-from raygan.tensorboard_log import TensorBoardLog
-from raygan.tuning.mlflow_log import SAMPLES, grid_name
 
 
 @dataclass(frozen=True)
@@ -67,11 +64,11 @@ class TuneFace:
         self.shown_first = (best_key(metric), metric, "d_acc", "classes_covered", "kimg")
         self.placement = placement
         self.start_from = start_from
-        self.tensorboard: TensorBoardLog | None = None  # opened by start(), in the trial's folder
+        self.artifacts: ReportArtifacts | None = None  # opened by start(), in the trial's folder
 
     def close(self) -> None:
-        if self.tensorboard is not None:
-            self.tensorboard.close()
+        if self.artifacts is not None:
+            self.artifacts.close()
 
     @contextmanager
     def latest_checkpoint(self):
@@ -92,16 +89,13 @@ class TuneFace:
         # The folder Ray syncs to storage.  Not get_trial_dir(): in a fresh (not reused) actor Ray 2.60
         # answers the driver's staging folder there, which is never synced from a worker's node.
         self.storage = tune.get_context().get_storage()
-        self.folder = Path(self.storage.trial_working_directory)
-        self.tensorboard = TensorBoardLog(self.folder / TENSORBOARD_FOLDER, history)
+        self.artifacts = ReportArtifacts(self.storage.trial_working_directory, history)
         return {**self.placement, "trial": trial, "lineage": lineage}
 
     def publish(self, event: ReportEvent) -> None:
         report = {**event.report, "memory_mb": resident_mb()}
         report = finite_or_big({**{key: report[key] for key in self.shown_first if key in report}, **report})
-        images, per_row = sample_grid(event.trainer.sampling_generator)
-        self.tensorboard.add(report, images, per_row)
-        save_grid(images, self.folder / SAMPLES / grid_name(report["kimg"]), nrow=per_row)
+        self.artifacts.write(report, event.trainer.sampling_generator)
         if not event.checkpoint_due:
             # Tune waits for the sync only before a report with a checkpoint; wait here too, so that this
             # report's grid and events are in storage when the driver (the MLflow callback) gets the report.

@@ -16,7 +16,7 @@ from raygan.records import read_jsonl
 from raygan.search import main as search_main
 from raygan.space import load_space
 from raygan.tuning import SearchOptions, run_search
-from raygan.tuning.mlflow_log import grid_name
+from raygan.layout import grid_name
 
 pytestmark = pytest.mark.slow
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # trial wrappers below run in Ray workers
