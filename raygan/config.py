@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from raygan.data import DATASETS
 from raygan.errors import RayganError
 from raygan.losses import LOSSES
-from raygan.models import FAMILIES, MODELS
+from raygan.models import MODELS, discriminator_norms, is_conditional, resolve_d_norm
+from raygan.models.conditioning import CONDITIONINGS
 
-CONDITIONINGS = ("input", "hidden")
 G_NORMS = ("batch", "none")
 D_NORMS = ("auto", "batch", "spectral", "none")
 
@@ -51,12 +51,12 @@ class GANConfig:
 
     @property
     def conditional(self) -> bool:
-        return FAMILIES[self.model].conditional
+        return is_conditional(self.model)
 
     @property
     def discriminator_norm(self) -> str:
         """``d_norm`` with ``auto`` resolved to the model's own norm."""
-        return FAMILIES[self.model].d_norms[0] if self.d_norm == "auto" else self.d_norm
+        return resolve_d_norm(self.model, self.d_norm)
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
@@ -87,7 +87,7 @@ class GANConfig:
         _choice(source, "cond", self.cond, CONDITIONINGS)
         _choice(source, "g_norm", self.g_norm, G_NORMS)
         _choice(source, "d_norm", self.d_norm, D_NORMS)
-        d_norms = FAMILIES[self.model].d_norms
+        d_norms = discriminator_norms(self.model)
         if self.discriminator_norm not in d_norms:
             raise RayganError(f"{source}: d_norm '{self.d_norm}' does not fit model '{self.model}', whose "
                               f"discriminator has no {self.d_norm} norm; use {' or '.join(d_norms)}")
