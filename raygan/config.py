@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from raygan.data import DATASETS
 from raygan.errors import RayganError
 from raygan.losses import LOSSES
-from raygan.models import MODELS, discriminator_norms, is_conditional, resolve_d_norm
+from raygan.models import MODELS, discriminator_norms, is_conditional, keys_without_effect, resolve_d_norm
 from raygan.models.conditioning import CONDITIONINGS
 
 G_NORMS = ("batch", "none")
@@ -78,6 +78,15 @@ class GANConfig:
         config.validate(source)
         return config
 
+    @classmethod
+    def from_saved(cls, values: dict, source: str = "config") -> "GANConfig":
+        """:meth:`from_dict` for a config raygan wrote (an export's header, a run's options): a key that
+        has no effect on its model is dropped, not refused, since raygan wrote such keys before it
+        refused them."""
+        model = values.get("model", cls.model)
+        ignored = keys_without_effect(model) if model in MODELS else {}
+        return cls.from_dict({key: value for key, value in values.items() if key not in ignored}, source)
+
     def replace(self, **changes) -> "GANConfig":
         return GANConfig.from_dict({**self.to_dict(), **changes})
 
@@ -91,6 +100,10 @@ class GANConfig:
         if self.discriminator_norm not in d_norms:
             raise RayganError(f"{source}: d_norm '{self.d_norm}' does not fit model '{self.model}', whose "
                               f"discriminator has no {self.d_norm} norm; use {' or '.join(d_norms)}")
+        default = GANConfig()
+        for key, message in keys_without_effect(self.model).items():
+            if getattr(self, key) != getattr(default, key):  # a default is what every export stores: never an error
+                raise RayganError(f"{source}: {message}")
         _within(source, "d_dropout", self.d_dropout, 0.0, 0.9)
         _within(source, "latent_dim", self.latent_dim, 2, 512)
         _within(source, "label_embedding", self.label_embedding, 0, 512)

@@ -6,13 +6,13 @@ from torch.nn.utils import parametrize
 
 from raygan.config import GANConfig
 from raygan.models import build_models
+from tests.conftest import small_nets
 
-SMALL = {"g_width": 8, "d_width": 8, "g_hidden": [32, 64], "d_hidden": [64, 32]}
 LAYERS = (nn.Conv2d, nn.Linear)
 
 
 def _build(**values):
-    return build_models(GANConfig.from_dict({**SMALL, **values}))
+    return build_models(GANConfig.from_dict({**small_nets(values["model"]), **values}))
 
 
 def _has_batchnorm(module):
