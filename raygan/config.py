@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from raygan.data import DATASETS
 from raygan.errors import RayganError
 from raygan.losses import LOSSES
-from raygan.models import FAMILIES, MODELS
+from raygan.models import MODELS, discriminator_norms, is_conditional, keys_without_effect, resolve_d_norm
+from raygan.models.conditioning import CONDITIONINGS
 from raygan.schema import build, setting
 
-CONDITIONINGS = ("input", "hidden")
 G_NORMS = ("batch", "none")
 D_NORMS = ("auto", "batch", "spectral", "none")
 
@@ -55,12 +55,12 @@ class GANConfig:
 
     @property
     def conditional(self) -> bool:
-        return FAMILIES[self.model].conditional
+        return is_conditional(self.model)
 
     @property
     def discriminator_norm(self) -> str:
         """``d_norm`` with ``auto`` resolved to the model's own norm."""
-        return FAMILIES[self.model].d_norms[0] if self.d_norm == "auto" else self.d_norm
+        return resolve_d_norm(self.model, self.d_norm)
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
@@ -75,15 +75,28 @@ class GANConfig:
         config.validate(source)
         return config
 
+    @classmethod
+    def from_saved(cls, values: dict, source: str = "config") -> "GANConfig":
+        """:meth:`from_dict` for a config raygan wrote (an export's header, a run's options): a key that
+        has no effect on its model is dropped, not refused, since raygan wrote such keys before it
+        refused them."""
+        model = values.get("model", cls.model)
+        ignored = keys_without_effect(model) if model in MODELS else {}
+        return cls.from_dict({key: value for key, value in values.items() if key not in ignored}, source)
+
     def replace(self, **changes) -> "GANConfig":
         return GANConfig.from_dict({**self.to_dict(), **changes})
 
     def validate(self, source: str = "config") -> None:
         """The rules that span fields (each field's own are checked by :func:`~raygan.schema.build`)."""
-        d_norms = FAMILIES[self.model].d_norms
+        d_norms = discriminator_norms(self.model)
         if self.discriminator_norm not in d_norms:
             raise RayganError(f"{source}: d_norm '{self.d_norm}' does not fit model '{self.model}', whose "
                               f"discriminator has no {self.d_norm} norm; use {' or '.join(d_norms)}")
+        default = GANConfig()
+        for key, message in keys_without_effect(self.model).items():
+            if getattr(self, key) != getattr(default, key):  # a default is what every export stores: never an error
+                raise RayganError(f"{source}: {message}", key)
         if self.label_smoothing and self.loss != "ns":
             raise RayganError(f"{source}: label_smoothing applies to loss 'ns' only, not '{self.loss}'; "
                               "set label_smoothing to 0 or loss to ns", ("label_smoothing", "loss"))

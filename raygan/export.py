@@ -125,7 +125,7 @@ def _check_header(meta: dict, path: Path) -> None:
     if not isinstance(meta["config"], dict):
         raise bad("config", f"must be a JSON object of config values, got {type(meta['config']).__name__}")
     try:
-        config = GANConfig.from_dict(meta["config"], source=f"{path}: header field 'config'")
+        config = GANConfig.from_saved(meta["config"], source=f"{path}: header field 'config'")
     except RayganError as err:
         raise RayganError(f"{err}; {_REEXPORT}") from None
     for key in ("model", "dataset"):
@@ -163,10 +163,11 @@ def dataset_of(metadata: dict) -> DatasetInfo:
 def load_generator(path, device="cpu") -> Generator:
     """Rebuild the exported generator on ``device``, in eval mode, ready for ``.sample(n, labels)``.
 
-    ``generator.metadata`` holds the checked header and ``generator.info`` its dataset.
+    ``generator.metadata`` holds the checked header and ``generator.info`` its dataset.  A config key
+    that has no effect on the model (raygan wrote such keys before it refused them) is ignored.
     """
     metadata = read_metadata(path)
-    config = GANConfig.from_dict(metadata["config"])
+    config = GANConfig.from_saved(metadata["config"])
     info = dataset_of(metadata)
     try:
         generator = build_generator(config, info)

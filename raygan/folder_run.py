@@ -79,7 +79,7 @@ def read_options(out: Path) -> dict:
         raise RayganError(f"{path} was written by an older raygan, whose budgets counted steps; start a new run "
                           "with overwrite=True or another out", ("out", "overwrite"))
     try:
-        GANConfig.from_dict(options["config"], source=str(path))
+        GANConfig.from_saved(options["config"], source=str(path))
         Budget.from_dict(options["budget"], source=str(path))
     except RayganError:
         raise corrupt from None

@@ -114,7 +114,7 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
                 "data_dir": args.data_dir,  # None: the default place; main() records the folder found
                 "image_size": args.image_size, "channels": args.channels,
                 "device": args.device or "auto"}, config, budget
-    saved_config = GANConfig.from_dict(saved["config"]).to_dict()  # with defaults for keys added since
+    saved_config = GANConfig.from_saved(saved["config"]).to_dict()  # defaults for keys added since, none of no effect
     config = GANConfig.from_dict({**saved_config, **config_values}, source="arguments")
     budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)},
                               source="arguments")

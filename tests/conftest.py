@@ -165,6 +165,14 @@ def first_per_class(images, labels, per_class: int):
     return images[keep], labels[keep]
 
 
+def small_nets(model: str, hidden=(32, 64), width: int = 8) -> dict:
+    """Config values for small nets of ``model``: MLP widths (``hidden``, mirrored for D) for gan and cgan,
+    DCGAN widths for dcgan and cdcgan (each architecture's width keys are an error on the other)."""
+    if model in ("dcgan", "cdcgan"):
+        return {"g_width": width, "d_width": width}
+    return {"g_hidden": list(hidden), "d_hidden": list(hidden[::-1])}
+
+
 @pytest.fixture(scope="session")
 def mnist_arrays(mnist_dir):
     """Real MNIST train images (uint8 (N, 28, 28)) and labels as numpy arrays."""

@@ -60,3 +60,33 @@ def test_parse_overrides():
     assert parse_overrides(["lr_g=1e-4", " cond = hidden "]) == {"lr_g": "1e-4", "cond": "hidden"}
     with pytest.raises(RayganError, match="key=value"):
         parse_overrides(["lr_g"])
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"model": "gan", "cond": "hidden"}, "cond has no effect on model gan (it is unconditional); drop it or use cgan"),
+    ({"model": "dcgan", "label_embedding": 16},
+     "label_embedding has no effect on model dcgan (it is unconditional); drop it or use cdcgan"),
+    ({"model": "dcgan", "g_hidden": "128,256"},
+     "g_hidden has no effect on model dcgan (it is a DCGAN); drop it or use gan"),
+    ({"model": "cdcgan", "d_hidden": [64]},
+     "d_hidden has no effect on model cdcgan (it is a DCGAN); drop it or use cgan"),
+    ({"model": "cdcgan", "g_norm": "none"},
+     "g_norm has no effect on model cdcgan (it is a DCGAN); drop it or use cgan"),
+    ({"model": "dcgan", "d_dropout": 0.3},
+     "d_dropout has no effect on model dcgan (it is a DCGAN); drop it or use gan"),
+    ({"model": "gan", "g_width": 32}, "g_width has no effect on model gan (it is an MLP); drop it or use dcgan"),
+    ({"model": "cgan", "d_width": 32}, "d_width has no effect on model cgan (it is an MLP); drop it or use cdcgan"),
+])
+def test_a_key_with_no_effect_on_the_model_is_a_one_line_error(values, message):
+    with pytest.raises(RayganError) as err:
+        GANConfig.from_dict(values, source="test.yaml")
+    assert str(err.value) == f"test.yaml: {message}"
+
+
+def test_a_key_at_its_default_is_never_an_error_and_saved_configs_drop_keys_with_no_effect():
+    for model in ("gan", "dcgan", "cgan", "cdcgan"):  # what every export and run stores: all keys, defaults included
+        assert GANConfig.from_dict({**GANConfig().to_dict(), "model": model}).model == model
+    saved = {**GANConfig().to_dict(), "model": "gan", "cond": "hidden", "g_width": 8, "g_hidden": [16]}
+    assert GANConfig.from_saved(saved) == GANConfig(model="gan", g_hidden=(16,))
+    with pytest.raises(RayganError, match="g_hidden must list"):  # the keys that do have an effect are checked
+        GANConfig.from_saved({**saved, "g_hidden": []})

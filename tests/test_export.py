@@ -9,12 +9,13 @@ from raygan.config import GANConfig
 from raygan.errors import RayganError
 from raygan.export import FORMAT_VERSION, load_generator, read_metadata, save_generator
 from raygan.models import build_generator
+from tests.conftest import small_nets
 
 
 @pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "cdcgan"])
 def test_reload_gives_identical_samples(tmp_path, model):
-    config = GANConfig.from_dict({"model": model, "latent_dim": 16, "g_width": 8, "g_hidden": [32, 64],
-                                  "cond": "hidden"})
+    conditioning = {"cond": "hidden"} if model in ("cgan", "cdcgan") else {}
+    config = GANConfig.from_dict({"model": model, "latent_dim": 16, **small_nets(model), **conditioning})
     torch.manual_seed(0)
     generator = build_generator(config)
     path = save_generator(tmp_path / "g.safetensors", generator, config, extra={"steps": 12})
@@ -27,6 +28,20 @@ def test_reload_gives_identical_samples(tmp_path, model):
     assert (meta["model"], meta["dataset"], meta["steps"], meta["image_shape"]) == (model, "mnist", 12, [1, 28, 28])
     assert meta["num_classes"] == 10 and meta["format_version"] == FORMAT_VERSION
     assert meta["config"] == config.to_dict()
+
+
+def test_an_export_with_a_key_of_no_effect_on_its_model_still_loads(tmp_path):
+    """raygan stored such keys before it refused them; the key is ignored and the weights load as saved."""
+    old = GANConfig(model="dcgan", latent_dim=8, g_width=8, g_hidden=(16,), d_dropout=0.3, cond="hidden",
+                    label_embedding=4)  # not validated: as raygan accepted it then
+    torch.manual_seed(0)
+    generator = build_generator(old)
+    path = save_generator(tmp_path / "old.safetensors", generator, old)
+    with pytest.raises(RayganError, match="has no effect on model dcgan"):
+        GANConfig.from_dict(read_metadata(path)["config"])
+    loaded = load_generator(path)
+    assert loaded.metadata["config"] == old.to_dict()
+    assert all(torch.equal(loaded.state_dict()[k], v) for k, v in generator.state_dict().items())
 
 
 def test_missing_file(tmp_path):

@@ -12,8 +12,9 @@ from raygan.evaluate import main as evaluate_main
 from raygan.generate import main as generate_main
 from raygan.train import main as train_main
 
-SMALL = ["--kimg", "0.64", "--report-kimg", "0.32", "--quick-num", "200", "--final-num", "500", "--device", "cpu",
-         "--set", "batch_size=16", "--set", "g_width=8", "--set", "d_width=8", "--set", "latent_dim=16"]
+RUN = ["--kimg", "0.64", "--report-kimg", "0.32", "--quick-num", "200", "--final-num", "500", "--device", "cpu",
+       "--set", "batch_size=16", "--set", "latent_dim=16"]
+SMALL = [*RUN, "--set", "g_width=8", "--set", "d_width=8"]  # small DCGAN nets
 
 
 def test_a_colour_folder_trains_evaluates_and_draws_colour_grids(tmp_path, colour_folder, folder_with_evaluator,
@@ -57,7 +58,7 @@ def test_a_flat_folder_trains_unconditionally_without_class_metrics(tmp_path, fl
 def test_a_conditional_model_on_a_flat_folder_is_a_one_line_error(tmp_path, flat_folder, folder_with_evaluator):
     folder_with_evaluator(flat_folder)
     done = subprocess.run([sys.executable, "-m", "raygan.train", "--model", "cgan", "--data-dir", str(flat_folder),
-                           "--out", str(tmp_path / "c"), *SMALL], capture_output=True, text=True, timeout=300)
+                           "--out", str(tmp_path / "c"), *RUN], capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "cgan is conditional and needs labelled images" in done.stderr and "class subfolders" in done.stderr
 

@@ -8,8 +8,14 @@ import torch
 from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.trainer import GANTrainer
+from tests.conftest import small_nets
 
-SMALL = {"g_hidden": [64, 128], "d_hidden": [128, 64], "g_width": 8, "d_width": 8, "batch_size": 32}
+
+def _small(model):
+    return {**small_nets(model, hidden=(64, 128)), "batch_size": 32}
+
+
+SMALL = _small("gan")  # the default model
 REPORT_KEYS = {"step", "loss_d", "loss_g", "tp", "fn", "tn", "fp", "d_acc", "d_acc_real", "d_acc_fake",
                "images_per_s"}
 
@@ -21,7 +27,7 @@ def mnist(mnist_dir):
 
 @pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "cdcgan"])
 def test_reports_every_k_steps_with_finite_values(mnist, model):
-    config = GANConfig.from_dict({"model": model, **SMALL, "d_steps": 2})
+    config = GANConfig.from_dict({"model": model, **_small(model), "d_steps": 2})
     reports = []
     GANTrainer(config, mnist).run_steps(7, 3, on_report=reports.append)
     assert [r["step"] for r in reports] == [3, 6, 7]
@@ -37,7 +43,8 @@ def test_reports_every_k_steps_with_finite_values(mnist, model):
 @pytest.mark.parametrize("model", ["dcgan", "gan"])
 @pytest.mark.parametrize("loss", ["ns", "hinge", "ls"])
 def test_every_loss_trains_a_spectral_discriminator_with_finite_losses(mnist, model, loss):
-    trainer = GANTrainer(GANConfig.from_dict({"model": model, **SMALL, "loss": loss, "d_norm": "spectral"}), mnist)
+    trainer = GANTrainer(GANConfig.from_dict({"model": model, **_small(model), "loss": loss, "d_norm": "spectral"}),
+                         mnist)
     assert not trainer._d_has_batchnorm  # so real and fake go through D as one batch
     report = trainer.run_steps(3, 3)
     assert math.isfinite(report["loss_d"]) and math.isfinite(report["loss_g"])

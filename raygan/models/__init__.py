@@ -1,45 +1,107 @@
-"""The model registry: one entry per model name, the only list of models raygan has.
+"""The model registry: the four models raygan has, and everything that depends on the model's name.
 
-Each :class:`Family` says whether the model is conditional, which discriminator norms it
-supports and how to build its generator and discriminator from a validated config and the
-dataset's :class:`~raygan.data.DatasetInfo` (image shape and classes come from the data,
-never from constants).
+Each model is an architecture with or without conditioning; the names users know stay the
+only names (a model is still chosen with one word, and exports and search spaces keep them):
+
+======  ============  ===========
+model   architecture  conditional
+======  ============  ===========
+gan     MLP           no
+dcgan   DCGAN         no
+cgan    MLP           yes
+cdcgan  DCGAN         yes
+======  ============  ===========
+
+How a conditional model takes its label is the config's ``cond``, handled in
+:mod:`raygan.models.conditioning` for both architectures.  The registry decides from a name
+alone whether the model is conditional, which discriminator norms it has (the first its own,
+what ``d_norm: auto`` means) and which config keys have an effect on it.  It never imports
+:mod:`raygan.config`: its functions take a model name and plain values, and its builders any
+object with a config's fields, so that the config asks it without an import cycle.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from torch import nn
 
+from raygan.data import DatasetInfo, dataset_info
 from raygan.errors import RayganError
-from raygan.models import dcgan, mlp
+from raygan.models import conditioning, dcgan, mlp
 from raygan.models.base import Generator, spectral_norm_all
 
-if TYPE_CHECKING:
-    from raygan.config import GANConfig
-    from raygan.data import DatasetInfo
+
+@dataclass(frozen=True)
+class Architecture:
+    """One kind of net: how to build its generator and discriminator, and what it reads from a config."""
+
+    description: str  # what a model of it is, as in "it is an MLP"
+    generator: Callable[..., Generator]  # (config, info, cond) -> generator
+    discriminator: Callable[..., nn.Module]  # (config, info, cond, resolved d_norm) -> discriminator
+    d_norms: tuple[str, ...]  # the discriminator norms it supports; the first is its own (d_norm "auto")
+    keys: tuple[str, ...]  # the config keys only this architecture reads
+
+
+MLP = Architecture("an MLP", mlp.build_generator, mlp.build_discriminator, mlp.D_NORMS, mlp.KEYS)
+DCGAN = Architecture("a DCGAN", dcgan.build_generator, dcgan.build_discriminator, dcgan.D_NORMS, dcgan.KEYS)
 
 
 @dataclass(frozen=True)
 class Family:
-    generator: Callable[["GANConfig", "DatasetInfo", str | None], Generator]
-    discriminator: Callable[["GANConfig", "DatasetInfo", str | None], nn.Module]
+    """A model: an architecture, with or without conditioning."""
+
+    architecture: Architecture
     conditional: bool
-    d_norms: tuple[str, ...]  # the discriminator norms it supports; the first is its own (d_norm "auto")
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The config keys that only some models read, and this one does."""
+        return self.architecture.keys + (conditioning.KEYS if self.conditional else ())
 
 
 FAMILIES: dict[str, Family] = {
-    "gan": Family(mlp.build_generator, mlp.build_discriminator, conditional=False, d_norms=mlp.D_NORMS),
-    "dcgan": Family(dcgan.build_generator, dcgan.build_discriminator, conditional=False, d_norms=dcgan.D_NORMS),
-    "cgan": Family(mlp.build_generator, mlp.build_discriminator, conditional=True, d_norms=mlp.D_NORMS),
-    "cdcgan": Family(dcgan.build_generator, dcgan.build_discriminator, conditional=True, d_norms=dcgan.D_NORMS),
+    "gan": Family(MLP, conditional=False),
+    "dcgan": Family(DCGAN, conditional=False),
+    "cgan": Family(MLP, conditional=True),
+    "cdcgan": Family(DCGAN, conditional=True),
 }
 MODELS = tuple(FAMILIES)
 
 
-def _cond(config: "GANConfig", info: "DatasetInfo") -> str | None:
-    if not FAMILIES[config.model].conditional:
+def is_conditional(model: str) -> bool:
+    return FAMILIES[model].conditional
+
+
+def discriminator_norms(model: str) -> tuple[str, ...]:
+    """The discriminator norms ``model`` supports, its own first."""
+    return FAMILIES[model].architecture.d_norms
+
+
+def resolve_d_norm(model: str, d_norm: str) -> str:
+    """``d_norm`` with ``auto`` resolved to the model's own norm."""
+    return discriminator_norms(model)[0] if d_norm == "auto" else d_norm
+
+
+def keys_without_effect(model: str) -> dict[str, str]:
+    """The config keys that change nothing on ``model`` (only other models read them), each with the
+    one-line message for setting one: why it does nothing, and the nearest model that reads it."""
+    own = FAMILIES[model]
+
+    def distance(other: Family) -> int:
+        return (other.architecture != own.architecture) + (other.conditional != own.conditional)
+
+    messages = {}
+    for name, family in sorted(FAMILIES.items(), key=lambda item: distance(item[1])):
+        for key in family.keys:
+            if key not in own.keys and key not in messages:
+                why = "it is unconditional" if key in conditioning.KEYS else f"it is {own.architecture.description}"
+                messages[key] = f"{key} has no effect on model {model} ({why}); drop it or use {name}"
+    return messages
+
+
+def _cond(config, info: DatasetInfo) -> str | None:
+    if not is_conditional(config.model):
         return None
     if not info.labelled:
         raise RayganError(f"{config.model} is conditional and needs labelled images, but dataset '{info.name}' "
@@ -48,28 +110,26 @@ def _cond(config: "GANConfig", info: "DatasetInfo") -> str | None:
     return config.cond
 
 
-def build_generator(config: "GANConfig", info: "DatasetInfo | None" = None) -> Generator:
-    """A fresh generator; ``info`` defaults to the config's dataset."""
-    info = info or _info(config)
-    return FAMILIES[config.model].generator(config, info, _cond(config, info))
+def build_generator(config, info: DatasetInfo | None = None) -> Generator:
+    """A fresh generator for a validated config (a GANConfig, or any object with its fields);
+    ``info`` defaults to the config's dataset."""
+    info = info or dataset_info(config.dataset)
+    return FAMILIES[config.model].architecture.generator(config, info, _cond(config, info))
 
 
-def build_discriminator(config: "GANConfig", info: "DatasetInfo | None" = None) -> nn.Module:
+def build_discriminator(config, info: DatasetInfo | None = None) -> nn.Module:
     """A fresh discriminator, with spectral norm on every layer when ``d_norm`` is spectral."""
-    info = info or _info(config)
-    discriminator = FAMILIES[config.model].discriminator(config, info, _cond(config, info))
-    return spectral_norm_all(discriminator) if config.discriminator_norm == "spectral" else discriminator
+    info = info or dataset_info(config.dataset)
+    norm = resolve_d_norm(config.model, config.d_norm)
+    discriminator = FAMILIES[config.model].architecture.discriminator(config, info, _cond(config, info), norm)
+    return spectral_norm_all(discriminator) if norm == "spectral" else discriminator
 
 
-def build_models(config: "GANConfig", info: "DatasetInfo | None" = None) -> tuple[Generator, nn.Module]:
+def build_models(config, info: DatasetInfo | None = None) -> tuple[Generator, nn.Module]:
     """Build a fresh generator and discriminator for a validated config."""
     return build_generator(config, info), build_discriminator(config, info)
 
 
-def _info(config: "GANConfig") -> "DatasetInfo":
-    from raygan.data import dataset_info
-
-    return dataset_info(config.dataset)
-
-
-__all__ = ["FAMILIES", "MODELS", "Family", "Generator", "build_generator", "build_discriminator", "build_models"]
+__all__ = ["FAMILIES", "MODELS", "Architecture", "Family", "Generator", "build_generator",
+           "build_discriminator", "build_models", "discriminator_norms", "is_conditional", "keys_without_effect",
+           "resolve_d_norm"]

@@ -1,4 +1,4 @@
-"""What every generator and discriminator shares: label handling, sampling and spectral norm."""
+"""What every generator and discriminator shares: label checks, sampling and spectral norm."""
 from __future__ import annotations
 
 from typing import Callable
@@ -8,21 +8,6 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from raygan.errors import RayganError
-
-
-class LabelCode(nn.Module):
-    """Class labels as vectors: one-hot (``embedding == 0``) or a learned embedding."""
-
-    def __init__(self, num_classes: int, embedding: int):
-        super().__init__()
-        self.num_classes = num_classes
-        self.table = nn.Embedding(num_classes, embedding) if embedding else None
-        self.dim = embedding or num_classes
-
-    def forward(self, labels: torch.Tensor) -> torch.Tensor:
-        if self.table is None:
-            return nn.functional.one_hot(labels, self.num_classes).float()
-        return self.table(labels)
 
 
 class Generator(nn.Module):

@@ -6,21 +6,23 @@ batch norm and ReLU up to the image size, ending in tanh; the discriminator halv
 strided convolutions and LeakyReLU (batch norm after all but the first by default; ``d_norm``
 may instead put spectral norm on every layer, or no norm), no pooling, down to the start map
 and one logit from a dense layer.  Widths double at every halving: ``g_width`` and
-``d_width`` are the channels at half the image size.  Conditioning (``cond``) joins the label
-as constant feature maps: ``input`` at full size in D and with z in G; ``hidden`` at the
-start map in G and after D's first convolution.  At 28 pixels the layers (and their names)
+``d_width`` are the channels at half the image size.  Conditioning (``cond``, see
+:mod:`raygan.models.conditioning`) joins the label code as constant feature maps: ``input``
+at full size in D (and as a vector with z in G); ``hidden`` at the start map in G and after
+D's first convolution.  At 28 pixels the layers (and their names)
 are those of raygan's first DCGAN, so its checkpoints and exports still load.
 """
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from raygan.errors import RayganError
-from raygan.models.base import Generator, LabelCode, leaky
+from raygan.models.base import Generator, leaky
+from raygan.models.conditioning import LabelCode, join_point
 
 START_SIZES = {28: 7, 32: 4, 64: 4}  # image size -> the generator's first map (and D's last)
 D_NORMS = ("batch", "spectral", "none")  # the discriminator's own (Radford et al.) first
+KEYS = ("g_width", "d_width")  # the config keys only the DCGAN nets read
 
 
 def image_plan(info) -> tuple[int, int]:
@@ -38,14 +40,11 @@ def build_generator(config, info, cond: str | None) -> "DCGANGenerator":
                           channels=channels, size=size)
 
 
-def build_discriminator(config, info, cond: str | None) -> "DCGANDiscriminator":
+def build_discriminator(config, info, cond: str | None, norm: str) -> "DCGANDiscriminator":
+    """``norm`` is the resolved d_norm: batch norm is built in here; spectral norm the registry puts on the net."""
     channels, size = image_plan(info)
     return DCGANDiscriminator(config.d_width, info.num_classes, cond, config.label_embedding,
-                              channels=channels, batch_norm=config.discriminator_norm == "batch", size=size)
-
-
-def _label_maps(code: torch.Tensor, size: int) -> torch.Tensor:
-    return code[:, :, None, None].expand(-1, -1, size, size)
+                              channels=channels, batch_norm=norm == "batch", size=size)
 
 
 def _widths(width: int, size: int) -> list[int]:
@@ -58,42 +57,35 @@ class DCGANGenerator(Generator):
     def __init__(self, latent_dim: int, width: int = 64, num_classes: int = 10,
                  cond: str | None = None, label_embedding: int = 0, channels: int = 1, size: int = 28):
         super().__init__(latent_dim, (channels, size, size), num_classes, conditional=cond is not None)
-        self.cond = cond
-        self.code = LabelCode(num_classes, label_embedding) if cond else None
+        # the label's code, joined where cond puts it (its stored weights keep the name code.table.weight)
+        self.code = LabelCode(num_classes, label_embedding, join_point(cond, "generator"))
         self.start = START_SIZES[size]
         widths = _widths(width, size)
         self.start_width = widths[0]
-        z_in = latent_dim + (self.code.dim if cond == "input" else 0)
+        z_in = latent_dim + self.code.width_at("input")
         units = widths[0] * self.start ** 2
         self.project = nn.Sequential(nn.Linear(z_in, units, bias=False), nn.BatchNorm1d(units), nn.ReLU(True))
-        maps_in = widths[0] + (self.code.dim if cond == "hidden" else 0)
+        maps_in = widths[0] + self.code.width_at("hidden")
         layers = []
         for c_in, c_out in zip([maps_in, *widths[1:-1]], widths[1:]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
         self.upsample = nn.Sequential(*layers, nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh())
 
     def forward(self, z, labels=None):
-        if self.cond == "input":
-            z = torch.cat([z, self.code(labels)], 1)
-        h = self.project(z).view(-1, self.start_width, self.start, self.start)
-        if self.cond == "hidden":
-            h = torch.cat([h, _label_maps(self.code(labels), self.start)], 1)
-        return self.upsample(h)
+        h = self.project(self.code.at("input", z, labels)).view(-1, self.start_width, self.start, self.start)
+        return self.upsample(self.code.at("hidden", h, labels))
 
 
 class DCGANDiscriminator(nn.Module):
     def __init__(self, width: int = 64, num_classes: int = 10, cond: str | None = None, label_embedding: int = 0,
                  channels: int = 1, batch_norm: bool = True, size: int = 28):
         super().__init__()
-        self.cond = cond
-        self.size = size
-        self.code = LabelCode(num_classes, label_embedding) if cond else None
-        extra = self.code.dim if cond else 0
+        self.code = LabelCode(num_classes, label_embedding, join_point(cond, "discriminator"))
         widths = _widths(width, size)[::-1]  # w at half the image size, doubling down to the start map
-        self.first = nn.Sequential(nn.Conv2d(channels + (extra if cond == "input" else 0), widths[0], 4, 2, 1), leaky())
+        self.first = nn.Sequential(nn.Conv2d(channels + self.code.width_at("input"), widths[0], 4, 2, 1), leaky())
         layers = []
         for i, (c_in, c_out) in enumerate(zip(widths, widths[1:])):
-            c_in += extra if cond == "hidden" and i == 0 else 0
+            c_in += self.code.width_at("hidden") if i == 0 else 0
             # batch norm's shift makes a bias redundant; without batch norm the convolution keeps its own
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=not batch_norm),
                        *([nn.BatchNorm2d(c_out)] if batch_norm else []), leaky()]
@@ -101,9 +93,5 @@ class DCGANDiscriminator(nn.Module):
         self.out = nn.Linear(widths[-1] * START_SIZES[size] ** 2, 1)
 
     def forward(self, images, labels=None):
-        if self.cond == "input":
-            images = torch.cat([images, _label_maps(self.code(labels), self.size)], 1)
-        h = self.first(images)
-        if self.cond == "hidden":
-            h = torch.cat([h, _label_maps(self.code(labels), self.size // 2)], 1)
+        h = self.code.at("hidden", self.first(self.code.at("input", images, labels)), labels)
         return self.out(self.second(h).flatten(1)).squeeze(1)

@@ -5,9 +5,10 @@ MNIST: batch norm in the generator's hidden layers (``g_norm="batch"``, the defa
 in PyTorch-GAN's MLP GAN), dropout in the discriminator's (``d_dropout``) and spectral
 norm on the discriminator's layers (``d_norm="spectral"``; it has no batch norm).
 
-Conditioning (``cond``): ``input`` concatenates the label code with z in G and with the
-flattened image in D; ``hidden`` maps the label through its own dense layer and
-concatenates it with the first hidden layer's output, as in Mirza & Osindero (2014).
+Conditioning (``cond``, see :mod:`raygan.models.conditioning`): ``input`` concatenates the
+label code with z in G and with the flattened image in D; ``hidden`` maps the label through
+its own dense layer and concatenates it with the first hidden layer's output, as in Mirza &
+Osindero (2014).
 """
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ import math
 import torch
 from torch import nn
 
-from raygan.models.base import Generator, LabelCode, leaky
+from raygan.models.base import Generator, leaky
+from raygan.models.conditioning import DenseHiddenJoin, join_point
 
 D_NORMS = ("none", "spectral")  # the discriminator's own first: it has no batch norm
+KEYS = ("g_hidden", "d_hidden", "g_norm", "d_dropout")  # the config keys only the MLP nets read
 
 
 def _dense(fan_in: int, fan_out: int, batch_norm: bool = False, dropout: float = 0.0) -> list[nn.Module]:
@@ -36,31 +39,13 @@ def _dense_stack(widths: list[int], batch_norm: bool = False, dropout: float = 0
                            for layer in _dense(fan_in, fan_out, batch_norm, dropout)])
 
 
-class _Conditioner(nn.Module):
-    """Joins a label code to an input or first-hidden activation; identity when unconditional."""
-
-    def __init__(self, num_classes: int, cond: str | None, embedding: int, hidden_width: int):
-        super().__init__()
-        self.cond = cond
-        self.code = LabelCode(num_classes, embedding) if cond else None
-        self.to_hidden = (nn.Sequential(nn.Linear(self.code.dim, hidden_width), leaky())
-                          if cond == "hidden" else None)
-        self.extra_input = self.code.dim if cond == "input" else 0
-        self.extra_hidden = hidden_width if cond == "hidden" else 0
-
-    def at_input(self, x, labels):
-        return torch.cat([x, self.code(labels)], 1) if self.cond == "input" else x
-
-    def at_hidden(self, h, labels):
-        return torch.cat([h, self.to_hidden(self.code(labels))], 1) if self.cond == "hidden" else h
-
-
 def build_generator(config, info, cond: str | None) -> "MLPGenerator":
     return MLPGenerator(config.latent_dim, config.g_hidden, info.image_shape, info.num_classes, cond,
                         config.label_embedding, batch_norm=config.g_norm == "batch")
 
 
-def build_discriminator(config, info, cond: str | None) -> "MLPDiscriminator":
+def build_discriminator(config, info, cond: str | None, norm: str) -> "MLPDiscriminator":
+    """``norm`` (none or spectral) needs nothing here: the registry puts spectral norm on the built net."""
     return MLPDiscriminator(config.d_hidden, info.image_shape, info.num_classes, cond, config.label_embedding,
                             dropout=config.d_dropout)
 
@@ -69,15 +54,15 @@ class MLPGenerator(Generator):
     def __init__(self, latent_dim: int, hidden: tuple[int, ...], image_shape=(1, 28, 28), num_classes: int = 10,
                  cond: str | None = None, label_embedding: int = 0, batch_norm: bool = True):
         super().__init__(latent_dim, image_shape, num_classes, conditional=cond is not None)
-        self.join = _Conditioner(num_classes, cond, label_embedding, hidden[0])
+        self.join = DenseHiddenJoin(num_classes, label_embedding, join_point(cond, "generator"), hidden[0])
         # No batch norm on the first layer, whose output is joined with the label code.
-        self.first = nn.Sequential(*_dense(latent_dim + self.join.extra_input, hidden[0]))
-        widths = [hidden[0] + self.join.extra_hidden, *hidden[1:]]
+        self.first = nn.Sequential(*_dense(latent_dim + self.join.width_at("input"), hidden[0]))
+        widths = [hidden[0] + self.join.width_at("hidden"), *hidden[1:]]
         self.rest = _dense_stack(widths, batch_norm=batch_norm)
         self.out = nn.Linear(widths[-1], math.prod(image_shape))
 
     def forward(self, z, labels=None):
-        h = self.join.at_hidden(self.first(self.join.at_input(z, labels)), labels)
+        h = self.join.at("hidden", self.first(self.join.at("input", z, labels)), labels)
         return torch.tanh(self.out(self.rest(h))).view(-1, *self.image_shape)
 
 
@@ -85,12 +70,13 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, hidden: tuple[int, ...], image_shape=(1, 28, 28), num_classes: int = 10,
                  cond: str | None = None, label_embedding: int = 0, dropout: float = 0.0):
         super().__init__()
-        self.join = _Conditioner(num_classes, cond, label_embedding, hidden[0])
-        self.first = nn.Sequential(*_dense(math.prod(image_shape) + self.join.extra_input, hidden[0], dropout=dropout))
-        widths = [hidden[0] + self.join.extra_hidden, *hidden[1:]]
+        self.join = DenseHiddenJoin(num_classes, label_embedding, join_point(cond, "discriminator"), hidden[0])
+        self.first = nn.Sequential(*_dense(math.prod(image_shape) + self.join.width_at("input"), hidden[0],
+                                           dropout=dropout))
+        widths = [hidden[0] + self.join.width_at("hidden"), *hidden[1:]]
         self.rest = _dense_stack(widths, dropout=dropout)
         self.out = nn.Linear(widths[-1], 1)
 
     def forward(self, images, labels=None):
-        h = self.join.at_hidden(self.first(self.join.at_input(images.flatten(1), labels)), labels)
+        h = self.join.at("hidden", self.first(self.join.at("input", images.flatten(1), labels)), labels)
         return self.out(self.rest(h)).squeeze(1)

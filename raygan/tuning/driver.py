@@ -28,7 +28,7 @@ from raygan.export import read_metadata
 from raygan.run_loop import RunPlan
 from raygan.data.prepare import Prepared, prepare
 from raygan.data.sources import Source
-from raygan.models import FAMILIES
+from raygan.models import is_conditional
 from raygan.space import SearchSpace
 from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
 from raygan.tuning.ray_session import start_ray
@@ -93,7 +93,7 @@ def check_metric_fits(space: SearchSpace, info) -> None:
     """The space's metric is one the data can report (no class metrics on unlabelled images)."""
     from raygan.metrics import quick_metrics
 
-    allowed = quick_metrics(FAMILIES[space.model].conditional, info.labelled)
+    allowed = quick_metrics(is_conditional(space.model), info.labelled)
     if space.metric not in allowed:
         raise RayganError(f"{space.source}: metric '{space.metric}' needs classes, which dataset '{info.name}' "
                           f"has not; choose one of {', '.join(allowed)}")

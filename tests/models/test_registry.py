@@ -1,61 +1,35 @@
-"""Every model and conditioning variant builds from a config and has the right shapes."""
+"""The model registry: what each model name means, which keys have an effect on it, label checks."""
 import pytest
-import torch
 
 from raygan.config import GANConfig
 from raygan.errors import RayganError
-from raygan.models import build_models
-
-VARIANTS = [
-    {"model": "gan"},
-    {"model": "dcgan"},
-    {"model": "cgan", "cond": "input"},
-    {"model": "cgan", "cond": "hidden"},
-    {"model": "cgan", "cond": "input", "label_embedding": 16},
-    {"model": "cgan", "cond": "hidden", "label_embedding": 16},
-    {"model": "cdcgan", "cond": "input"},
-    {"model": "cdcgan", "cond": "hidden"},
-    {"model": "cdcgan", "cond": "hidden", "label_embedding": 8},
-]
+from raygan.models import (DCGAN, FAMILIES, MLP, MODELS, build_models, discriminator_norms, is_conditional,
+                           keys_without_effect, resolve_d_norm)
 
 
-@pytest.mark.parametrize("values", VARIANTS, ids=lambda v: "-".join(str(x) for x in v.values()))
-@pytest.mark.parametrize("latent_dim", [2, 100, 512])
-def test_shapes(values, latent_dim):
-    config = GANConfig.from_dict({**values, "latent_dim": latent_dim, "g_width": 16, "d_width": 16,
-                                  "g_hidden": [32, 64], "d_hidden": [64, 32]})
-    generator, discriminator = build_models(config)
-    labels = torch.arange(5) % 10 if config.conditional else None
-    images = generator(torch.randn(5, latent_dim), labels)
-    assert images.shape == (5, 1, 28, 28)
-    assert images.min() >= -1 and images.max() <= 1
-    assert discriminator(images, labels).shape == (5,)
-    assert generator.sample(3, labels=labels[:3] if labels is not None else None).shape == (3, 1, 28, 28)
+def test_the_four_models_are_an_architecture_with_or_without_conditioning():
+    assert MODELS == ("gan", "dcgan", "cgan", "cdcgan")
+    assert {name: (family.architecture, family.conditional) for name, family in FAMILIES.items()} == {
+        "gan": (MLP, False), "dcgan": (DCGAN, False), "cgan": (MLP, True), "cdcgan": (DCGAN, True)}
+    assert [is_conditional(m) for m in MODELS] == [False, False, True, True]
+    assert [discriminator_norms(m)[0] for m in MODELS] == [resolve_d_norm(m, "auto") for m in MODELS] == \
+        ["none", "batch", "none", "batch"]
+    assert resolve_d_norm("gan", "spectral") == "spectral"
 
 
-def test_default_mlp_widths_follow_the_common_design():
-    generator, discriminator = build_models(GANConfig(model="gan"))
-    widths = [m.out_features for m in generator.modules() if isinstance(m, torch.nn.Linear)]
-    assert widths == [256, 512, 1024, 784]
-    widths = [m.out_features for m in discriminator.modules() if isinstance(m, torch.nn.Linear)]
-    assert widths == [1024, 512, 256, 1]
-
-
-def test_dcgan_follows_the_guidelines():
-    generator, discriminator = build_models(GANConfig(model="dcgan"))
-    g_types = {type(m) for m in generator.modules()}
-    d_types = {type(m) for m in discriminator.modules()}
-    assert torch.nn.ConvTranspose2d in g_types and torch.nn.BatchNorm2d in g_types and torch.nn.ReLU in g_types
-    assert not any(issubclass(t, (torch.nn.MaxPool2d, torch.nn.AvgPool2d)) for t in d_types)
-    strided = [m for m in discriminator.modules() if isinstance(m, torch.nn.Conv2d) and m.stride == (2, 2)]
-    assert len(strided) >= 2 and torch.nn.LeakyReLU in d_types
-
-
-def test_conditioning_changes_the_output():
-    generator, _ = build_models(GANConfig(model="cgan", cond="hidden"))
-    z = torch.randn(1, 100).expand(2, 100)
-    out = generator(z, torch.tensor([3, 7]))
-    assert not torch.allclose(out[0], out[1])
+@pytest.mark.parametrize("model, keys", [
+    ("gan", {"cond", "label_embedding", "g_width", "d_width"}),
+    ("cgan", {"g_width", "d_width"}),
+    ("dcgan", {"cond", "label_embedding", "g_hidden", "d_hidden", "g_norm", "d_dropout"}),
+    ("cdcgan", {"g_hidden", "d_hidden", "g_norm", "d_dropout"}),
+])
+def test_keys_without_effect_name_the_nearest_model_that_reads_them(model, keys):
+    messages = keys_without_effect(model)
+    assert set(messages) == keys
+    fits = {"gan": {"g_width": "dcgan", "cond": "cgan"}, "cgan": {"d_width": "cdcgan"},
+            "dcgan": {"g_hidden": "gan", "label_embedding": "cdcgan"}, "cdcgan": {"d_dropout": "cgan"}}[model]
+    for key, other in fits.items():
+        assert messages[key].endswith(f"drop it or use {other}") and key not in keys_without_effect(other)
 
 
 def test_sample_label_checks():
