@@ -111,6 +111,7 @@ def main(argv=None) -> None:
         from raygan.data import FOLDER, data_location, detect_dataset, find_files
         from raygan.image_folder import dataset_name
         from raygan.space import load_space
+        from raygan.tuning.location import is_remote
 
         if args.list_spaces:
             print(list_spaces())
@@ -126,7 +127,7 @@ def main(argv=None) -> None:
             space = space.with_folder(args.data_dir)  # a folder of images: the space's model on the user's images
         data_dir, download = data_location(space.dataset, args.data_dir or space.data_dir, args.download)
         data_dir = find_files(space.dataset, data_dir, download)
-        if "://" not in args.storage_path:
+        if not is_remote(args.storage_path):
             output_folder(args.storage_path, "--storage-path")
         if args.export:
             check_writable(args.export)
@@ -140,7 +141,8 @@ def main(argv=None) -> None:
         name = args.name or f"{space.model}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
         from raygan.tuning import SearchOptions, run_search
         from raygan.tuning.report import REPORT_FILE
-        from raygan.tuning.tuner import check_scheduler_options, report_dir
+        from raygan.tuning.location import report_dir
+        from raygan.tuning.tuner import check_scheduler_options
 
         time_budget = args.time_budget
         if time_budget is None and args.num_samples is None and not args.resume:

@@ -36,7 +36,8 @@ from raygan.tuning.report import build_report, write_search_record
 from raygan.tuning.resources import describe, final_run_resources, trial_resources
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
-from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir, upload_reports
+from raygan.tuning.location import experiment_path, report_dir, upload_reports
+from raygan.tuning.tuner import SearchOptions, final_tuner, make_tuner
 
 
 def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None,
