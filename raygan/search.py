@@ -140,7 +140,7 @@ def main(argv=None) -> None:
         data_name = dataset_name(data_dir) if space.dataset == FOLDER else space.dataset
         name = args.name or f"{space.model}-{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
         from raygan.tuning import SearchOptions, run_search
-        from raygan.tuning.report import REPORT_FILE
+        from raygan.tuning.html_report import REPORT_FILE
         from raygan.tuning.location import report_dir
         from raygan.tuning.tuner import check_scheduler_options
 

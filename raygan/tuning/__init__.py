@@ -7,6 +7,8 @@ Imported on use (``import raygan`` does not import Ray):
 - :mod:`.tuner`: the Tuners (Optuna + ASHA, PBT or PB2; the final run);
 - :mod:`.location`: where the experiment lives (a folder or a bucket) and where its summary goes;
 - :mod:`.summary`: per-trial rows, lineage, the budget's breakdown, table, summary.jsonl and plots;
+- :mod:`.html_report`: ``report.html`` (from :mod:`.search_record`'s ``search.json``, the summary and
+  :mod:`.importances`; :mod:`.rebuild` rebuilds an interrupted search's summary);
 - :mod:`.best`: the best checkpoint, measured and exported.
 """
 from raygan.tuning.driver import run_search

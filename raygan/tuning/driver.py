@@ -32,8 +32,9 @@ from raygan.models import FAMILIES
 from raygan.space import SearchSpace
 from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
 from raygan.tuning.ray_session import start_ray
-from raygan.tuning.report import build_report, write_search_record
+from raygan.tuning.html_report import build_report
 from raygan.tuning.resources import describe, final_run_resources, trial_resources
+from raygan.tuning.search_record import write_search_record
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
 from raygan.tuning.location import experiment_path, report_dir, upload_reports
