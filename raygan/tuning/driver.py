@@ -117,8 +117,8 @@ def _trainable(train, test, settings: TrialSettings, resources: dict):
 
 def _final_run(space, options, outcome: Outcome, train, test, resources, final_kimg, started):
     """Continue the best trial from its best checkpoint as a one-trial experiment ``NAME/final``."""
-    best = next(row for row in outcome.rows if row["trial"] == outcome.best_trial)
-    checkpoint = best_checkpoint(best["result"], space)
+    best = next(row for row in outcome.rows if row.trial == outcome.best_trial)
+    checkpoint = best_checkpoint(best.result, space)
     if checkpoint is None:
         raise RayganError(f"the best trial {outcome.best_trial} saved no checkpoint to continue; see the summary")
     with checkpoint.as_directory() as folder:  # its own config: under PBT the trial's may have moved on since

@@ -21,7 +21,8 @@ from raygan.atomic import atomic_path
 from raygan.records import read_jsonl
 from raygan.tuning.importances import param_importances
 from raygan.tuning.search_record import read_search_record
-from raygan.tuning.summary import PHASES_FILE, SUMMARY_FILE, Outcome, Phase
+from raygan.tuning.summary import PHASES_FILE, SUMMARY_FILE, Outcome, Phase, read_summary
+from raygan.tuning.trial_row import Status
 
 REPORT_FILE = "report.html"
 
@@ -29,7 +30,7 @@ REPORT_FILE = "report.html"
 def build_report(folder: Path) -> Path:
     """Write ``folder/report.html`` from the search's records in ``folder``; returns its path."""
     record, space = read_search_record(folder)
-    rows = read_jsonl(folder / SUMMARY_FILE) if (folder / SUMMARY_FILE).is_file() else []
+    rows = read_summary(folder) if (folder / SUMMARY_FILE).is_file() else []
     phases = [Phase(**p) for p in read_jsonl(folder / PHASES_FILE)] if (folder / PHASES_FILE).is_file() else []
     outcome = Outcome(space, str(folder), rows, phases)
     importances = param_importances(rows, space)
@@ -45,7 +46,7 @@ def build_report(folder: Path) -> Path:
 def _page(name: str, record: dict, outcome, importances, images: dict[str, Path]) -> str:
     space = outcome.space
     esc = html.escape
-    collapsed = [row for row in outcome.rows if row["status"].startswith(("collapsed", "error"))]
+    collapsed = [row for row in outcome.rows if row.status in (Status.COLLAPSED, Status.ERROR)]
     parts = [f"<h1>raygan search <code>{esc(name)}</code></h1>",
              f"<p>{esc(space.model)} on {esc(space.data_dir or space.dataset)}, scheduler {esc(space.scheduler)}, optimising "
              f"{esc(space.metric)} ({esc(space.mode)}) on {space.budget.quick_num} samples per report; "
@@ -60,7 +61,7 @@ def _page(name: str, record: dict, outcome, importances, images: dict[str, Path]
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         parts.append(f"<h2>{esc(title)}</h2><img alt='{esc(title)}' src='data:image/png;base64,{data}'>")
     parts.append("<h2>Collapsed or failed trials</h2>")
-    parts.append("<ul>" + "".join(f"<li><code>{esc(r['trial'])}</code>: {esc(r['status'])}</li>" for r in collapsed)
+    parts.append("<ul>" + "".join(f"<li><code>{esc(r.trial)}</code>: {esc(r.status_text)}</li>" for r in collapsed)
                  + "</ul>" if collapsed else "<p>None.</p>")
     parts.append("<h2>Parameter importances (Optuna)</h2>")
     if isinstance(importances, str):
