@@ -99,13 +99,22 @@ def _row(result, space: SearchSpace, phase: str, sign: int) -> TrialRow:
         row.best, row.best_kimg, row.kimg = float(best[space.metric]), float(best["kimg"]), float(frame["kimg"].max())
         row.history = frame[["kimg", space.metric]].values.tolist()
     reached_end = phase == FINAL_PHASE or row.kimg >= space.budget.max_kimg
-    row.status, row.detail = trial_status(last, result.error, reached_end, _stopper(space, row.kimg))
+    row.status, row.detail = trial_status(last, result.error, reached_end)
     return row
 
 
-def trial_status(last: dict, error, reached_end: bool, stopper: Status) -> tuple[Status, str]:
+def trial_status(last: dict, error, reached_end: bool) -> tuple[Status, str]:
     """How a trial ended, and the detail (:class:`~raygan.tuning.trial_row.Status`), from its last
-    report ``last``, Tune's ``error``, and whether it trained to its end."""
+    report ``last`` as Tune recorded it, Tune's ``error``, and whether it trained to its end.
+
+    Who stopped a trial short of its end is what Tune recorded when it stopped it: Tune marks
+    ``done`` the report at which the scheduler answered STOP, and writes that report to the
+    trial's result.json, so a resumed or rebuilt search still knows.  Of raygan's schedulers
+    only ASHA stops trials (PBT and PB2 pause and exploit them, the final run has none, and
+    ASHA's STOP at ``max_kimg`` is a completed trial).  The time budget cuts trials without
+    marking a report: the run loop's last report says ``out_of_time``, or Tune's
+    ``time_budget_s`` ended the experiment around the trial.
+    """
     if error:
         return Status.ERROR, str(error).strip().splitlines()[-1][:100]
     if last.get("collapsed"):
@@ -116,17 +125,9 @@ def trial_status(last: dict, error, reached_end: bool, stopper: Status) -> tuple
         return Status.OUT_OF_TIME, ""
     if reached_end:
         return Status.COMPLETED, ""
-    return stopper, ""
-
-
-def _stopper(space: SearchSpace, kimg: float) -> Status:
-    """Who stopped a trial short of ``max_kimg``: ASHA stops trials at its rungs, the time budget anywhere."""
-    search = space.search
-    rungs = [search.grace_kimg * search.reduction_factor ** k for k in range(64)
-             if search.grace_kimg * search.reduction_factor ** k < space.budget.max_kimg]
-    if space.scheduler == "asha" and any(rung <= kimg < rung + space.budget.report_kimg for rung in rungs):
-        return Status.STOPPED_BY_ASHA
-    return Status.STOPPED_BY_TIME_BUDGET
+    if last.get("done"):
+        return Status.STOPPED_BY_ASHA, ""
+    return Status.STOPPED_BY_TIME_BUDGET, ""
 
 
 def kimg_trained(reports: list[dict]) -> float:
