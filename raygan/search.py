@@ -64,6 +64,10 @@ def build_parser() -> Parser:
     parser.add_argument("--address", default=None,
                         help="join a running Ray cluster ('auto' or HOST:PORT; default: $RAY_ADDRESS when set, as "
                              "in a Ray job, else a new local Ray)")
+    parser.add_argument("--cluster-config", default=None,
+                        help="the autoscaling cluster's config (the YAML file 'ray up' was given), which the default "
+                             "resources and concurrency come from (default: $RAYGAN_CLUSTER_CONFIG, else on the head "
+                             "the config 'ray up' put there or the one its autoscaler runs with)")
     parser.add_argument("--storage-path", default="runs",
                         help="where experiments live: a folder or s3://bucket/path (default ./runs); with s3:// "
                              "the summary, plots and report.html go to ./runs/NAME and are copied into the bucket")
@@ -111,6 +115,7 @@ def main(argv=None) -> None:
         from raygan.data import FOLDER, data_location, detect_dataset, find_files
         from raygan.image_folder import dataset_name
         from raygan.space import load_space
+        from raygan.tuning.autoscaler import explicit_config
         from raygan.tuning.location import is_remote
 
         if args.list_spaces:
@@ -133,6 +138,7 @@ def main(argv=None) -> None:
             check_writable(args.export)
         if args.study_db:
             check_study_db(args.study_db)
+        explicit_config(args.cluster_config)  # a file named but missing or malformed: before Ray starts
         if args.mlflow_uri:
             from raygan.tuning.mlflow_log import prepare_mlflow
 
@@ -158,6 +164,7 @@ def main(argv=None) -> None:
                                 address=args.address, storage_path=args.storage_path, name=name,
                                 resume=args.resume, seed=args.seed, study_db=args.study_db,
                                 max_failures=args.max_failures, verbose=args.verbose, mlflow_uri=args.mlflow_uri,
+                                cluster_config=args.cluster_config,
                                 command=shlex.join(["python", "-m", PROG, *(sys.argv[1:] if argv is None else argv)]))
         check_scheduler_options(space, options)
         outcome = run_search(space, data_dir, options, export=args.export)

@@ -51,8 +51,7 @@ def run_search(space: SearchSpace, data_dir, options: SearchOptions, export=None
     write_search_record(report_dir(options), options.command, space)  # before any training
     started_here = start_ray(options.address)
     try:
-        resources, concurrent = trial_resources(options.cpus_per_trial, options.gpus_per_trial,
-                                                options.max_concurrent)
+        resources, concurrent = trial_resources(options)
         final_kimg = final_run_kimg(space, options)
         search_end = None
         if options.time_budget_s:
@@ -127,7 +126,7 @@ def _final_run(space, options, outcome: Outcome, train, test, resources, final_k
     deadline = started + options.time_budget_s if options.time_budget_s else None
     budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)
     plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline)
-    final_resources = final_run_resources(resources)
+    final_resources = final_run_resources(resources, options)
     settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint,
                              quiet=options.verbose < 2)
     trainable = _trainable(train, test, settings, final_resources)

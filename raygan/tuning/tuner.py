@@ -43,6 +43,7 @@ class SearchOptions:
     time_budget_s: float | None = None  # the whole search's wall time (search phase and final run)
     command: str | None = None  # the command line that started the search (for report.html)
     mlflow_uri: str | None = None  # also log every trial to this MLflow tracking URI
+    cluster_config: str | None = None  # the autoscaler's config file (default: found, see tuning.autoscaler)
 
     @property
     def unbounded(self) -> bool:

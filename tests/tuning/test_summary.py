@@ -22,7 +22,8 @@ REPORT = {"kimg": 2.56, "collapsed": False, "collapse_reason": "", "out_of_time"
     ({**REPORT, "collapsed": True, "collapse_reason": "non-finite loss", "done": True}, None, False,
      (Status.COLLAPSED, "non-finite loss")),
     ({}, None, False, (Status.NO_REPORT, "")),
-    ({**REPORT, "collapsed": True}, RuntimeError("Traceback ...\nValueError: boom"), True, (Status.ERROR, "ValueError: boom")),
+    ({**REPORT, "collapsed": True}, RuntimeError("Traceback ...\nValueError: boom"), True,
+     (Status.ERROR, "ValueError: boom")),
 ])
 def test_how_a_trial_ended_follows_its_last_report(last, error, reached_end, expected):
     assert trial_status(last, error, reached_end) == expected
