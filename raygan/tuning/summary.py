@@ -88,19 +88,17 @@ def _row(result, space: SearchSpace, phase: str, sign: int) -> TrialRow:
     # The trial's own last report: under PBT, Tune's ``result.metrics`` can be a donor's, when the
     # trial copied a checkpoint with nothing left to train after it.
     last = frame.iloc[-1].to_dict() if frame is not None and len(frame) else (result.metrics or {})
-    row = TrialRow(trial=trial_name(result), phase=phase, config=dict(result.config or {}), best=float("nan"),
-                   best_kimg="-", kimg=0.0, kimg_trained=0.0, seconds=float(last.get("time_total_s", 0.0)),
-                   lineage=last.get("lineage", ""), status=Status.NO_REPORT, result=result)
-    if frame is not None and "kimg" in frame:
-        row.kimg_trained = kimg_trained(frame.to_dict("records"))
+    trained = kimg_trained(frame.to_dict("records")) if frame is not None and "kimg" in frame else 0.0
+    best, best_kimg, kimg, history = float("nan"), "-", 0.0, []
     if frame is not None and space.metric in frame and frame[space.metric].notna().any():
-        frame = frame.dropna(subset=[space.metric])
-        best = frame.loc[(sign * frame[space.metric]).idxmin()]
-        row.best, row.best_kimg, row.kimg = float(best[space.metric]), float(best["kimg"]), float(frame["kimg"].max())
-        row.history = frame[["kimg", space.metric]].values.tolist()
-    reached_end = phase == FINAL_PHASE or row.kimg >= space.budget.max_kimg
-    row.status, row.detail = trial_status(last, result.error, reached_end)
-    return row
+        measured = frame.dropna(subset=[space.metric])
+        top = measured.loc[(sign * measured[space.metric]).idxmin()]
+        best, best_kimg, kimg = float(top[space.metric]), float(top["kimg"]), float(measured["kimg"].max())
+        history = measured[["kimg", space.metric]].values.tolist()
+    status, detail = trial_status(last, result.error, phase == FINAL_PHASE or kimg >= space.budget.max_kimg)
+    return TrialRow(trial=trial_name(result), phase=phase, config=dict(result.config or {}), best=best,
+                    best_kimg=best_kimg, kimg=kimg, kimg_trained=trained, seconds=float(last.get("time_total_s", 0.0)),
+                    lineage=last.get("lineage", ""), status=status, detail=detail, history=history, result=result)
 
 
 def trial_status(last: dict, error, reached_end: bool) -> tuple[Status, str]:
