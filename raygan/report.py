@@ -2,7 +2,7 @@
 
 For a finished search this rewrites the page from its records; for one that was
 interrupted it first rebuilds the summary and plots from Tune's records of the
-experiment.  See :mod:`raygan.tuning.report` for what the page holds.
+experiment (:mod:`raygan.tuning.rebuild`).  See :mod:`raygan.tuning.html_report` for what the page holds.
 """
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def main(argv=None) -> None:
         folder = Path(args.experiment)
         if not folder.is_dir():
             raise RayganError(f"{folder} is not a folder; pass the search's folder (runs/NAME)")
-        from raygan.tuning.report import build_report, read_search_record, rebuild_summary
+        from raygan.tuning.html_report import build_report
+        from raygan.tuning.rebuild import rebuild_summary
+        from raygan.tuning.search_record import read_search_record
         from raygan.tuning.summary import SUMMARY_FILE
 
         _, space = read_search_record(folder)

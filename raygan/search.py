@@ -65,6 +65,10 @@ def build_parser() -> Parser:
     parser.add_argument("--address", default=None,
                         help="join a running Ray cluster ('auto' or HOST:PORT; default: $RAY_ADDRESS when set, as "
                              "in a Ray job, else a new local Ray)")
+    parser.add_argument("--cluster-config", default=None,
+                        help="the autoscaling cluster's config (the YAML file 'ray up' was given), which the default "
+                             "resources and concurrency come from (default: $RAYGAN_CLUSTER_CONFIG, else on the head "
+                             "the config 'ray up' put there or the one its autoscaler runs with)")
     parser.add_argument("--storage-path", default="runs",
                         help="where experiments live: a folder or s3://bucket/path (default ./runs); with s3:// "
                              "the summary, plots and report.html go to ./runs/NAME and are copied into the bucket")
@@ -111,6 +115,8 @@ def main(argv=None) -> None:
         from raygan.atomic import output_folder
         from raygan.data import FOLDER, detect_dataset, open_source
         from raygan.space import load_space
+        from raygan.tuning.autoscaler import explicit_config
+        from raygan.tuning.location import is_remote
 
         if args.list_spaces:
             print(list_spaces())
@@ -126,20 +132,22 @@ def main(argv=None) -> None:
             space = space.with_folder(args.data_dir)  # a folder of images: the space's model on the user's images
         source = open_source(space.dataset, args.data_dir or space.data_dir, args.download, space.image_size,
                              space.channels)
-        if "://" not in args.storage_path:
+        if not is_remote(args.storage_path):
             output_folder(args.storage_path, "storage_path")
         if args.export:
             check_writable(args.export)
         if args.study_db:
             check_study_db(args.study_db)
+        explicit_config(args.cluster_config)  # a file named but missing or malformed: before Ray starts
         if args.mlflow_uri:
             from raygan.tuning.mlflow_log import prepare_mlflow
 
             prepare_mlflow(args.mlflow_uri)
         name = args.name or f"{space.model}-{source.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         from raygan.tuning import SearchOptions, run_search
-        from raygan.tuning.report import REPORT_FILE
-        from raygan.tuning.tuner import check_scheduler_options, report_dir
+        from raygan.tuning.html_report import REPORT_FILE
+        from raygan.tuning.location import report_dir
+        from raygan.tuning.tuner import check_scheduler_options
 
         time_budget = args.time_budget
         if time_budget is None and args.num_samples is None and not args.resume:
@@ -155,6 +163,7 @@ def main(argv=None) -> None:
                                 address=args.address, storage_path=args.storage_path, name=name,
                                 resume=args.resume, seed=args.seed, study_db=args.study_db,
                                 max_failures=args.max_failures, verbose=args.verbose, mlflow_uri=args.mlflow_uri,
+                                cluster_config=args.cluster_config,
                                 command=shlex.join(["python", "-m", PROG, *(sys.argv[1:] if argv is None else argv)]))
         check_scheduler_options(space, options)
         outcome = run_search(space, source, options, export=args.export)

@@ -13,7 +13,8 @@ import pytest
 import yaml
 from ray_head import Head, ray_head
 
-from raygan.tuning.autoscaler import autoscaling_config, largest_cluster
+from raygan.errors import RayganError
+from raygan.tuning.autoscaler import BOOTSTRAP_CONFIG, CONFIG_ENV, autoscaling_config, explicit_config, largest_cluster
 from raygan.tuning.resources import plan_trials
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,9 +67,8 @@ def test_largest_cluster_keeps_the_workers_that_fit_most_trials_under_the_cap():
     assert len(largest_cluster(config)) == 1 + 2
 
 
-def test_autoscaling_config_is_read_from_the_monitor_of_this_clusters_gcs(tmp_path):
-    config_file = tmp_path / "bootstrap.yaml"
-    config_file.write_text(yaml.safe_dump(FAKE))
+def fake_proc(tmp_path: Path, config_file: Path) -> Path:
+    """A /proc with the autoscaler of the cluster at 10.0.0.5:6379 running with ``config_file``."""
     proc = tmp_path / "proc"
     monitor = ["python3", "-u", "/x/ray/autoscaler/_private/monitor.py", "--logs-dir=/l"]
     for pid, args in {"10": monitor + ["--gcs-address=10.0.0.5:6379", f"--autoscaling-config={config_file}"],
@@ -76,10 +76,67 @@ def test_autoscaling_config_is_read_from_the_monitor_of_this_clusters_gcs(tmp_pa
                       "12": ["python3", "train.py", "--gcs-address=10.0.0.5:6381"]}.items():
         (proc / pid).mkdir(parents=True)
         (proc / pid / "cmdline").write_bytes("\0".join(args).encode() + b"\0")
-    assert autoscaling_config("10.0.0.5:6379", proc) == FAKE
-    assert autoscaling_config("10.0.0.5:6380", proc) is None
-    assert autoscaling_config("10.0.0.5:6381", proc) is None
-    assert autoscaling_config("10.0.0.6:6379", proc) is None
+    return proc
+
+
+def test_autoscaling_config_is_read_from_the_monitor_of_this_clusters_gcs(tmp_path):
+    config_file = tmp_path / "bootstrap.yaml"
+    config_file.write_text(yaml.safe_dump(FAKE))
+    proc = fake_proc(tmp_path, config_file)
+    elsewhere = {"environ": {}, "bootstrap": tmp_path / "no_bootstrap.yaml", "proc": proc}  # not a `ray up` head
+    assert autoscaling_config("10.0.0.5:6379", **elsewhere) == FAKE
+    assert autoscaling_config("10.0.0.5:6380", **elsewhere) is None
+    assert autoscaling_config("10.0.0.5:6381", **elsewhere) is None
+    assert autoscaling_config("10.0.0.6:6379", **elsewhere) is None
+
+
+def test_cluster_config_is_the_one_given_then_the_environments_then_ray_ups_then_the_autoscalers(tmp_path):
+    configs = {}
+    for source in ("given", "env", "bootstrap", "monitor"):
+        configs[source] = {**FAKE, "cluster_name": source}
+        (tmp_path / f"{source}.yaml").write_text(yaml.safe_dump(configs[source]))
+    proc = fake_proc(tmp_path, tmp_path / "monitor.yaml")
+    environ = {CONFIG_ENV: str(tmp_path / "env.yaml")}
+
+    def found(given=None, environ=environ, bootstrap=tmp_path / "bootstrap.yaml", gcs="10.0.0.5:6379"):
+        config = autoscaling_config(gcs, str(tmp_path / given) if given else None, environ=environ,
+                                    bootstrap=bootstrap, proc=proc)
+        return config and config["cluster_name"]
+
+    assert found("given.yaml") == "given"
+    assert found() == "env"
+    assert found(environ={}) == "bootstrap"
+    assert found(environ={}, bootstrap=tmp_path / "absent.yaml") == "monitor"
+    # a search on a Ray of its own: only a config given counts (no autoscaler scales that Ray)
+    assert found(environ={}, gcs=None) is None
+    assert found(gcs=None) == "env" and found("given.yaml", gcs=None) == "given"
+
+
+def test_ray_up_puts_the_cluster_config_where_the_search_looks():
+    import inspect
+
+    from ray.autoscaler._private import commands
+
+    assert f'"{BOOTSTRAP_CONFIG}": remote_config_file.name' in inspect.getsource(commands)
+
+
+@pytest.mark.parametrize("text, message", [
+    (None, "does not exist"),
+    ("head_node_type: [unclosed", "is not valid YAML"),
+    ("just a string", "has no available_node_types"),
+    ("available_node_types: [head]", "has no available_node_types"),
+])
+def test_a_cluster_config_given_but_unusable_is_a_one_line_error_naming_it(tmp_path, text, message):
+    path = tmp_path / "cluster.yaml"
+    if text is not None:
+        path.write_text(text)
+    for given, environ, source in ((str(path), {}, "--cluster-config"),
+                                   (None, {CONFIG_ENV: str(path)}, f"${CONFIG_ENV}")):
+        with pytest.raises(RayganError) as error:
+            explicit_config(given, environ)
+        assert str(error.value).startswith(f"{source} {path}") and message in str(error.value)
+        assert "\n" not in str(error.value) and "ray up" in str(error.value)
+    assert explicit_config(None, {}) is None
 
 
 def small_fake_cluster() -> dict:

@@ -15,6 +15,7 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
     from raygan.space import load_space
     from raygan.data import open_source
     from raygan.tuning import SearchOptions, run_search
+    from raygan.tuning.trial_row import Status
 
     space = load_space(tiny_space(max_steps=400, grace_period=400, patience=50))  # 20 reports, each checkpointed
     storage = tmp_path / "shared-storage"
@@ -54,7 +55,7 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
         cluster.shutdown()
 
     [row] = outcome[0].rows
-    assert row["status"] == "completed"
+    assert row.status is Status.COMPLETED
     after = [json.loads(line) for line in results.read_text().splitlines()]
     assert after[:len(before)] == before  # nothing reported before the kill is lost
     restarted = [r for r in after if r["node_id"] != doomed]

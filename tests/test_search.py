@@ -50,6 +50,8 @@ def test_search_cli_rejects_a_bad_space_before_starting_ray(tmp_path, mnist_dir,
     (["--time-budget", "0m"], "--time-budget: must be a positive duration"),
     (["--time-budget", "5m", "--resume", "--name", "x"], "--time-budget cannot carry over to --resume"),
     (["--space", "PBT", "--study-db", "sqlite:///study.db"], "scheduler pbt runs without Optuna"),
+    (["--cluster-config", "missing.yaml"], "--cluster-config missing.yaml does not exist"),
+    (["--cluster-config", "FILE"], "--cluster-config FILE has no available_node_types"),
 ])
 def test_search_cli_argument_errors(args, message, mnist_dir, tmp_path, capsys):
     a_file = tmp_path / "a_file"

@@ -4,8 +4,12 @@ Imported on use (``import raygan`` does not import Ray):
 
 - :mod:`.ray_session`: start a local Ray or join a cluster, failing fast with the fix;
 - :mod:`.resources`: per-trial resources and concurrency (:mod:`.autoscaler`: what an autoscaling cluster can grow to);
-- :mod:`.tuner`: the Tuners (Optuna + ASHA, PBT or PB2; the final run), experiment location;
-- :mod:`.summary`: per-trial rows, lineage, the budget's breakdown, table, summary.jsonl and plots;
+- :mod:`.tuner`: the Tuners (Optuna + ASHA, PBT or PB2; the final run);
+- :mod:`.location`: where the experiment lives (a folder or a bucket) and where its summary goes;
+- :mod:`.summary`: per-trial rows (:mod:`.trial_row`: a row and how its trial ended), lineage, the budget's
+  breakdown, table, summary.jsonl and plots;
+- :mod:`.html_report`: ``report.html`` (from :mod:`.search_record`'s ``search.json``, the summary and
+  :mod:`.importances`; :mod:`.rebuild` rebuilds an interrupted search's summary);
 - :mod:`.best`: the best checkpoint, measured and exported.
 """
 from raygan.tuning.driver import run_search

@@ -32,11 +32,13 @@ from raygan.models import is_conditional
 from raygan.space import SearchSpace
 from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
 from raygan.tuning.ray_session import start_ray
-from raygan.tuning.report import build_report, write_search_record
+from raygan.tuning.html_report import build_report
 from raygan.tuning.resources import describe, final_run_resources, trial_resources
+from raygan.tuning.search_record import write_search_record
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
-from raygan.tuning.tuner import SearchOptions, experiment_path, final_tuner, make_tuner, report_dir, upload_reports
+from raygan.tuning.location import experiment_path, report_dir, upload_reports
+from raygan.tuning.tuner import SearchOptions, final_tuner, make_tuner
 
 
 def run_search(space: SearchSpace, source: Source, options: SearchOptions, export=None) -> Outcome:
@@ -49,8 +51,7 @@ def run_search(space: SearchSpace, source: Source, options: SearchOptions, expor
     write_search_record(report_dir(options), options.command, space)  # before any training
     started_here = start_ray(options.address)
     try:
-        resources, concurrent = trial_resources(options.cpus_per_trial, options.gpus_per_trial,
-                                                options.max_concurrent)
+        resources, concurrent = trial_resources(options)
         final_kimg = final_run_kimg(space, options)
         search_end = None
         if options.time_budget_s:
@@ -113,8 +114,8 @@ def _trainable(data: Prepared, settings: TrialSettings, resources: dict):
 
 def _final_run(space, options, outcome: Outcome, data: Prepared, resources, final_kimg, started):
     """Continue the best trial from its best checkpoint as a one-trial experiment ``NAME/final``."""
-    best = next(row for row in outcome.rows if row["trial"] == outcome.best_trial)
-    checkpoint = best_checkpoint(best["result"], space)
+    best = next(row for row in outcome.rows if row.trial == outcome.best_trial)
+    checkpoint = best_checkpoint(best.result, space)
     if checkpoint is None:
         raise RayganError(f"the best trial {outcome.best_trial} saved no checkpoint to continue; see the summary")
     with checkpoint.as_directory() as folder:  # its own config: under PBT the trial's may have moved on since
@@ -123,7 +124,7 @@ def _final_run(space, options, outcome: Outcome, data: Prepared, resources, fina
     deadline = started + options.time_budget_s if options.time_budget_s else None
     budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)
     plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline)
-    final_resources = final_run_resources(resources)
+    final_resources = final_run_resources(resources, options)
     settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint,
                              quiet=options.verbose < 2)
     trainable = _trainable(data, settings, final_resources)

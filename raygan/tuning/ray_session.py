@@ -32,13 +32,19 @@ _GIVE_THE_TOKEN = ("give this machine the cluster's token (~/.ray/auth_token, RA
 _TOKEN_FIX = f"set RAY_AUTH_MODE=token and {_GIVE_THE_TOKEN}"
 
 
+def cluster_address(address: str | None) -> str | None:
+    """The running cluster a search joins: ``address`` (--address), else ``$RAY_ADDRESS``; None (or
+    ``local``): none, the search starts a Ray of its own."""
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    return None if address == "local" else address
+
+
 def start_ray(address: str | None) -> bool:
     """Connect to ``address`` or start a new local Ray (dashboard off); True if this call started it."""
     if ray.is_initialized():
         return False
+    address = cluster_address(address)
     if address is None:
-        address = os.environ.get("RAY_ADDRESS") or None
-    if address in (None, "local"):
         ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
         return True
     _authenticate_as_ray_init_will(address)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import TYPE_CHECKING
 
 import ray
 
 from raygan.tuning.autoscaler import autoscaling_config, largest_cluster
+from raygan.tuning.ray_session import cluster_address
+
+if TYPE_CHECKING:
+    from raygan.tuning.tuner import SearchOptions
 
 # GPU share per trial when the cluster has (or can get) GPUs and --gpus-per-trial is not
 # given: a small GAN trial leaves most of a GPU idle, so two share one. A guess until
@@ -20,12 +25,16 @@ from raygan.tuning.autoscaler import autoscaling_config, largest_cluster
 GPU_SHARE_DEFAULT = 0.5
 
 
-def trial_resources(cpus_per_trial: float, gpus_per_trial: float | None,
-                    max_concurrent: int | None) -> tuple[dict, int]:
+def trial_resources(options: SearchOptions) -> tuple[dict, int]:
     """Per-trial resources and the concurrency limit, defaulting to what the cluster fits or can grow to."""
-    up = alive_nodes()
-    config = autoscaling_config(ray.get_runtime_context().gcs_address)
-    return plan_trials(up, config, cpus_per_trial, gpus_per_trial, max_concurrent)
+    return plan_trials(alive_nodes(), cluster_config(options), options.cpus_per_trial, options.gpus_per_trial,
+                       options.max_concurrent)
+
+
+def cluster_config(options: SearchOptions) -> dict | None:
+    """The autoscaling config of the cluster the search runs on, if any (:mod:`.autoscaler`)."""
+    joined = cluster_address(options.address) is not None
+    return autoscaling_config(ray.get_runtime_context().gcs_address if joined else None, options.cluster_config)
 
 
 def plan_trials(up: list[dict], config: dict | None, cpus_per_trial: float, gpus_per_trial: float | None,
@@ -73,14 +82,14 @@ def alive_nodes() -> list[dict]:
     return [node["Resources"] for node in ray.nodes() if node.get("Alive")]
 
 
-def final_run_resources(trial: dict) -> dict:
+def final_run_resources(trial: dict, options: SearchOptions) -> dict:
     """What the final run asks for: a whole GPU if trials used one, and every CPU of the largest node
     (up now, or that the autoscaler can start).
 
     It runs alone, so the cores the search's trials shared are all its own (as torch threads).
     """
     needs_gpu = trial["gpu"] > 0
-    config = autoscaling_config(ray.get_runtime_context().gcs_address)
+    config = cluster_config(options)
     nodes = [node for node in alive_nodes() + (largest_cluster(config) if config else [])
              if node.get("GPU", 0) > 0 or not needs_gpu]
     cpus = max((node.get("CPU", 0) for node in nodes), default=trial["cpu"])

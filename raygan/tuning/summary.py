@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from raygan.cli import cell, text_table
+from raygan.errors import RayganError
 from raygan.plots import sample_grid, save_curves, save_grid, save_metric_by_trial
-from raygan.records import write_jsonl
+from raygan.records import read_jsonl, write_jsonl
 from raygan.space import SearchSpace
+from raygan.tuning.trial_row import Status, TrialRow
 
 
 FINAL_PHASE = "final run"
@@ -27,7 +29,7 @@ class Phase:
 class Outcome:
     space: SearchSpace
     experiment_dir: str
-    rows: list[dict] = field(default_factory=list)
+    rows: list[TrialRow] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
     best_trial: str | None = None
     best_value: float | None = None
@@ -44,12 +46,12 @@ class Outcome:
         """The summary's header and rows as strings, best trial first (for the text and HTML tables)."""
         names = list(self.space.params)
         num = self.space.budget.quick_num
-        lineage = any(row["lineage"] for row in self.rows)
+        lineage = any(row.lineage for row in self.rows)
         header = ["trial", *names, f"best {self.space.metric} ({num} samples)", "at kimg", "kimg",
                   *(["continued from"] if lineage else []), "status"]
-        lines = [header] + [[row["trial"], *(cell(row["config"].get(n)) for n in names),
-                             cell(row["best"]), cell(row["best_kimg"]), cell(row["kimg"]),
-                             *([row["lineage"] or "-"] if lineage else []), row["status"]]
+        lines = [header] + [[row.trial, *(cell(row.config.get(n)) for n in names),
+                             cell(row.best), cell(row.best_kimg), cell(row.kimg),
+                             *([row.lineage or "-"] if lineage else []), row.status_text]
                             for row in self.rows]
         return lines
 
@@ -57,12 +59,12 @@ class Outcome:
         """How the search spent its time and images, one line per phase."""
         lines = []
         for phase in self.phases:
-            rows = [row for row in self.rows if row["phase"] == phase.name]
-            counts = Counter(row["status"].split(":")[0].split(" at ")[0] for row in rows)
+            rows = [row for row in self.rows if row.phase == phase.name]
+            counts = Counter(row.status for row in rows)
             lines.append(f"{phase.name}: {phase.seconds / 60:.1f} min, {len(rows)} trial(s) "
-                         f"({', '.join(f'{n} {status}' for status, n in counts.items())}), "
-                         f"{sum(row['kimg_trained'] for row in rows):,.0f} kimg trained, "
-                         f"{sum(row['seconds'] for row in rows) / 60:.1f} trial-minutes")
+                         f"({', '.join(f'{n} {status.value}' for status, n in counts.items())}), "
+                         f"{sum(row.kimg_trained for row in rows):,.0f} kimg trained, "
+                         f"{sum(row.seconds for row in rows) / 60:.1f} trial-minutes")
         return lines
 
 
@@ -74,52 +76,56 @@ def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = 
     for phase, grid in zip([p.name for p in phases] or ["search"], grids):
         for result in grid:
             rows.append(_row(result, space, phase, sign))
-    rows.sort(key=lambda r: sign * r["best"] if r["best"] == r["best"] else float("inf"))
+    rows.sort(key=lambda r: sign * r.best if r.best == r.best else float("inf"))
     outcome = Outcome(space, path, rows, list(phases))
-    if rows and rows[0]["best"] == rows[0]["best"]:
-        outcome.best_trial, outcome.best_value, outcome.best_kimg = rows[0]["trial"], rows[0]["best"], \
-            rows[0]["best_kimg"]
+    if rows and rows[0].best == rows[0].best:
+        outcome.best_trial, outcome.best_value, outcome.best_kimg = rows[0].trial, rows[0].best, rows[0].best_kimg
     return outcome
 
 
-def _row(result, space: SearchSpace, phase: str, sign: int) -> dict:
+def _row(result, space: SearchSpace, phase: str, sign: int) -> TrialRow:
     frame = result.metrics_dataframe
     # The trial's own last report: under PBT, Tune's ``result.metrics`` can be a donor's, when the
     # trial copied a checkpoint with nothing left to train after it.
     last = frame.iloc[-1].to_dict() if frame is not None and len(frame) else (result.metrics or {})
-    row = {"trial": trial_name(result), "phase": phase, "config": dict(result.config or {}), "best": float("nan"),
-           "best_kimg": "-", "kimg": 0.0, "kimg_trained": 0.0, "seconds": float(last.get("time_total_s", 0.0)),
-           "lineage": last.get("lineage", ""), "status": "", "history": [], "result": result}
-    if frame is not None and "kimg" in frame:
-        row["kimg_trained"] = kimg_trained(frame.to_dict("records"))
+    trained = kimg_trained(frame.to_dict("records")) if frame is not None and "kimg" in frame else 0.0
+    best, best_kimg, kimg, history = float("nan"), "-", 0.0, []
     if frame is not None and space.metric in frame and frame[space.metric].notna().any():
-        frame = frame.dropna(subset=[space.metric])
-        best = frame.loc[(sign * frame[space.metric]).idxmin()]
-        row.update(best=float(best[space.metric]), best_kimg=float(best["kimg"]), kimg=float(frame["kimg"].max()),
-                   history=frame[["kimg", space.metric]].values.tolist())
-    if result.error:
-        row["status"] = f"error: {str(result.error).strip().splitlines()[-1][:100]}"
-    elif last.get("collapsed"):
-        row["status"] = f"collapsed: {last.get('collapse_reason')}"
-    elif "kimg" not in last:
-        row["status"] = "stopped before its first report"
-    elif last.get("out_of_time"):
-        row["status"] = f"time budget at {row['kimg']:g} kimg"
-    elif phase == FINAL_PHASE or row["kimg"] >= space.budget.max_kimg:
-        row["status"] = "completed"
-    else:
-        row["status"] = f"stopped by {_stopper(space, row['kimg'])} at {row['kimg']:g} kimg"
-    return row
+        measured = frame.dropna(subset=[space.metric])
+        top = measured.loc[(sign * measured[space.metric]).idxmin()]
+        best, best_kimg, kimg = float(top[space.metric]), float(top["kimg"]), float(measured["kimg"].max())
+        history = measured[["kimg", space.metric]].values.tolist()
+    status, detail = trial_status(last, result.error, phase == FINAL_PHASE or kimg >= space.budget.max_kimg)
+    return TrialRow(trial=trial_name(result), phase=phase, config=dict(result.config or {}), best=best,
+                    best_kimg=best_kimg, kimg=kimg, kimg_trained=trained, seconds=float(last.get("time_total_s", 0.0)),
+                    lineage=last.get("lineage", ""), status=status, detail=detail, history=history, result=result)
 
 
-def _stopper(space: SearchSpace, kimg: float) -> str:
-    """Who stopped a trial short of ``max_kimg``: ASHA stops trials at its rungs, the time budget anywhere."""
-    search = space.search
-    rungs = [search.grace_kimg * search.reduction_factor ** k for k in range(64)
-             if search.grace_kimg * search.reduction_factor ** k < space.budget.max_kimg]
-    if space.scheduler == "asha" and any(rung <= kimg < rung + space.budget.report_kimg for rung in rungs):
-        return "ASHA"
-    return "the time budget"
+def trial_status(last: dict, error, reached_end: bool) -> tuple[Status, str]:
+    """How a trial ended, and the detail (:class:`~raygan.tuning.trial_row.Status`), from its last
+    report ``last`` as Tune recorded it, Tune's ``error``, and whether it trained to its end.
+
+    Who stopped a trial short of its end is what Tune recorded when it stopped it: Tune marks
+    ``done`` the report at which the scheduler answered STOP, and writes that report to the
+    trial's result.json, so a resumed or rebuilt search still knows.  Of raygan's schedulers
+    only ASHA stops trials (PBT and PB2 pause and exploit them, the final run has none, and
+    ASHA's STOP at ``max_kimg`` is a completed trial).  The time budget cuts trials without
+    marking a report: the run loop's last report says ``out_of_time``, or Tune's
+    ``time_budget_s`` ended the experiment around the trial.
+    """
+    if error:
+        return Status.ERROR, str(error).strip().splitlines()[-1][:100]
+    if last.get("collapsed"):
+        return Status.COLLAPSED, str(last.get("collapse_reason"))
+    if "kimg" not in last:
+        return Status.NO_REPORT, ""
+    if last.get("out_of_time"):
+        return Status.OUT_OF_TIME, ""
+    if reached_end:
+        return Status.COMPLETED, ""
+    if last.get("done"):
+        return Status.STOPPED_BY_ASHA, ""
+    return Status.STOPPED_BY_TIME_BUDGET, ""
 
 
 def kimg_trained(reports: list[dict]) -> float:
@@ -145,12 +151,10 @@ def write_reports(outcome: Outcome, folder: Path, best) -> None:
     :func:`~raygan.tuning.best.load_best`)."""
     folder.mkdir(parents=True, exist_ok=True)
     metric = outcome.space.metric
-    write_jsonl(folder / SUMMARY_FILE, [{k: v for k, v in row.items() if k not in ("history", "result")}
-                                           for row in outcome.rows])
+    write_jsonl(folder / SUMMARY_FILE, [row.to_record() for row in outcome.rows])
     if outcome.phases:
         write_jsonl(folder / PHASES_FILE, [dataclasses.asdict(phase) for phase in outcome.phases])
-    series = {f"{r['trial']}": ([h[0] for h in r["history"]], [h[1] for h in r["history"]])
-              for r in outcome.rows if r["history"]}
+    series = {r.trial: ([h[0] for h in r.history], [h[1] for h in r.history]) for r in outcome.rows if r.history}
     if series:
         save_metric_by_trial(series, folder / f"{metric}_by_trial.png", metric)
     if best is None:
@@ -160,3 +164,13 @@ def write_reports(outcome: Outcome, folder: Path, best) -> None:
     images, per_row = sample_grid(generator)
     save_grid(images, folder / "best_samples.png", nrow=per_row)
 
+
+
+def read_summary(folder: Path) -> list[TrialRow]:
+    """The rows of ``folder``'s summary.jsonl, as :func:`write_reports` wrote them."""
+    path = folder / SUMMARY_FILE
+    try:
+        return [TrialRow.from_record(record) for record in read_jsonl(path)]
+    except (ValueError, KeyError, TypeError) as err:
+        raise RayganError(f"{path} is not a summary raygan wrote ({err}); delete it and run "
+                          f"python -m raygan.report {folder} to rebuild it from Tune's records") from None

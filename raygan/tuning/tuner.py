@@ -1,4 +1,4 @@
-"""The Tuner: the searcher and scheduler, checkpoint and failure settings, and where results live.
+"""The Tuner: the searcher and scheduler, checkpoint and failure settings (where results live: :mod:`.location`).
 
 ``scheduler: asha`` (the default) pairs Optuna's TPE sampler with asynchronous successive
 halving; ``pbt`` and ``pb2`` run a population sampled from the space (Ray refuses any
@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from ray import tune
 
 from raygan.errors import RayganError
 from raygan.run_loop import best_key
 from raygan.space import SearchSpace
+from raygan.tuning.location import experiment_path, storage_uri
 from raygan.tuning.progress_table import ProgressTable
 from raygan.tuning.summary import FINAL_PHASE
 
@@ -43,6 +43,7 @@ class SearchOptions:
     time_budget_s: float | None = None  # the whole search's wall time (search phase and final run)
     command: str | None = None  # the command line that started the search (for report.html)
     mlflow_uri: str | None = None  # also log every trial to this MLflow tracking URI
+    cluster_config: str | None = None  # the autoscaler's config file (default: found, see tuning.autoscaler)
 
     @property
     def unbounded(self) -> bool:
@@ -201,32 +202,3 @@ def _scheduler(space: SearchSpace):
     return PB2(time_attr="kimg", perturbation_interval=interval, quantile_fraction=0.25,
                hyperparam_bounds={n: [space.params[n].low, space.params[n].high] for n in space.mutations()})
 
-
-def storage_uri(storage_path: str) -> str:
-    """Ray needs an absolute local path or a URI (s3://, gs://, ...)."""
-    return storage_path if "://" in storage_path else str(Path(storage_path).expanduser().resolve())
-
-
-def experiment_path(options: SearchOptions) -> str:
-    return f"{storage_uri(options.storage_path).rstrip('/')}/{options.name}"
-
-
-def report_dir(options: SearchOptions) -> Path:
-    """Where summary and plots go: the experiment folder when local, else ./runs/NAME (and then
-    :func:`upload_reports` copies them into the experiment too)."""
-    if "://" in options.storage_path:
-        return Path("runs") / options.name
-    return Path(experiment_path(options))
-
-
-def upload_reports(options: SearchOptions) -> None:
-    """With remote storage (``s3://``), copy the local report folder into the experiment, beside Tune's
-    records, so the bucket holds the whole search: a job's working directory, where ``./runs`` is
-    then, goes when the job ends."""
-    if "://" not in options.storage_path:
-        return
-    import pyarrow.fs
-
-    filesystem, path = pyarrow.fs.FileSystem.from_uri(experiment_path(options))
-    pyarrow.fs.copy_files(str(report_dir(options).resolve()), path, source_filesystem=pyarrow.fs.LocalFileSystem(),
-                          destination_filesystem=filesystem)

@@ -17,6 +17,7 @@ from raygan.search import main as search_main
 from raygan.space import load_space
 from raygan.tuning import SearchOptions, run_search
 from raygan.layout import grid_name
+from raygan.tuning.trial_row import Status
 
 pytestmark = pytest.mark.slow
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # trial wrappers below run in Ray workers
@@ -161,9 +162,9 @@ def test_absurd_learning_rate_collapses_with_a_reason_and_finite_metric(tmp_path
     options = SearchOptions(num_samples=1, storage_path=str(tmp_path), name="boom", verbose=0)
     outcome = run_search(space, open_source("mnist", mnist_dir), options)
     (row,) = outcome.rows
-    assert row["status"].startswith("collapsed: ")
-    assert any(word in row["status"] for word in ("non-finite", "discriminator accuracy", "classes", "diversity"))
-    assert row["kimg"] < 200 * 0.064 and row["best"] < 1e9  # stopped early; Optuna got a finite value
+    assert row.status is Status.COLLAPSED and row.status_text.startswith("collapsed: ")
+    assert any(word in row.detail for word in ("non-finite", "discriminator accuracy", "classes", "diversity"))
+    assert row.kimg < 200 * 0.064 and row.best < 1e9  # stopped early; Optuna got a finite value
 
 
 class CrashingTune:
@@ -247,7 +248,7 @@ def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_
     results = [read_jsonl(path) for path in (tmp_path / scheduler).glob("train_gan_*/result.json")]
     reports = {rows[0]["trial"]: rows for rows in results}
     # (a trial may end short of max_kimg when Tune loses a checkpoint between exploits; none errs)
-    assert len(reports) == 2 and not any(row["status"].startswith("error") for row in outcome.rows), outcome.table()
+    assert len(reports) == 2 and not any(row.status is Status.ERROR for row in outcome.rows), outcome.table()
     exploits = 0
     for trial, results in reports.items():
         for before, after in zip(results, results[1:]):
@@ -272,5 +273,5 @@ def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_
                 assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_config["lr_g"],
                                                                               donor_config["lr_d"])
     assert exploits >= 1
-    assert any(row["lineage"] for row in outcome.rows) and "continued from" in outcome.table()
+    assert any(row.lineage for row in outcome.rows) and "continued from" in outcome.table()
     assert load_generator(tmp_path / "best.safetensors").sample(4).shape == (4, 1, 28, 28)
