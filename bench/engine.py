@@ -30,9 +30,9 @@ from raygan.config import GANConfig
 from raygan.data import DATASETS, load_dataset, open_source
 from raygan.data.idx import SPLIT_FILES
 from raygan.devices import pick_device
-from raygan.trainer import GANTrainer
 from raygan.errors import RayganError
 from raygan.models import build_models
+from raygan.trainer import GANTrainer
 
 PROG = "bench.engine"
 

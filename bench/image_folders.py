@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cache import cache_dir
-from raygan.atomic import output_folder
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.data import KNOWN_DATASETS, FolderSource, load_dataset
 from raygan.data.idx import read_idx
@@ -117,10 +117,9 @@ def folder_vs_idx(args, out: Path, log) -> dict:
 
 
 def evaluators(args, out: Path, log) -> dict:
-    from tests.conftest import first_per_class, write_image_folder  # the test suite's own folder builders
-
     from raygan.metrics.evaluator import recorded_accuracy
     from raygan.metrics.evaluator_training import ensure_evaluator
+    from tests.conftest import first_per_class, write_image_folder  # the test suite's own folder builders
 
     if args.mnist_dir is None:
         raise RayganError("--evaluators needs --mnist-dir (the digit folders are built from MNIST)")

@@ -26,8 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from raygan.budget import FINAL_NUM
 from raygan.atomic import output_folder
+from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration, user_errors
 from raygan.errors import RayganError
 from raygan.models import MODELS
@@ -81,7 +81,7 @@ def compare(args, log=print) -> dict:
     device = pick_device(args.device)
     budget = f"{args.time_budget:g}"
     search_seconds, search_out = timed(
-        [f"raygan.search", "--space", space_file, "--time-budget", budget, "--data-dir", args.data_dir,
+        ["raygan.search", "--space", space_file, "--time-budget", budget, "--data-dir", args.data_dir,
          "--storage-path", str(out), "--name", "search", "--export", str(out / "search.safetensors"),
          "--verbose", "0"], log)
     log(search_out)

@@ -4,22 +4,21 @@ The public API: configs and budgets, data, models, the training engine and run l
 metrics and generator files.  The Ray side (:mod:`raygan.tuning`) is imported on use, so
 that ``import raygan`` stays light where Ray is not needed.
 """
-__version__ = "0.1.0"
-
-from raygan.budget import Budget  # noqa: E402
-from raygan.collapse import CollapseRules, collapse_reason  # noqa: E402
-from raygan.config import GANConfig  # noqa: E402
-from raygan.data import DatasetInfo, ImageData, dataset_info, load_dataset, open_source  # noqa: E402
-from raygan.data.prepare import Prepared, prepare  # noqa: E402
-from raygan.devices import pick_device  # noqa: E402
-from raygan.trainer import GANTrainer  # noqa: E402
-from raygan.errors import RayganError  # noqa: E402
-from raygan.export import load_generator, read_metadata, save_generator  # noqa: E402
-from raygan.run_loop import RunPlan, run_loop  # noqa: E402
-from raygan.metrics import METRICS, Evaluator, Measurer, evaluate, evaluate_generator  # noqa: E402
-from raygan.models import MODELS, build_models  # noqa: E402
-from raygan.folder_run import train_run  # noqa: E402
-from raygan.space import SearchSpace, load_space  # noqa: E402
+from raygan.budget import Budget
+from raygan.collapse import CollapseRules, collapse_reason
+from raygan.config import GANConfig
+from raygan.data import DatasetInfo, ImageData, dataset_info, load_dataset, open_source
+from raygan.data.prepare import Prepared, prepare
+from raygan.devices import pick_device
+from raygan.errors import RayganError
+from raygan.export import load_generator, read_metadata, save_generator
+from raygan.folder_run import train_run
+from raygan.metrics import METRICS, Evaluator, Measurer, evaluate, evaluate_generator
+from raygan.models import MODELS, build_models
+from raygan.run_loop import RunPlan, run_loop
+from raygan.space import SearchSpace, load_space
+from raygan.trainer import GANTrainer
+from raygan.version import __version__
 
 __all__ = ["Budget", "CollapseRules", "DatasetInfo", "Evaluator", "GANConfig", "GANTrainer", "ImageData", "METRICS",
            "MODELS", "Measurer", "Prepared", "RayganError", "RunPlan", "SearchSpace", "build_models",

@@ -18,12 +18,11 @@ import torch
 
 from raygan.atomic import atomic_path
 from raygan.budget import kimg_of_steps
-from raygan.trainer import GANTrainer
 from raygan.errors import RayganError, first_line
 from raygan.export import save_trainer_generator
 from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE
 from raygan.records import finite_or_none
-
+from raygan.trainer import GANTrainer
 
 
 def write_checkpoint(folder, trainer: GANTrainer, history: list[dict], metrics: dict | None) -> None:

@@ -44,7 +44,7 @@ def save_generator(path, generator: Generator, config: GANConfig, info: DatasetI
 
     ``info`` (image shape and class names) defaults to the config's dataset.
     """
-    from raygan import __version__
+    from raygan.version import __version__
 
     info = info or dataset_info(config.dataset)
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "raygan_version": __version__,

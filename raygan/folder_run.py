@@ -30,18 +30,17 @@ from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.checkpoint import has_checkpoint
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
-from raygan.trainer import GANTrainer
-from raygan.errors import RayganError
-from raygan.export import save_trainer_generator
-from raygan.run_loop import ReportEvent, RunPlan, run_loop
 from raygan.data.prepare import prepare
 from raygan.data.sources import Source
-from raygan.plots import save_curves
-from raygan.progress import KimgBar, say
+from raygan.errors import RayganError
+from raygan.export import save_trainer_generator
 from raygan.layout import (BEST_GENERATOR, CHECKPOINT_DIR, CURVES, FINAL_GENERATOR, FINAL_METRICS, METRICS_FILE,
                            OPTIONS_FILE, RUN_OUTPUTS)
+from raygan.plots import save_curves
+from raygan.progress import KimgBar, say
 from raygan.records import append_jsonl, read_jsonl, write_jsonl
-
+from raygan.run_loop import ReportEvent, RunPlan, run_loop
+from raygan.trainer import GANTrainer
 
 
 def prepare_folder(out: Path, overwrite: bool) -> None:

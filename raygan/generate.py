@@ -29,11 +29,10 @@ def build_parser() -> Parser:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
+        from raygan.atomic import check_writable
         from raygan.devices import pick_device
         from raygan.export import load_generator
         from raygan.plots import sample_grid, save_grid, save_labelled_grid
-
-        from raygan.atomic import check_writable
 
         check_writable(args.out, example="grid.png")
         generator = load_generator(args.generator, device=pick_device(args.device))

@@ -26,11 +26,11 @@ CHECKPOINT_STATE = "trainer.pt"  # G, D, optimisers, step, RNG states and report
 CHECKPOINT_GENERATOR = "generator.safetensors"  # the checkpoint's generator as an export file
 
 # -- a search's experiment folder ---------------------------------------------------------------------
-SEARCH_RECORD = "search.json"  # the command and the space, written before training
+SEARCH_FILE = "search.json"  # the command and the space, written before training
 SUMMARY_FILE = "summary.jsonl"  # one row per trial, best first
 PHASES_FILE = "phases.jsonl"  # each phase's wall seconds
-REPORT_PAGE = "report.html"  # the self-contained page (python -m raygan.report rebuilds it)
-FINAL_RUN_DIR = "final"  # the final run's experiment, inside the search's folder
+REPORT_FILE = "report.html"  # the self-contained page (python -m raygan.report rebuilds it)
+FINAL_NAME = "final"  # the final run's experiment, inside the search's folder
 BEST_CURVES = "best_curves.png"
 BEST_SAMPLES = "best_samples.png"
 

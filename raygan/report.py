@@ -26,10 +26,10 @@ def main(argv=None) -> None:
         folder = Path(args.experiment)
         if not folder.is_dir():
             raise RayganError(f"{folder} is not a folder; pass the search's folder (runs/NAME)")
+        from raygan.layout import SUMMARY_FILE
         from raygan.tuning.html_report import build_report
         from raygan.tuning.rebuild import rebuild_summary
         from raygan.tuning.search_record import read_search_record
-        from raygan.tuning.summary import SUMMARY_FILE
 
         _, space = read_search_record(folder)
         if not (folder / SUMMARY_FILE).is_file():

@@ -31,9 +31,10 @@ import time
 
 from raygan.atomic import check_writable
 from raygan.cli import (Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int,
-                        text_table, user_errors)
+                        user_errors)
 from raygan.data import DATA_ENV
 from raygan.errors import RayganError
+from raygan.tables import text_table
 
 PROG = "raygan.search"
 FLAGS = {"data_dir": "--data-dir", "download": "--download", "storage_path": "--storage-path"}
@@ -144,8 +145,8 @@ def main(argv=None) -> None:
 
             prepare_mlflow(args.mlflow_uri)
         name = args.name or f"{space.model}-{source.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        from raygan.layout import REPORT_FILE
         from raygan.tuning import SearchOptions, run_search
-        from raygan.tuning.html_report import REPORT_FILE
         from raygan.tuning.location import report_dir
         from raygan.tuning.tuner import check_scheduler_options
 

@@ -19,13 +19,13 @@ import json
 import time
 from pathlib import Path
 
-from raygan import __version__
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget, kimg_of_steps
 from raygan.cli import Parser, duration, positive_float, positive_int, user_errors
 from raygan.config import GANConfig, parse_overrides
 from raygan.data import DATASETS, FOLDER, check_data_options, detect_dataset
 from raygan.errors import RayganError
 from raygan.models import MODELS
+from raygan.version import __version__
 
 PROG = "raygan.train"
 DEFAULTS = Budget()

@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from raygan.checkpoint import has_checkpoint, read_checkpoint, write_checkpoint
-from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE
 from raygan.config import GANConfig
 from raygan.data import load_dataset
-from raygan.trainer import GANTrainer
 from raygan.errors import RayganError
 from raygan.export import load_generator
+from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE
+from raygan.trainer import GANTrainer
 
 SMALL = {"g_hidden": [32, 64], "d_hidden": [64, 32], "batch_size": 16}
 

@@ -35,8 +35,8 @@ def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir, ti
     from ray.cluster_utils import Cluster
 
     from raygan import load_generator
-    from raygan.space import load_space
     from raygan.data import open_source
+    from raygan.space import load_space
     from raygan.tuning import SearchOptions, run_search
 
     space_file = tiny_space(max_steps=40, grace_period=40, patience=50)

@@ -16,10 +16,10 @@ import torch
 from safetensors.torch import load_file
 
 from raygan.checkpoint import read_checkpoint
-from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.export import load_generator, read_metadata
+from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.trainer import GANTrainer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compat"

@@ -9,8 +9,8 @@ import torch
 from PIL import Image
 
 from raygan.data import DatasetInfo, detect_dataset, load_dataset
-from raygan.errors import RayganError
 from raygan.data.folder import load_folder, scan, size_from_data
+from raygan.errors import RayganError
 from tests.conftest import first_per_class, write_image_folder
 
 

@@ -12,8 +12,8 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
     import ray
     from ray.cluster_utils import Cluster
 
-    from raygan.space import load_space
     from raygan.data import open_source
+    from raygan.space import load_space
     from raygan.tuning import SearchOptions, run_search
     from raygan.tuning.trial_row import Status
 

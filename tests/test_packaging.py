@@ -1,11 +1,11 @@
 """What ``pip install raygan`` ships: every package, the evaluator weights and the bundled search spaces."""
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.metrics import Evaluator, Measurer
-from raygan.trainer import GANTrainer
 from raygan.run_loop import RunPlan, is_new_best, run_loop
+from raygan.trainer import GANTrainer
 
 SMALL = {"g_hidden": [32, 64], "d_hidden": [64, 32], "batch_size": 16}
 NO_COLLAPSE = CollapseRules(patience=100)

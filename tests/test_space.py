@@ -52,7 +52,8 @@ def test_shipped_spaces_load_and_tune_the_required_parameters(name):
 
 
 def test_start_with_points_are_checked_and_optuna_tries_them_first(tmp_path):
-    from raygan.tuning.tuner import SearchOptions, _searcher
+    from raygan.tuning.options import SearchOptions
+    from raygan.tuning.tuner import _searcher
 
     path = tmp_path / "seeded.yaml"
     path.write_text(GOOD + "  batch_size: {dist: choice, values: [64, 128]}\n"

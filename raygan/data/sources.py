@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from raygan.data import folder as image_folder
-from raygan.data import idx
+import raygan.data.folder as image_folder
+import raygan.data.idx as idx
 from raygan.data.images import ImageData
 from raygan.data.info import DATASETS, FOLDER, IDX, DatasetInfo, dataset_info
 from raygan.data.locations import data_location

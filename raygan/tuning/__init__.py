@@ -13,7 +13,7 @@ Imported on use (``import raygan`` does not import Ray):
 - :mod:`.best`: the best checkpoint, measured and exported.
 """
 from raygan.tuning.driver import run_search
+from raygan.tuning.options import SearchOptions
 from raygan.tuning.summary import Outcome
-from raygan.tuning.tuner import SearchOptions
 
 __all__ = ["Outcome", "SearchOptions", "run_search"]

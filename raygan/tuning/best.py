@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from raygan.checkpoint import read_raw_generator
-from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.config import GANConfig
 from raygan.errors import RayganError
 from raygan.export import load_generator, save_generator
+from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.space import SearchSpace
 from raygan.tuning.summary import trial_name
 
@@ -63,7 +63,7 @@ def export_best(best, record: dict, space: SearchSpace, path, experiment: str) -
         raise RayganError("no trial saved a checkpoint, so there is nothing to export; see the summary above")
     result, generator, _ = best
     metadata = generator.metadata
-    config = GANConfig.from_dict(metadata["config"], source="best checkpoint")
+    config = GANConfig.from_saved(metadata["config"], source="best checkpoint")
     return save_generator(path, generator, config, generator.info, extra={
         "steps": metadata.get("steps"), "kimg": metadata.get("kimg"), "metrics": record,
         "search_metric": metadata.get("metrics"),

@@ -22,23 +22,24 @@ import ray
 from ray import tune
 
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
-from raygan.layout import CHECKPOINT_GENERATOR
-from raygan.errors import RayganError
-from raygan.export import read_metadata
-from raygan.run_loop import RunPlan
 from raygan.data.prepare import Prepared, prepare
 from raygan.data.sources import Source
+from raygan.errors import RayganError
+from raygan.export import read_metadata
+from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.models import is_conditional
+from raygan.run_loop import RunPlan
 from raygan.space import SearchSpace
 from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
-from raygan.tuning.ray_session import start_ray
 from raygan.tuning.html_report import build_report
+from raygan.tuning.location import experiment_path, report_dir, upload_reports
+from raygan.tuning.options import SearchOptions
+from raygan.tuning.ray_session import start_ray
 from raygan.tuning.resources import describe, final_run_resources, trial_resources
 from raygan.tuning.search_record import write_search_record
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
-from raygan.tuning.location import experiment_path, report_dir, upload_reports
-from raygan.tuning.tuner import SearchOptions, final_tuner, make_tuner
+from raygan.tuning.tuner import final_tuner, make_tuner
 
 
 def run_search(space: SearchSpace, source: Source, options: SearchOptions, export=None) -> Outcome:

@@ -18,13 +18,12 @@ import html
 from pathlib import Path
 
 from raygan.atomic import atomic_path
+from raygan.layout import BEST_CURVES, BEST_SAMPLES, PHASES_FILE, REPORT_FILE, SUMMARY_FILE, by_trial_plot
 from raygan.records import read_jsonl
 from raygan.tuning.importances import param_importances
 from raygan.tuning.search_record import read_search_record
-from raygan.tuning.summary import PHASES_FILE, SUMMARY_FILE, Outcome, Phase, read_summary
+from raygan.tuning.summary import Outcome, Phase, read_summary
 from raygan.tuning.trial_row import Status
-
-REPORT_FILE = "report.html"
 
 
 def build_report(folder: Path) -> Path:
@@ -34,8 +33,8 @@ def build_report(folder: Path) -> Path:
     phases = [Phase(**p) for p in read_jsonl(folder / PHASES_FILE)] if (folder / PHASES_FILE).is_file() else []
     outcome = Outcome(space, str(folder), rows, phases)
     importances = param_importances(rows, space)
-    shown = ((f"{space.metric} by trial", f"{space.metric}_by_trial.png"),
-             ("best trial: training curves", "best_curves.png"), ("best trial: samples", "best_samples.png"))
+    shown = ((f"{space.metric} by trial", by_trial_plot(space.metric)),
+             ("best trial: training curves", BEST_CURVES), ("best trial: samples", BEST_SAMPLES))
     images = {title: folder / file for title, file in shown if (folder / file).is_file()}
     page = _page(folder.name, record, outcome, importances, images)
     with atomic_path(folder / REPORT_FILE) as tmp:

@@ -19,7 +19,7 @@ def param_importances(rows: list[TrialRow], space: SearchSpace) -> dict[str, flo
         return "one searched value: nothing to compare"
     if len(measured) < MIN_TRIALS_FOR_IMPORTANCE:
         return f"needs {MIN_TRIALS_FOR_IMPORTANCE} trials with a measured {space.metric} ({len(measured)} so far)"
-    distributions = {name: _distribution(param) for name, param in space.params.items()}
+    distributions = {name: param.to_optuna() for name, param in space.params.items()}
     study = optuna.create_study(direction="minimize" if space.mode == "min" else "maximize")
     study.add_trials([optuna.trial.create_trial(params={n: row.config[n] for n in space.params},
                                                 distributions=distributions, value=row.best)
@@ -29,13 +29,3 @@ def param_importances(rows: list[TrialRow], space: SearchSpace) -> dict[str, flo
         return optuna.importance.get_param_importances(study, evaluator=evaluator)
     except ImportError:  # fANOVA's random forest needs scikit-learn; PED-ANOVA needs nothing more
         return optuna.importance.get_param_importances(study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
-
-
-def _distribution(param):
-    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-
-    if param.dist == "choice":
-        return CategoricalDistribution(list(param.values))
-    if param.dist == "int":
-        return IntDistribution(int(param.low), int(param.high), log=param.log)
-    return FloatDistribution(param.low, param.high, log=param.dist == "loguniform")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from raygan.tuning.tuner import SearchOptions
+    from raygan.tuning.options import SearchOptions
 
 
 def is_remote(storage_path: str) -> bool:

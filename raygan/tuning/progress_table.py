@@ -20,8 +20,8 @@ from collections import Counter
 
 from ray import tune
 
-from raygan.cli import cell, text_table
 from raygan.run_loop import best_key
+from raygan.tables import cell, text_table
 
 EVERY_S = 30.0  # between tables, as Ray's own
 MAX_ROWS = 20  # trials shown: the running ones, then the best finished ones

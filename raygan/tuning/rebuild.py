@@ -27,9 +27,9 @@ def _tune_records(folder: Path):
 
 def rebuild_summary(folder: Path, space: SearchSpace) -> None:
     """summary.jsonl and the plots from Tune's records of an experiment interrupted before its end."""
+    from raygan.layout import FINAL_NAME
     from raygan.tuning.best import load_best
     from raygan.tuning.summary import summarize, write_reports
-    from raygan.tuning.tuner import FINAL_NAME
 
     grids = [_tune_records(folder)]
     if (folder / FINAL_NAME).is_dir():

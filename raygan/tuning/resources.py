@@ -17,7 +17,7 @@ from raygan.tuning.autoscaler import autoscaling_config, largest_cluster
 from raygan.tuning.ray_session import cluster_address
 
 if TYPE_CHECKING:
-    from raygan.tuning.tuner import SearchOptions
+    from raygan.tuning.options import SearchOptions
 
 # GPU share per trial when the cluster has (or can get) GPUs and --gpus-per-trial is not
 # given: a small GAN trial leaves most of a GPU idle, so two share one. A guess until

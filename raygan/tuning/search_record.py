@@ -10,14 +10,13 @@ from pathlib import Path
 
 from raygan.atomic import atomic_path
 from raygan.errors import RayganError
+from raygan.layout import SEARCH_FILE
 from raygan.space import SearchSpace, parse_space
-
-SEARCH_FILE = "search.json"
 
 
 def write_search_record(folder: Path, command: str | None, space: SearchSpace) -> None:
     """``search.json``: what the report needs to say how the search was run (kept on --resume)."""
-    from raygan import __version__
+    from raygan.version import __version__
 
     path = folder / SEARCH_FILE
     if path.exists():

@@ -6,17 +6,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from raygan.cli import cell, text_table
 from raygan.errors import RayganError
+from raygan.layout import BEST_CURVES, BEST_SAMPLES, PHASES_FILE, SUMMARY_FILE, by_trial_plot
 from raygan.plots import sample_grid, save_curves, save_grid, save_metric_by_trial
 from raygan.records import read_jsonl, write_jsonl
 from raygan.space import SearchSpace
+from raygan.tables import cell, text_table
 from raygan.tuning.trial_row import Status, TrialRow
 
-
 FINAL_PHASE = "final run"
-SUMMARY_FILE = "summary.jsonl"  # one row per trial, best first
-PHASES_FILE = "phases.jsonl"  # each phase's wall seconds
 
 
 @dataclass(frozen=True)
@@ -156,13 +154,13 @@ def write_reports(outcome: Outcome, folder: Path, best) -> None:
         write_jsonl(folder / PHASES_FILE, [dataclasses.asdict(phase) for phase in outcome.phases])
     series = {r.trial: ([h[0] for h in r.history], [h[1] for h in r.history]) for r in outcome.rows if r.history}
     if series:
-        save_metric_by_trial(series, folder / f"{metric}_by_trial.png", metric)
+        save_metric_by_trial(series, folder / by_trial_plot(metric), metric)
     if best is None:
         return
     result, generator, _ = best
-    save_curves(result.metrics_dataframe.to_dict("records"), folder / "best_curves.png", metric=metric)
+    save_curves(result.metrics_dataframe.to_dict("records"), folder / BEST_CURVES, metric=metric)
     images, per_row = sample_grid(generator)
-    save_grid(images, folder / "best_samples.png", nrow=per_row)
+    save_grid(images, folder / BEST_SAMPLES, nrow=per_row)
 
 
 

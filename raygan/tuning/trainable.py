@@ -31,9 +31,9 @@ from raygan.artifacts import ReportArtifacts
 from raygan.config import GANConfig
 from raygan.data.prepare import Prepared
 from raygan.devices import pick_device
-from raygan.trainer import GANTrainer
-from raygan.run_loop import ReportEvent, RunPlan, best_key, run_loop
 from raygan.records import finite_or_big
+from raygan.run_loop import ReportEvent, RunPlan, best_key, run_loop
+from raygan.trainer import GANTrainer
 
 
 @dataclass(frozen=True)

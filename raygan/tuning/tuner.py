@@ -10,45 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 
 from ray import tune
 
 from raygan.errors import RayganError
+from raygan.layout import FINAL_NAME
 from raygan.run_loop import best_key
 from raygan.space import SearchSpace
 from raygan.tuning.location import experiment_path, storage_uri
+from raygan.tuning.options import SearchOptions
 from raygan.tuning.progress_table import ProgressTable
 from raygan.tuning.summary import FINAL_PHASE
 
-FINAL_NAME = "final"  # the final run's experiment, inside the search's folder
 BACKSTOP_S = 60.0  # Tune's own time limit on the final run, past the run's deadline
 KEPT_CHECKPOINTS = 4  # per ASHA trial, by the metric (see _run_config)
-
-
-@dataclass(frozen=True)
-class SearchOptions:
-    num_samples: int | None = 8  # None: as many as --time-budget allows
-    max_concurrent: int | None = None
-    cpus_per_trial: float = 1.0
-    gpus_per_trial: float | None = None  # None: GPU_SHARE_DEFAULT if the cluster has GPUs, else 0
-    address: str | None = None
-    storage_path: str = "runs"
-    name: str = "search"
-    resume: bool = False
-    seed: int = 0
-    study_db: str | None = None
-    max_failures: int = 2
-    verbose: int = 1
-    time_budget_s: float | None = None  # the whole search's wall time (search phase and final run)
-    command: str | None = None  # the command line that started the search (for report.html)
-    mlflow_uri: str | None = None  # also log every trial to this MLflow tracking URI
-    cluster_config: str | None = None  # the autoscaler's config file (default: found, see tuning.autoscaler)
-
-    @property
-    def unbounded(self) -> bool:
-        """No trial count given: sample until the time budget runs out."""
-        return self.num_samples is None
 
 
 def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent: int,

@@ -5,15 +5,14 @@ import pytest
 import torch
 from torch import nn
 
-from raygan.data import load_dataset
+from raygan.data import dataset_info, load_dataset
 from raygan.errors import RayganError
 from raygan.metrics import evaluate, evaluator
-from raygan.data import dataset_info
 from raygan.metrics.evaluator import Evaluator, EvaluatorNet, embed, recorded_accuracy, sanitize
+from raygan.metrics.evaluator_training import save
 from raygan.metrics.fid import fid
 from raygan.metrics.modes import label_accuracy
 from raygan.metrics.train_evaluator import main as train_main
-from raygan.metrics.evaluator_training import save
 
 TARGETS = {"mnist": 0.99, "fashion_mnist": 0.90}
 

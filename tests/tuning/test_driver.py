@@ -12,11 +12,11 @@ from ray import cloudpickle
 import raygan.tuning.trainable
 from raygan import load_generator
 from raygan.data import open_source
+from raygan.layout import grid_name
 from raygan.records import read_jsonl
 from raygan.search import main as search_main
 from raygan.space import load_space
 from raygan.tuning import SearchOptions, run_search
-from raygan.layout import grid_name
 from raygan.tuning.trial_row import Status
 
 pytestmark = pytest.mark.slow

@@ -3,11 +3,12 @@ import json
 
 import pytest
 
+from raygan.layout import REPORT_FILE, SUMMARY_FILE
 from raygan.report import main as report_main
 from raygan.space import load_space
-from raygan.tuning.html_report import REPORT_FILE, build_report
+from raygan.tuning.html_report import build_report
 from raygan.tuning.search_record import write_search_record
-from raygan.tuning.summary import SUMMARY_FILE, Outcome, Phase, read_summary, write_reports
+from raygan.tuning.summary import Outcome, Phase, read_summary, write_reports
 from raygan.tuning.trial_row import Status, TrialRow
 
 

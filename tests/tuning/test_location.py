@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from raygan.tuning.location import experiment_path, is_remote, report_dir, storage_uri, upload_reports
-from raygan.tuning.tuner import SearchOptions
+from raygan.tuning.options import SearchOptions
 
 
 @pytest.mark.parametrize("storage_path, remote", [("s3://bucket/runs", True), ("gs://b", True), ("runs", False),
