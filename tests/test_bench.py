@@ -196,3 +196,14 @@ def test_appended_records_carry_their_provenance(tmp_path, monkeypatch, capsys, 
     _measured_here(record)
     assert {k: v for k, v in record.items() if k not in PROVENANCE} == measured
 
+
+@pytest.mark.parametrize("name", sorted(path.name for path in (REPO / "bench").glob("*.jsonl")))
+def test_every_stored_record_says_when_where_with_what_and_at_which_commit(name):
+    shallow = _git("rev-parse", "--is-shallow-repository") == "true"
+    for record in read_jsonl(REPO / "bench" / name):
+        assert PROVENANCE <= set(record)
+        assert re.match(r"\d{4}-\d\d-\d\d", record["date"]) and re.fullmatch(r"[0-9a-f]{40}", record["commit"])
+        if not shallow:  # a commit of this repository's history
+            assert _git("cat-file", "-t", record["commit"]) == "commit"
+        unknown = [key for key in PROVENANCE if record[key] is None]
+        assert not unknown or record["provenance"].startswith("recovered from git history"), unknown
