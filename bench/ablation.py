@@ -12,6 +12,7 @@ import statistics
 import torch
 
 from bench.engine import engine_images_per_s
+from bench.record import describe, provenance
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.config import GANConfig
 from raygan.data import load_dataset
@@ -70,8 +71,8 @@ def main(argv=None) -> None:
         device = pick_device(args.device)
         data = load_dataset("mnist", args.data_dir, "train", device=device)
         configs = [GANConfig.from_dict({"model": m.strip()}, source="--models") for m in args.models.split(",")]
-        print(f"device: {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-              f"median of {args.repeats} x {args.steps} steps, batch 64")
+        print(f"device: {device}, {torch.get_num_threads()} threads, median of {args.repeats} x {args.steps} steps, "
+              f"batch 64; {describe(provenance())}")
         print("| model | variant | images/s | vs all techniques |\n| --- | --- | --- | --- |")
         for config in configs:
             base = None

@@ -9,7 +9,8 @@ back to the host for logging.  The engine is :class:`raygan.trainer.GANTrainer`.
 
 Prints a table and a JSON object (``--json FILE`` also writes it): images/s for each side
 and their ratio per model, the training FLOPs per image, and the time to evaluate 10,000
-samples with every quality metric (first call, which embeds the test split, and cached).
+samples with every quality metric (first call, which embeds the test split, and cached);
+both lead with the date, CPU, torch version and commit measured (:mod:`bench.record`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import torch
 from torch.nn import functional as F
 
 from bench.output import emit
+from bench.record import describe, provenance
 from raygan.atomic import check_writable
 from raygan.budget import FINAL_NUM, MIN_SAMPLES
 from raygan.cli import Parser, positive_int, user_errors
@@ -146,6 +148,7 @@ def torchvision_copy(dataset: str, data_dir, into: Path) -> Path:
 
 def run_benchmark(models, dataset: str, data_dir, device, batch_size: int, steps: int, warmup: int,
                   eval_num: int, workers: int = 0, log=print) -> dict:
+    measured = provenance()
     device = torch.device(device)
     data = load_dataset(dataset, data_dir, "train", device=device)
     rows = []
@@ -160,7 +163,7 @@ def run_benchmark(models, dataset: str, data_dir, device, batch_size: int, steps
                    "train_flops_per_image": training_flops_per_image(config, data, device)}
             rows.append(row)
             log(f"{model}: reference {reference:,.0f} img/s, raygan {engine:,.0f} img/s, x{row['speedup']:.2f}")
-    result = {"device": _device_name(device), "torch": torch.__version__, "threads": torch.get_num_threads(),
+    result = {**measured, "device": _device_name(device), "threads": torch.get_num_threads(),
               "dataset": dataset, "steps": steps, "warmup": warmup, "models": rows}
     if eval_num:
         result.update(evaluation_seconds(GANConfig(dataset=dataset), data_dir, device, eval_num), eval_num=eval_num)
@@ -168,7 +171,7 @@ def run_benchmark(models, dataset: str, data_dir, device, batch_size: int, steps
 
 
 def format_table(result: dict) -> str:
-    lines = [f"device: {result['device']}, torch {result['torch']}, {result['threads']} threads",
+    lines = [f"device: {result['device']}, {result['threads']} threads; {describe(result)}",
              "| model | batch | reference img/s | raygan img/s | speedup | train GFLOP/img |",
              "| --- | --- | --- | --- | --- | --- |"]
     for row in result["models"]:

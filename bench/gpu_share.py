@@ -24,6 +24,7 @@ import time
 import torch
 
 from bench.output import emit
+from bench.record import describe, provenance
 from raygan.atomic import check_writable
 from raygan.cli import Parser, positive_int, user_errors
 from raygan.config import GANConfig
@@ -80,6 +81,7 @@ def measure(model: str, data_dir, device: str, count: int, steps: int, warmup: i
 
 def run(model: str, data_dir, device: str, counts: list[int], steps: int, warmup: int, threads: int,
         mps: bool, log=print) -> dict:
+    measured = provenance()
     rows = []
     for count in counts:
         rows.append(measure(model, data_dir, device, count, steps, warmup, threads))
@@ -88,13 +90,12 @@ def run(model: str, data_dir, device: str, counts: list[int], steps: int, warmup
     for row in rows:
         row["scaling"] = row["aggregate_images_per_s"] / base
     name = torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({threads} thread(s) per trial)"
-    return {"device": name, "mps": mps, "model": model, "steps": steps, "warmup": warmup, "torch": torch.__version__,
-            "rows": rows}
+    return {**measured, "device": name, "mps": mps, "model": model, "steps": steps, "warmup": warmup, "rows": rows}
 
 
 def format_table(result: dict) -> str:
     lines = [f"{result['model']} on {result['device']}, MPS {'on' if result['mps'] else 'off'}, "
-             f"{result['steps']} steps per trial",
+             f"{result['steps']} steps per trial; {describe(result)}",
              "| trials per device | aggregate img/s | per trial img/s | vs one trial alone |",
              "| --- | --- | --- | --- |"]
     for row in result["rows"]:

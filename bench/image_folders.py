@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.record import provenance
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cache import cache_dir
@@ -150,10 +151,10 @@ def main(argv=None) -> None:
         out = output_folder(Path(args.out), "out")
         os.environ["RAYGAN_CACHE"] = str(out.resolve() / "cache")  # a cache of the bench's own, cold for the loads
         log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-        result = evaluators(args, out, log) if args.evaluators else folder_vs_idx(args, out, log)
+        result = {**provenance(), **(evaluators(args, out, log) if args.evaluators else folder_vs_idx(args, out, log))}
         print(json.dumps(result, indent=2))
         if args.json:
-            append_jsonl(args.json, {"date": time.strftime("%Y-%m-%d %H:%M"), **result})
+            append_jsonl(args.json, result)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.record import describe, provenance
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration, user_errors
@@ -101,7 +102,7 @@ def compare(args, log=print) -> dict:
 def format_table(result: dict) -> str:
     search, single = result["search"], result["single"]
     lines = [f"{result['model']} on {result['dataset']}, T = {result['time_budget_s'] / 60:g} min "
-             f"({result['device']}), {FINAL_NUM:,} samples, evaluator {search['evaluator']}",
+             f"({result['device']}), {FINAL_NUM:,} samples, evaluator {search['evaluator']}; {describe(result)}",
              "| | search (exported) | one untuned run | search / single |", "| --- | --- | --- | --- |"]
     for key in ("seconds", "kimg", *SHOWN):
         if key in search or key in single:
@@ -118,7 +119,7 @@ def _cell(value) -> str:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
-        result = compare(args)
+        result = {**provenance(), **compare(args)}  # taken as the benchmark starts
         print(format_table(result))
         if args.json:
             append_jsonl(args.json, result)

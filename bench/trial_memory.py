@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.record import describe, provenance
 from raygan.cli import Parser, non_negative_int, positive_int, user_errors
 from raygan.config import GANConfig
 from raygan.data import load_dataset
@@ -83,6 +84,7 @@ def main(argv=None) -> None:
     with user_errors(PROG):
         if args.trials < 5:
             raise RayganError(f"--trials must be at least 5 (the first two warm the caches), got {args.trials}")
+        print(describe(provenance()))
         values = replay_trials(args.data_dir, args.trials)
         print(f"| after trial 1 | after trial {args.trials} | MiB per trial |\n| --- | --- | --- |")
         print(f"| {values[0]:.0f} | {values[-1]:.0f} | {slope(values):+.2f} |")

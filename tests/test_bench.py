@@ -1,14 +1,43 @@
-"""The engine benchmark's short form: both loops train the same model on real MNIST and are timed."""
+"""The benchmarks' short forms on real MNIST, and what every benchmark record carries (bench/record.py)."""
 import json
+import platform
+import re
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
+import torch
 
 from bench.engine import main
+from bench.record import cpu_model, git_state, provenance
+from raygan.records import read_jsonl
+
+REPO = Path(__file__).resolve().parents[1]
+PROVENANCE = {"date", "cpu", "torch", "commit", "dirty"}
 
 
 def _mlp_flops(widths):
     """2 * multiply-adds of one forward pass through linear layers of these widths."""
     return 2 * sum(a * b for a, b in zip(widths, widths[1:]))
+
+
+def _table(printed: str) -> list[dict]:
+    """The rows of the Markdown table in ``printed``, each keyed by the header's cells."""
+    cells = [[cell.strip() for cell in line.strip("|").split("|")]
+             for line in printed.splitlines() if line.startswith("|")]
+    return [dict(zip(cells[0], row)) for row in cells[2:]]
+
+
+def _git(*args, repo=REPO) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _measured_here(record: dict) -> None:
+    """``record`` was measured now, on this machine, with this torch, at this checkout's HEAD."""
+    assert PROVENANCE <= set(record) and record["commit"] == _git("rev-parse", "HEAD")
+    assert record["torch"] == torch.__version__ and record["cpu"] == cpu_model()
+    assert abs(datetime.now(timezone.utc) - datetime.fromisoformat(record["date"])).total_seconds() < 600
 
 
 def test_short_benchmark_reports_both_loops(tmp_path, mnist_dir, capsys):
@@ -17,10 +46,9 @@ def test_short_benchmark_reports_both_loops(tmp_path, mnist_dir, capsys):
           "--eval-num", "500", "--device", "cpu", "--json", str(out)])
     printed = capsys.readouterr().out
     result = json.loads(out.read_text())
+    assert json.loads(printed.splitlines()[-1]) == result
+    _measured_here(result)
     assert [row["model"] for row in result["models"]] == ["gan", "cgan"]
-    for row in result["models"]:
-        assert row["reference_images_per_s"] > 0 and row["raygan_images_per_s"] > 0
-        assert f"| {row['model']} | 64 | {row['reference_images_per_s']:,.0f} |" in printed
     # One engine step per real image, counted by torch, against the count by hand for the default MLP GAN:
     # G forward; D forward and weight gradients on real + fake; D input gradients (not for its first layer's
     # input); then for G's update D forward and input gradients on the fake, and G's backward (not into z).
@@ -29,7 +57,16 @@ def test_short_benchmark_reports_both_loops(tmp_path, mnist_dir, capsys):
     gan, cgan = result["models"]
     assert gan["train_flops_per_image"] == by_hand
     assert cgan["train_flops_per_image"] > by_hand  # the label code widens G's and D's first layers
-    assert result["eval_first_s"] > 0 and result["eval_cached_s"] > 0 and result["eval_num"] == 500
+    # the table shows what was measured: both rates, their ratio as the speedup, the FLOPs in GFLOP
+    for row, shown in zip(result["models"], _table(printed), strict=True):
+        assert (shown["model"], shown["batch"]) == (row["model"], "64")
+        assert int(shown["reference img/s"].replace(",", "")) == round(row["reference_images_per_s"])
+        assert int(shown["raygan img/s"].replace(",", "")) == round(row["raygan_images_per_s"])
+        assert float(shown["speedup"].removesuffix("x")) == pytest.approx(
+            row["raygan_images_per_s"] / row["reference_images_per_s"], abs=0.005)
+        assert float(shown["train GFLOP/img"]) == pytest.approx(row["train_flops_per_image"] / 1e9, abs=5e-5)
+    # the first call also loads and embeds the 10,000 test images; the second measures the samples alone
+    assert result["eval_first_s"] > result["eval_cached_s"] and result["eval_num"] == 500
 
 
 @pytest.mark.parametrize("args, message", [
@@ -54,12 +91,18 @@ def test_gpu_share_benchmark_runs_concurrent_trials_on_the_cpu(tmp_path, mnist_d
                     "--warmup", "1", "--device", "cpu", "--json", str(out)])
     printed = capsys.readouterr().out
     result = json.loads(out.read_text())
+    _measured_here(result)
     assert [row["trials"] for row in result["rows"]] == [1, 2] and result["mps"] is False
-    one, two = result["rows"]
-    assert one["scaling"] == pytest.approx(1.0) and two["per_trial_images_per_s"] > 0
-    for row in result["rows"]:  # every image of every trial over the shared wall time
-        assert row["aggregate_images_per_s"] == pytest.approx(row["trials"] * 4 * 64 / row["wall_s"])
-        assert f"| {row['trials']} | {row['aggregate_images_per_s']:,.0f} |" in printed
+    one = result["rows"][0]
+    assert one["scaling"] == pytest.approx(1.0)
+    for row, shown in zip(result["rows"], _table(printed), strict=True):
+        aggregate = row["trials"] * 4 * 64 / row["wall_s"]  # every image of every trial over the shared wall time
+        assert row["aggregate_images_per_s"] == pytest.approx(aggregate)
+        assert row["per_trial_images_per_s"] == pytest.approx(aggregate / row["trials"])
+        assert int(shown["trials per device"]) == row["trials"]
+        assert int(shown["aggregate img/s"].replace(",", "")) == round(aggregate)
+        assert float(shown["vs one trial alone"].removesuffix("x")) == pytest.approx(
+            aggregate / one["aggregate_images_per_s"], abs=0.005)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -81,3 +124,86 @@ def test_gpu_share_prints_the_mps_steps(capsys):
 
     gpu_share.main(["--mps-steps"])
     assert "nvidia-cuda-mps-control -d" in capsys.readouterr().out
+
+
+def test_provenance_is_this_checkouts_head_this_cpu_and_torch():
+    _measured_here(provenance())
+
+
+def test_git_state_is_head_and_whether_tracked_code_changed(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # no repository above tmp_path is found
+    repo = tmp_path / "repo"
+    (repo / "bench").mkdir(parents=True)
+    (repo / "bench" / "engine.py").write_text("STEPS = 300\n")
+    (repo / "bench" / "engine.jsonl").write_text("{}\n")
+    _git("init", "-q", repo=repo)
+    _git("add", ".", repo=repo)
+    _git("-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "m",
+         repo=repo)
+    head = _git("rev-parse", "HEAD", repo=repo)
+    assert git_state(repo) == (head, False)
+    (repo / "bench" / "engine.jsonl").write_text("{}\n{}\n")  # a record appended: the code is as committed
+    (repo / "runs").mkdir()
+    (repo / "runs" / "generator.safetensors").write_text("")  # untracked output
+    assert git_state(repo) == (head, False)
+    (repo / "bench" / "engine.py").write_text("STEPS = 500\n")
+    assert git_state(repo) == (head, True)
+    (tmp_path / "plain").mkdir()
+    assert git_state(tmp_path / "plain") == (None, None)
+
+
+def test_cpu_model_is_procs_model_name_else_platforms(tmp_path, monkeypatch):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\n\n"
+                    "processor\t: 1\nmodel name\t: AMD EPYC 7B13\n")
+    assert cpu_model(info) == "AMD EPYC 7B13"
+    monkeypatch.setattr(platform, "processor", lambda: "aarch64")
+    info.write_text("processor\t: 0\nBogoMIPS\t: 50.00\nCPU implementer\t: 0x41\n")  # ARM Linux: no model name
+    assert cpu_model(info) == "aarch64"
+    assert cpu_model(tmp_path / "missing") == "aarch64"
+    monkeypatch.setattr(platform, "processor", lambda: "")
+    assert cpu_model(tmp_path / "missing") is None
+
+
+def _fake_search_vs_single(monkeypatch, tmp_path):
+    from bench import search_vs_single
+
+    measured = {"model": "gan", "dataset": "mnist", "time_budget_s": 60.0, "space": "gan.yaml", "device": "cpu",
+                "search": {"seconds": 61.0, "budget": [], "evaluator": "mnist-68f2fc39", "fid": 50.0},
+                "single": {"seconds": 60.0, "evaluator": "mnist-68f2fc39", "fid": 100.0}}
+    monkeypatch.setattr(search_vs_single, "compare", lambda args: measured)
+    return search_vs_single.main, ["--time-budget", "1m", "--data-dir", "unused", "--out", str(tmp_path / "out")], \
+        measured
+
+
+def _fake_image_folders(monkeypatch, tmp_path):
+    from bench import image_folders
+
+    measured = {"bench": "folder_vs_idx", "model": "dcgan", "fid_ratio_folder_over_idx": 1.004}
+    monkeypatch.setattr(image_folders, "folder_vs_idx", lambda args, out, log: measured)
+    monkeypatch.setenv("RAYGAN_CACHE", str(tmp_path / "cache"))  # main points it at its --out: restored after
+    return image_folders.main, ["--idx-dir", "unused", "--out", str(tmp_path / "out")], measured
+
+
+@pytest.mark.parametrize("fake", [_fake_search_vs_single, _fake_image_folders])
+def test_appended_records_carry_their_provenance(tmp_path, monkeypatch, capsys, fake):
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"earlier": 1}\n')
+    main, args, measured = fake(monkeypatch, tmp_path)
+    main([*args, "--json", str(records)])
+    earlier, record = read_jsonl(records)
+    assert earlier == {"earlier": 1}
+    _measured_here(record)
+    assert {k: v for k, v in record.items() if k not in PROVENANCE} == measured
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in (REPO / "bench").glob("*.jsonl")))
+def test_every_stored_record_says_when_where_with_what_and_at_which_commit(name):
+    shallow = _git("rev-parse", "--is-shallow-repository") == "true"
+    for record in read_jsonl(REPO / "bench" / name):
+        assert PROVENANCE <= set(record)
+        assert re.match(r"\d{4}-\d\d-\d\d", record["date"]) and re.fullmatch(r"[0-9a-f]{40}", record["commit"])
+        if not shallow:  # a commit of this repository's history
+            assert _git("cat-file", "-t", record["commit"]) == "commit"
+        unknown = [key for key in PROVENANCE if record[key] is None]
+        assert not unknown or record["provenance"].startswith("recovered from git history"), unknown

@@ -48,7 +48,7 @@ def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys, t
     generator = load_generator(out / "generator.safetensors")
     labels = 3 if model == "cdcgan" else None
     samples = generator.sample(4, labels=labels)
-    assert samples.shape == (4, 1, 28, 28) and samples.abs().max() <= 1
+    assert samples.shape == (4, 1, 28, 28)  # in [-1, 1] by the tanh every generator ends in: tests/models checks it
     final = generator.metadata["metrics"]
     assert generator.metadata["steps"] == 20 and final["num_samples"] == 500 and final["fid"] == summary["fid"]
     assert generator.metadata["kimg"] == summary["kimg"] == 0.32

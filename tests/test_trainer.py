@@ -122,7 +122,11 @@ def test_generator_ema_averages_weights_and_is_what_gets_measured_and_exported(m
     restored = GANTrainer(config, mnist)
     restored.load_state_dict(state)
     assert all(torch.equal(a, b) for a, b in zip(restored.generator_ema.parameters(), ema))
-    assert GANTrainer(GANConfig.from_dict(SMALL), mnist).sampling_generator is not None
+    default = GANTrainer(GANConfig.from_dict(SMALL), mnist)  # the average is on unless g_ema is set to 0
+    assert default.config.g_ema == 0.999 and default.sampling_generator is default.generator_ema
+    assert default.generator_ema is not None and default.generator_ema is not default.generator
+    off = GANTrainer(GANConfig.from_dict({**SMALL, "g_ema": 0}), mnist)
+    assert off.generator_ema is None and off.sampling_generator is off.generator
 
 
 def test_the_weight_average_warms_up_to_its_decay(mnist):

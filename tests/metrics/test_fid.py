@@ -62,8 +62,11 @@ def test_singular_covariances_stay_finite_and_exact():
     expected = np.sum((mu - 0.5) ** 2) + np.trace(sigma)
     assert fid(real, collapsed) == pytest.approx(expected, rel=1e-9)
     few = random_features(4, n=5)  # rank 4 covariance in 64 dims
-    value = fid(real, few)
-    assert math.isfinite(value) and value > 0
+    mu_few, sigma_few = gaussian_stats(few)
+    # tr((S1 S2)^(1/2)) from the eigenvalues of the product itself (real and >= 0 up to rounding)
+    trace_sqrt = np.sqrt(np.clip(np.linalg.eigvals(sigma @ sigma_few).real, 0.0, None)).sum()
+    expected = np.sum((mu - mu_few) ** 2) + np.trace(sigma) + np.trace(sigma_few) - 2 * trace_sqrt
+    assert fid(real, few) == pytest.approx(expected, rel=1e-6)
 
 
 def test_needs_two_vectors():
