@@ -15,7 +15,7 @@ def pick_device(requested: str | None = "auto") -> torch.device:
     if requested in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise RayganError("--device cuda was requested but no CUDA device is available; use --device cpu")
+        raise RayganError("device cuda was requested but no CUDA device is available; use device cpu", "device")
     try:
         return torch.device(requested)
     except RuntimeError:

@@ -21,7 +21,7 @@ from raygan.data import DATASETS
 from raygan.metrics.registry import describe_metrics
 
 PROG = "raygan.evaluate"
-FLAGS = {"data_dir": "--data-dir", "dataset": "--dataset", "metrics": "--metrics"}
+FLAGS = {"device": "--device", "data_dir": "--data-dir", "dataset": "--dataset", "metrics": "--metrics"}
 
 
 def build_parser() -> Parser:

@@ -13,6 +13,7 @@ from raygan.cli import Parser, positive_int, seed_int, user_errors
 from raygan.errors import RayganError
 
 PROG = "raygan.generate"
+FLAGS = {"device": "--device"}
 
 
 def build_parser() -> Parser:
@@ -28,7 +29,7 @@ def build_parser() -> Parser:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG):
+    with user_errors(PROG, FLAGS):
         from raygan.atomic import check_writable
         from raygan.devices import pick_device
         from raygan.export import load_generator

@@ -37,7 +37,9 @@ from raygan.errors import RayganError
 from raygan.tables import text_table
 
 PROG = "raygan.search"
-FLAGS = {"data_dir": "--data-dir", "download": "--download", "storage_path": "--storage-path"}
+FLAGS = {"data_dir": "--data-dir", "download": "--download", "storage_path": "--storage-path", "address": "--address",
+         "name": "--name", "resume": "--resume", "study_db": "--study-db", "mlflow_uri": "--mlflow-uri",
+         "export": "--export", "cluster_config": "--cluster-config"}
 DEFAULT_SPACE = "dcgan"
 DEFAULT_TIME_BUDGET_S = 900.0  # with neither --time-budget nor --num-samples
 
@@ -174,7 +176,7 @@ def main(argv=None) -> None:
         print(f"experiment: {outcome.experiment_dir}")
         print(f"report: {report_dir(options) / REPORT_FILE}")
         if outcome.export_error:
-            raise RayganError(outcome.export_error)
+            raise RayganError(outcome.export_error, ("resume", "name", "export"))
         if args.export:
             record = outcome.export_metrics or {}
             measured = (f"; {space.metric} {record[space.metric]:.4g} on {record['num_samples']} samples "

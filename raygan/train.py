@@ -33,7 +33,7 @@ DEFAULTS = Budget()
 FLAGS = {"max_kimg": "--kimg", "report_kimg": "--report-kimg", "checkpoint_every": "--checkpoint-every",
          "quick_num": "--quick-num", "final_num": "--final-num", "data_dir": "--data-dir", "download": "--download",
          "image_size": "--image-size", "channels": "--channels", "dataset": "--dataset", "out": "--out",
-         "overwrite": "--overwrite", "resume": "--resume"}
+         "overwrite": "--overwrite", "resume": "--resume", "device": "--device"}
 
 
 def build_parser() -> Parser:

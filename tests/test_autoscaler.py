@@ -130,7 +130,7 @@ def test_a_cluster_config_given_but_unusable_is_a_one_line_error_naming_it(tmp_p
     path = tmp_path / "cluster.yaml"
     if text is not None:
         path.write_text(text)
-    for given, environ, source in ((str(path), {}, "--cluster-config"),
+    for given, environ, source in ((str(path), {}, "cluster_config"),
                                    (None, {CONFIG_ENV: str(path)}, f"${CONFIG_ENV}")):
         with pytest.raises(RayganError) as error:
             explicit_config(given, environ)

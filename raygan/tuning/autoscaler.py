@@ -50,7 +50,7 @@ def autoscaling_config(gcs_address: str | None, given: str | None = None, *, env
 def explicit_config(given: str | None, environ: Mapping[str, str] = os.environ) -> dict | None:
     """The config that ``--cluster-config`` (``given``), else ``$RAYGAN_CLUSTER_CONFIG``, names, or None
     if neither does; a one-line error for a file that is missing or not a cluster config."""
-    source, path = ("--cluster-config", given) if given else (f"${CONFIG_ENV}", environ.get(CONFIG_ENV))
+    source, path = ("cluster_config", given) if given else (f"${CONFIG_ENV}", environ.get(CONFIG_ENV))
     if not path:
         return None
     path = Path(path).expanduser()
@@ -58,13 +58,14 @@ def explicit_config(given: str | None, environ: Mapping[str, str] = os.environ) 
     try:
         config = yaml.safe_load(path.read_text())
     except FileNotFoundError:
-        raise RayganError(f"{source} {path} does not exist; {fix}") from None
+        raise RayganError(f"{source} {path} does not exist; {fix}", fields="cluster_config") from None
     except OSError as err:
-        raise RayganError(f"{source} {path}: cannot read it ({err.strerror}); {fix}") from None
+        raise RayganError(f"{source} {path}: cannot read it ({err.strerror}); {fix}", fields="cluster_config") from None
     except yaml.YAMLError as err:
-        raise RayganError(f"{source} {path} is not valid YAML ({first_line(err)}); {fix}") from None
+        raise RayganError(f"{source} {path} is not valid YAML ({first_line(err)}); {fix}",
+                          fields="cluster_config") from None
     if not isinstance(config, dict) or not isinstance(config.get("available_node_types"), dict):
-        raise RayganError(f"{source} {path} has no available_node_types; {fix}")
+        raise RayganError(f"{source} {path} has no available_node_types; {fix}", fields="cluster_config")
     return config
 
 

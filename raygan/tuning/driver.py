@@ -84,7 +84,7 @@ def run_search(space: SearchSpace, source: Source, options: SearchOptions, expor
                     log_export(options.mlflow_uri, options.name, outcome.best_trial, export)
             except RayganError as err:  # the experiment is intact: say how to export it again
                 outcome.export_error = (f"{err} (the experiment is intact: fix that and run again with "
-                                        f"--resume --name {options.name} --export FILE)")
+                                        f"resume=True, name {options.name} and export=FILE)")
         return outcome
     finally:
         if started_here:

@@ -33,7 +33,7 @@ def prepare_mlflow(uri: str) -> None:
     try:
         import mlflow  # noqa: F401
     except ImportError:
-        raise RayganError(f"--mlflow-uri {uri} needs MLflow: pip install 'raygan[mlflow]'") from None
+        raise RayganError(f"mlflow_uri {uri} needs MLflow: pip install 'raygan[mlflow]'", "mlflow_uri") from None
     if uri.startswith("file:"):
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
 

@@ -26,7 +26,7 @@ import ray
 from raygan.errors import RayganError, first_line
 
 PROBE_SECONDS = 10
-_START_A_CLUSTER = "start one with 'ray start --head' or 'ray up cluster.yaml', or drop --address to run locally"
+_START_A_CLUSTER = "start one with 'ray start --head' or 'ray up cluster.yaml', or drop address to run locally"
 _GIVE_THE_TOKEN = ("give this machine the cluster's token (~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or "
                    "RAY_AUTH_TOKEN; 'ray get-auth-token' on the head prints it)")
 _TOKEN_FIX = f"set RAY_AUTH_MODE=token and {_GIVE_THE_TOKEN}"
@@ -53,10 +53,10 @@ def start_ray(address: str | None) -> bool:
     try:
         ray.init(address=address, logging_level=logging.WARNING)
     except ConnectionError:
-        raise RayganError(f"no Ray cluster found at --address {address}; {_START_A_CLUSTER}") from None
+        raise RayganError(f"no Ray cluster found at address {address}; {_START_A_CLUSTER}", fields="address") from None
     except Exception as err:  # noqa: BLE001 - version mismatch, a refused ray:// client, ...: one line, not a traceback
-        raise RayganError(f"cannot join the Ray cluster at --address {address} ({first_line(err)}); "
-                          f"{_START_A_CLUSTER}") from None
+        raise RayganError(f"cannot join the Ray cluster at address {address} ({first_line(err)}); "
+                          f"{_START_A_CLUSTER}", fields="address") from None
     return True
 
 
@@ -89,7 +89,8 @@ def _resolve(address: str) -> str:
     except (ConnectionError, ValueError):
         resolved = None
     if not resolved:
-        raise RayganError(f"--address auto found no Ray cluster started on this machine; {_START_A_CLUSTER}")
+        raise RayganError(f"address auto found no Ray cluster started on this machine; {_START_A_CLUSTER}",
+                          fields="address")
     return resolved
 
 
@@ -101,10 +102,11 @@ def probe(address: str) -> None:
     try:
         socket.create_connection((host, int(port)), timeout=5).close()
     except ValueError:
-        raise RayganError(f"--address {address} is not HOST:PORT or 'auto'; e.g. --address 10.0.0.5:6379") from None
+        raise RayganError(f"address {address} is not HOST:PORT or 'auto'; e.g. address 10.0.0.5:6379",
+                          fields="address") from None
     except OSError as err:
-        raise RayganError(f"no Ray cluster at --address {address} ({err.strerror or err}); "
-                          f"{_START_A_CLUSTER}") from None
+        raise RayganError(f"no Ray cluster at address {address} ({err.strerror or err}); "
+                          f"{_START_A_CLUSTER}", fields="address") from None
     outcome: list[BaseException | None] = []
 
     def ask_gcs() -> None:
@@ -122,13 +124,14 @@ def probe(address: str) -> None:
     thread.start()
     thread.join(PROBE_SECONDS)
     if not outcome:
-        raise RayganError(f"something answers at --address {address} but it is not a Ray cluster (no reply in "
-                          f"{PROBE_SECONDS} s); check the port (Ray's default is 6379) or {_START_A_CLUSTER}")
+        raise RayganError(f"something answers at address {address} but it is not a Ray cluster (no reply in "
+                          f"{PROBE_SECONDS} s); check the port (Ray's default is 6379) or {_START_A_CLUSTER}",
+                          fields="address")
     error = outcome[0]
     if error is None:
         return
     if type(error).__name__ == "AuthenticationError":
-        raise RayganError(f"the Ray cluster at --address {address} refused this client: it requires token "
-                          f"authentication; {_TOKEN_FIX}")
-    raise RayganError(f"cannot join the Ray cluster at --address {address} ({first_line(error)}); "
-                      f"{_START_A_CLUSTER}")
+        raise RayganError(f"the Ray cluster at address {address} refused this client: it requires token "
+                          f"authentication; {_TOKEN_FIX}", fields="address")
+    raise RayganError(f"cannot join the Ray cluster at address {address} ({first_line(error)}); "
+                      f"{_START_A_CLUSTER}", fields="address")

@@ -42,11 +42,11 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
     if options.resume:
         if not tune.Tuner.can_restore(path):
             raise RayganError(f"no experiment '{options.name}' under {options.storage_path} to resume; "
-                              "check --name and --storage-path")
+                              "check name and storage_path", ("name", "storage_path"))
         return tune.Tuner.restore(path, trainable, resume_unfinished=True, resume_errored=True)
     if tune.Tuner.can_restore(path):
         raise RayganError(f"experiment '{options.name}' already exists under {options.storage_path}; "
-                          "pass --resume to continue it or choose another --name")
+                          "pass resume=True to continue it or choose another name", ("resume", "name"))
     run_config = _run_config(space, options, options.name, "search")
     num_samples = num_trials(space, options, concurrent)
     searcher = _searcher(space, options, concurrent, num_samples, deadline) if space.scheduler == "asha" else None
@@ -127,9 +127,9 @@ def check_scheduler_options(space: SearchSpace, options: SearchOptions) -> None:
     if space.scheduler == "asha":
         return
     if options.study_db:
-        raise RayganError(f"--study-db records an Optuna study, but scheduler {space.scheduler} runs without "
-                          "Optuna (Ray refuses a search algorithm with PBT and PB2); drop --study-db or use "
-                          "scheduler: asha")
+        raise RayganError(f"study_db records an Optuna study, but scheduler {space.scheduler} runs without "
+                          "Optuna (Ray refuses a search algorithm with PBT and PB2); drop study_db or use "
+                          "scheduler: asha", "study_db")
     if space.scheduler == "pb2":
         try:
             import GPy  # noqa: F401

@@ -60,7 +60,7 @@ def test_a_port_that_is_not_ray_fails_in_seconds(monkeypatch):
 
 
 def test_nothing_listening_and_malformed_addresses(monkeypatch):
-    with pytest.raises(RayganError, match="no Ray cluster at --address"):
+    with pytest.raises(RayganError, match="no Ray cluster at address"):
         ray_session.start_ray(f"127.0.0.1:{_free_port()}")
     with pytest.raises(RayganError, match="not HOST:PORT"):
         ray_session.start_ray("127.0.0.1:http")
