@@ -1,5 +1,7 @@
 """Real searches on MNIST through Ray Tune, Optuna, ASHA and the run loop's collapse stop (2 CPUs, tiny budgets)."""
+import dataclasses
 import io
+import json
 import os
 import re
 import sys
@@ -15,10 +17,12 @@ from ray import cloudpickle
 
 import raygan.tuning.trainable
 from raygan import load_generator
+from raygan.checkpoint import GENERATOR_FILE, STATE_FILE
 from raygan.data import open_source
+from raygan.export import read_metadata
 from raygan.records import read_jsonl
 from raygan.search import main as search_main
-from raygan.space import load_space
+from raygan.space import SearchSpace, load_space
 from raygan.tuning import SearchOptions, run_search
 from raygan.tuning.mlflow_log import grid_name
 
@@ -302,43 +306,106 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     assert meta["trial"] == rows[0]["trial"] and rows[0]["best"] == min(r["best"] for r in [*search_rows, final])
 
 
-PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}
-  lr_d: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}"""
+PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-5, high: 2.0e-3}
+  lr_d: {dist: loguniform, low: 1.0e-5, high: 2.0e-3}"""
+# The population: a trial whose networks barely move (its fid stays at its start's, 1219 +- 4 over 8 reports)
+# beside one that moves them fast, which makes its samples worse first (fid 1228 to 1250 over its first 7
+# reports, then 1219 and below; both seeded, so the same on every run). Until then the second is clearly the worse
+# at every perturbation point (the bottom quarter of two is one trial), so it copies the first's latest checkpoint
+# as soon as the first has saved one as the top trial: an exploit always happens, with this donor.
+STILL_LR, MOVING_LR = 1.0e-5, 1.0e-3
+
+
+@dataclass(frozen=True)
+class Population(SearchSpace):
+    """``space`` with its population's first learning rates given (lr_g = lr_d; one trial each, by Tune's grid)
+    instead of sampled; PBT and PB2 perturb them within the space's ranges as they would sampled ones."""
+
+    start_lrs: tuple = ()
+
+    @classmethod
+    def of(cls, space: SearchSpace, *lrs: float) -> "Population":
+        return cls(**{f.name: getattr(space, f.name) for f in dataclasses.fields(space)}, start_lrs=lrs)
+
+    def tune_space(self) -> dict:
+        return {"lr_g": ray.tune.grid_search(list(self.start_lrs)),
+                "lr_d": ray.tune.sample_from(lambda spec: spec.config.lr_g)}
+
+
+def note_start(config, data, settings, folder):
+    """train_gan, after noting the config and the checkpoint (if any) that Tune starts the trial with."""
+    checkpoint = ray.tune.get_checkpoint()
+    trial = ray.tune.get_context().get_trial_id()
+    with open(os.path.join(folder, f"{trial}.jsonl"), "a") as fh:
+        fh.write(json.dumps({"config": config, "checkpoint": checkpoint.path if checkpoint else None}) + "\n")
+    raygan.tuning.trainable.train_gan(config, data, settings)
+
+
+def last_report(checkpoint) -> dict:
+    """The last report in a checkpoint's history (the history lives in trainer.pt, with the weights)."""
+    state = torch.load(Path(checkpoint) / STATE_FILE, map_location="cpu", weights_only=True)
+    return json.loads(state["history"])[-1]
 
 
 @pytest.mark.parametrize("scheduler", ["pbt", "pb2"])
 def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_path, mnist_dir, tiny_space,
-                                                                           scheduler):
-    space = load_space(tiny_space(PBT_PARAMS, max_steps=240, patience=50, extra=f"scheduler: {scheduler}\n"))
-    outcome = run_search(space, open_source("mnist", mnist_dir), SearchOptions(num_samples=2, storage_path=str(tmp_path), name=scheduler,
-                                                         verbose=0), export=tmp_path / "best.safetensors")
-    results = [read_jsonl(path) for path in (tmp_path / scheduler).glob("train_gan_*/result.json")]
-    reports = {rows[0]["trial"]: rows for rows in results}
-    # (a trial may end short of max_kimg when Tune loses a checkpoint between exploits; none errs)
+                                                                           monkeypatch, scheduler):
+    """Every exploit (one at least, see STILL_LR): the trial restarts from its donor's checkpoint at the kimg its
+    lineage names, trains on from there, and does so with the new learning rates Tune gave it."""
+    starts = tmp_path / "starts"
+    starts.mkdir()
+    monkeypatch.setattr("raygan.tuning.driver.train_gan",
+                        lambda config, data, settings: note_start(config, data, settings, str(starts)))
+    space = load_space(tiny_space(PBT_PARAMS, max_steps=160, patience=50, extra=f"scheduler: {scheduler}\n"))
+    outcome = run_search(Population.of(space, STILL_LR, MOVING_LR), open_source("mnist", mnist_dir),
+                         SearchOptions(num_samples=1, storage_path=str(tmp_path), name=scheduler, verbose=0),
+                         export=tmp_path / "best.safetensors")
+    folders = {read_jsonl(path)[0]["trial"]: path.parent for path in (tmp_path / scheduler).glob("*/result.json")}
+    reports = {trial: read_jsonl(folder / "result.json") for trial, folder in folders.items()}
+    # (a trial may end short of max_kimg when Tune loses a checkpoint between exploits, and Tune drops a result
+    # that was in flight as it paused a trial; none errs)
     assert len(reports) == 2 and not any(row["status"].startswith("error") for row in outcome.rows), outcome.table()
-    exploits = 0
-    for trial, results in reports.items():
-        for before, after in zip(results, results[1:]):
-            if after["lineage"] == before["lineage"]:
-                assert after["kimg"] > before["kimg"]  # (Tune may drop a result in flight while it exploits)
-                continue
-            exploits += 1
-            donor, at_kimg = after["lineage"].split(" > ")[-1].rsplit("@", 1)
-            assert donor != trial and donor in reports
-            # the weights are the donor's checkpoint at a report of its: training continued from there (Tune
-            # may record the restored point itself first) ...
-            assert after["kimg"] >= float(at_kimg) and (after["kimg"] - float(at_kimg)) / 1.28 == pytest.approx(
-                round((after["kimg"] - float(at_kimg)) / 1.28))
-            # at one of the donor's reports (Tune may drop the donor's result that was in flight as it paused)
-            assert float(at_kimg) / 1.28 == pytest.approx(round(float(at_kimg) / 1.28))
-            # ... under this trial's own, new learning rates (PBT's explore step always changes them; PB2
-            # keeps the donor's until its Gaussian process has data to choose by)
-            assert after["lr_g_in_use"] == after["config"]["lr_g"] and after["lr_d_in_use"] == after["config"]["lr_d"]
-            donor_config = next((r["config"] for r in reports[donor] if r["kimg"] == pytest.approx(float(at_kimg))),
-                                None)
-            if scheduler == "pbt" and donor_config is not None:
-                assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_config["lr_g"],
-                                                                              donor_config["lr_d"])
-    assert exploits >= 1
+    (still,) = [trial for trial, rows in reports.items() if rows[0]["config"]["lr_g"] == STILL_LR]
+    (moving,) = set(reports) - {still}
+    per_report = reports[still][0]["step"]  # steps from one report to the next
+    exploits = [(trial, i) for trial, rows in reports.items() for i in range(1, len(rows))
+                if rows[i]["lineage"] != rows[i - 1]["lineage"]]
+    for rows in reports.values():  # between exploits a trial trains on (an exploit may take it back in kimg)
+        assert all(after["kimg"] > before["kimg"] for before, after in zip(rows, rows[1:])
+                   if after["lineage"] == before["lineage"])
+    # the moving trial was the worse at every perturbation point until it copied the still one
+    copied = [i for trial, i in exploits if trial == moving]
+    assert copied, "the moving trial never exploited the still one"
+    assert reports[moving][copied[0]]["lineage"].rsplit(" > ", 1)[-1].rsplit("@", 1)[0] == still
+    for trial, i in exploits:
+        rows = reports[trial]
+        after = rows[i]
+        earlier, _, taken = after["lineage"].rpartition(" > ")
+        donor, at_kimg = taken.rsplit("@", 1)
+        at_kimg = float(at_kimg)
+        assert donor != trial and donor in reports
+        # Tune started this trial again from the donor's checkpoint at that kimg (its last report the donor's
+        # there), with the trial's new config
+        handed = [start for start in read_jsonl(starts / f"{trial}.jsonl") if start["checkpoint"]
+                  and last_report(start["checkpoint"])["trial"] == donor
+                  and last_report(start["checkpoint"])["kimg"] == pytest.approx(at_kimg)
+                  and last_report(start["checkpoint"])["lineage"] == earlier]
+        assert handed and all(start["config"] == after["config"] for start in handed), (handed, after)
+        checkpoint = Path(handed[0]["checkpoint"])
+        assert checkpoint.parent == folders[donor]
+        donor_state = read_metadata(checkpoint / GENERATOR_FILE)
+        # ... and trained on from the donor's weights there: its next report is the donor's next one, in images
+        # and in steps, and its best so far counts the donor's
+        assert donor_state["kimg"] == pytest.approx(at_kimg) and after["kimg"] == pytest.approx(at_kimg + 1.28)
+        assert after["step"] == donor_state["steps"] + per_report
+        assert after["fid_best"] <= last_report(checkpoint)["fid_best"]
+        # ... under the trial's own, new learning rates until its next exploit (PBT's explore step always changes
+        # them; PB2 keeps the donor's until its Gaussian process has data to choose by)
+        segment = [r for r in rows[i:] if r["lineage"] == after["lineage"]]
+        assert all(r["config"] == after["config"] and r["lr_g_in_use"] == after["config"]["lr_g"]
+                   and r["lr_d_in_use"] == after["config"]["lr_d"] for r in segment)
+        if scheduler == "pbt":
+            assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_state["config"]["lr_g"],
+                                                                          donor_state["config"]["lr_d"])
     assert any(row["lineage"] for row in outcome.rows) and "continued from" in outcome.table()
     assert load_generator(tmp_path / "best.safetensors").sample(4).shape == (4, 1, 28, 28)
