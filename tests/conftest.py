@@ -104,21 +104,32 @@ params:
 LR_G_PARAM = "  lr_g: {dist: loguniform, low: 1.0e-4, high: 1.0e-3}"
 
 
-@pytest.fixture
-def tiny_space(tmp_path):
-    """Write a small MLP-GAN search space and return its path.
+def write_tiny_space(folder: Path, params: str = LR_G_PARAM, max_steps: int = 60, grace_period: int = 20,
+                     patience: int = 2, extra: str = "", search: str = "") -> Path:
+    """Write a small MLP-GAN search space as ``folder/space.yaml`` and return its path.
 
     Lengths are given in steps at the default batch size of 64 (a report every 20 steps,
     1.28 kimg); ``extra`` adds top-level keys (``scheduler: pbt``), ``search`` keys of ``search:``.
     """
-    def write(params: str = LR_G_PARAM, max_steps: int = 60, grace_period: int = 20, patience: int = 2,
-              extra: str = "", search: str = "") -> Path:
-        path = tmp_path / "space.yaml"
-        path.write_text(extra + TINY_SPACE.format(params=params, max_kimg=max_steps * 0.064,
-                                                  grace_kimg=grace_period * 0.064, patience=patience,
-                                                  extra_search=f", {search}" if search else ""))
-        return path
+    path = folder / "space.yaml"
+    path.write_text(extra + TINY_SPACE.format(params=params, max_kimg=max_steps * 0.064,
+                                              grace_kimg=grace_period * 0.064, patience=patience,
+                                              extra_search=f", {search}" if search else ""))
+    return path
+
+
+@pytest.fixture
+def tiny_space(tmp_path):
+    """:func:`write_tiny_space` into the test's ``tmp_path``: ``tiny_space(params, max_steps=...)``."""
+    def write(*args, **kwargs) -> Path:
+        return write_tiny_space(tmp_path, *args, **kwargs)
     return write
+
+
+@pytest.fixture(scope="session")
+def space_writer():
+    """:func:`write_tiny_space` itself, for fixtures that outlive one test (``space_writer(folder, params)``)."""
+    return write_tiny_space
 
 
 @pytest.fixture(scope="session", autouse=True)

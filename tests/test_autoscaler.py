@@ -200,6 +200,7 @@ def check_autoscaled_search(head: Head, head_id: str, tmp_path: Path, name: str,
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # its own limits: two searches of 600 s, two waits of 240 s, the head
 def test_autoscaler_starts_gpu_workers_for_waiting_trials_then_removes_them(tmp_path, mnist_dir, tiny_space):
     """A whole GPU per trial by --address HOST:PORT (token auth), then no resource flags at all."""
     space = tiny_space(max_steps=20, grace_period=20, patience=50)

@@ -93,6 +93,7 @@ params:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # its own limit: 600 s for the search, after the folder's evaluator
 def test_a_search_on_a_colour_folder_exports_a_colour_generator(tmp_path, colour_folder, folder_with_evaluator):
     """``dataset: PATH`` in the space (with ``image_size``); the export keeps the folder's shape and evaluator."""
     folder_with_evaluator(colour_folder)

@@ -45,6 +45,7 @@ def trial_results(client, prefix: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # its own limits: 300 s for the first search, 400 s to resume it
 def test_search_on_s3_survives_a_killed_driver_and_exports_from_the_bucket(tmp_path, mnist_dir, tiny_space, s3_env):
     from raygan import load_generator
 

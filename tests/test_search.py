@@ -87,6 +87,7 @@ def test_embedded_ray_has_no_dashboard():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # its own limits: 240 s for the first search, 120 s report, 300 s resume
 def test_driver_killed_mid_search_resumes_with_results_and_searcher_kept(tmp_path, mnist_dir, tiny_space):
     """SIGKILL the driver after its first trial finished; --resume finishes the rest, keeping what was done."""
     import json

@@ -1,8 +1,14 @@
 """Real searches on MNIST through Ray Tune, Optuna, ASHA and the run loop's collapse stop (2 CPUs, tiny budgets)."""
+import dataclasses
+import io
+import json
 import os
 import re
 import sys
 import time
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import ray
@@ -12,10 +18,11 @@ from ray import cloudpickle
 import raygan.tuning.trainable
 from raygan import load_generator
 from raygan.data import open_source
-from raygan.layout import grid_name
+from raygan.export import read_metadata
+from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE, grid_name
 from raygan.records import read_jsonl
 from raygan.search import main as search_main
-from raygan.space import load_space
+from raygan.space import SearchSpace, load_space
 from raygan.tuning import SearchOptions, run_search
 from raygan.tuning.trial_row import Status
 
@@ -34,21 +41,51 @@ def local_ray():
     ray.shutdown()
 
 
-def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, tiny_space, capsys, monkeypatch,
-                                                           tensorboard_runs, browser_dom):
-    export = tmp_path / "best.safetensors"
-    study_db = f"sqlite:///{tmp_path / 'study.db'}"
-    mlflow_uri = (tmp_path / "mlruns").as_uri()
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "mnist").symlink_to(mnist_dir)
-    monkeypatch.setenv("RAYGAN_DATA", str(tmp_path / "data"))  # no --data-dir: the default place
-    search_main(["--space", str(tiny_space(LR_PARAMS)), "--num-samples", "4",
-                 "--storage-path", str(tmp_path / "runs"), "--name", "e2e", "--export", str(export),
-                 "--verbose", "1", "--seed", "1", "--study-db", study_db, "--mlflow-uri", mlflow_uri])
-    out, err = capsys.readouterr()
-    assert out.startswith(f"raygan.search: space {tmp_path / 'space.yaml'} (gan on mnist, asha), data "
-                          f"{tmp_path / 'data' / 'mnist'}, 4 trials, experiment {tmp_path / 'runs'}/e2e\n")
-    assert "best fid" in out and "best generator:" in out
+@dataclass(frozen=True)
+class EndToEnd:
+    """One search through the CLI and what it left: its output, summary rows, experiment folder, export."""
+
+    folder: Path
+    out: str
+    err: str
+    experiment: Path
+    rows: list
+    export: Path
+    study_db: str
+    mlflow_uri: str
+
+
+@pytest.fixture(scope="module")
+def e2e(local_ray, tmp_path_factory, mnist_dir, space_writer) -> EndToEnd:
+    """The search a user runs, once for the tests below, each of which looks at one side of it: 4 trials on
+    MNIST found where RAYGAN_DATA points (no --data-dir), with an Optuna study database, MLflow and an export."""
+    folder = tmp_path_factory.mktemp("e2e")
+    export = folder / "best.safetensors"
+    study_db = f"sqlite:///{folder / 'study.db'}"
+    mlflow_uri = (folder / "mlruns").as_uri()
+    (folder / "data").mkdir()
+    (folder / "data" / "mnist").symlink_to(mnist_dir)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as env, redirect_stdout(out), redirect_stderr(err):
+        env.setenv("RAYGAN_DATA", str(folder / "data"))  # no --data-dir: the default place
+        search_main(["--space", str(space_writer(folder, LR_PARAMS)), "--num-samples", "4",
+                     "--storage-path", str(folder / "runs"), "--name", "e2e", "--export", str(export),
+                     "--verbose", "1", "--seed", "1", "--study-db", study_db, "--mlflow-uri", mlflow_uri])
+    experiment = folder / "runs" / "e2e"
+    return EndToEnd(folder, out.getvalue(), err.getvalue(), experiment, read_jsonl(experiment / "summary.jsonl"),
+                    export, study_db, mlflow_uri)
+
+
+def trial_reports(experiment: Path) -> dict[str, list[dict]]:
+    """Each trial's reports as Tune recorded them (``train_gan_*/result.json``), by trial."""
+    return {results[0]["trial"]: results for results in map(read_jsonl, experiment.glob("train_gan_*/result.json"))}
+
+
+def test_search_cli_says_what_it_runs_and_shows_raygans_progress_table(e2e):
+    folder, out = e2e.folder, e2e.out
+    assert out.startswith(f"raygan.search: space {folder / 'space.yaml'} (gan on mnist, asha), data "
+                          f"{folder / 'data' / 'mnist'}, 4 trials, experiment {folder / 'runs'}/e2e\n")
+    assert "best fid" in out
     # raygan's progress table instead of Ray's (no iter, total time or searched values), and none of the
     # per-checkpoint and per-restore lines of Ray's workers
     lines = out.splitlines()
@@ -56,36 +93,64 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     assert lines[last].endswith(": 4 TERMINATED")
     assert re.split(r"\s{2,}", lines[last + 1]) == ["trial", "status", "kimg", "fid", "best fid", "D acc", "classes"]
     assert sorted(line.split()[:2] for line in lines[last + 2:last + 6]) == sorted(
-        [row["trial"], "TERMINATED"] for row in read_jsonl(tmp_path / "runs" / "e2e" / "summary.jsonl"))
+        [row["trial"], "TERMINATED"] for row in e2e.rows)
     assert "Trial status:" not in out and "total time (s)" not in out
-    assert "Checkpoint successfully created" not in out + err
-    experiment = tmp_path / "runs" / "e2e"
-    rows = read_jsonl(experiment / "summary.jsonl")
+    assert "Checkpoint successfully created" not in out + e2e.err
+
+
+def test_summary_has_every_trial_in_its_space_best_first(e2e):
+    rows = e2e.rows
     assert len(rows) == 4
     for row in rows:
         assert 1e-4 <= row["config"]["lr_g"] <= 2e-3 and row["config"]["batch_size"] in (32, 64)
         assert row["status"] == "completed" or row["status"].startswith(("stopped by ASHA", "collapsed"))
     assert rows[0]["best"] == min(r["best"] for r in rows)
+
+
+def test_trial_results_hold_every_report_under_the_trials_own_values(e2e):
+    """Tune's records of each trial: a report every 1.28 kimg from the first, whatever the batch size, each
+    with the trial's config and its learning rates in use; the summary's best is the best of them."""
+    reports = trial_reports(e2e.experiment)
+    assert sorted(reports) == sorted(row["trial"] for row in e2e.rows)
+    for row in e2e.rows:
+        results = reports[row["trial"]]
+        assert [r["kimg"] for r in results] == pytest.approx([1.28 * (i + 1) for i in range(len(results))])
+        assert results[-1]["kimg"] == pytest.approx(row["kimg"])
+        for r in results:
+            assert r["config"] == row["config"] and r["trial"] == row["trial"] and r["lineage"] == ""
+            assert r["lr_g_in_use"] == row["config"]["lr_g"] and r["lr_d_in_use"] == row["config"]["lr_d"]
+        best = min(results, key=lambda r: r["fid"])
+        assert (best["fid"], best["kimg"]) == (pytest.approx(row["best"]), pytest.approx(row["best_kimg"]))
+
+
+def test_experiment_has_plots_and_a_report_a_browser_opens_whole(e2e, browser_dom):
+    experiment, rows = e2e.experiment, e2e.rows
     for name in ("fid_by_trial.png", "best_curves.png", "best_samples.png"):
         assert (experiment / name).stat().st_size > 1000
     # report.html: one self-contained page that a browser opens with every image and no script error
-    assert f"report: {experiment / 'report.html'}" in out
+    assert f"report: {experiment / 'report.html'}" in e2e.out
     dom = browser_dom(experiment / "report.html")
     assert 'data-images="3"' in dom and 'data-errors="0"' in dom, dom[:500]
     assert "python -m raygan.search --space" in dom and "--num-samples 4" in dom  # the command that reproduces it
     assert all(row["trial"] in dom for row in rows) and "Parameter importances" in dom
+
+
+def test_tensorboard_shows_every_report_of_every_trial(e2e, tensorboard_runs):
     # tensorboard --logdir on the experiment: one run per trial, every report's numbers and sample grid
     # (with tensorboardX installed, Tune adds its own scalar-only runs beside ours)
-    runs = {run: tags for run, tags in tensorboard_runs(experiment).items() if run.endswith("/tensorboard")}
+    runs = {run: tags for run, tags in tensorboard_runs(e2e.experiment).items() if run.endswith("/tensorboard")}
     assert len(runs) == 4
     for scalars, images in runs.values():
         assert [step for step, _ in scalars["quality/fid"]] == images["samples"] != []
         assert {"train/loss_d", "train/d_acc", "optimizer/lr_g_in_use"} <= set(scalars)
 
+
+def test_optuna_study_and_its_dashboard_hold_each_trials_best_fid(e2e):
     # Optuna learned each trial's best fid, not its last (the study read back from its database)
     import optuna
 
-    study = optuna.load_study(study_name="e2e", storage=study_db)
+    rows = e2e.rows
+    study = optuna.load_study(study_name="e2e", storage=e2e.study_db)
     best_by_params = {(r["config"]["lr_g"], r["config"]["lr_d"], r["config"]["batch_size"]): r["best"] for r in rows}
     finished = [t for t in study.trials if t.value is not None]
     assert len(finished) == 4
@@ -95,13 +160,16 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     # what optuna-dashboard plots per trial (Tune passes the searcher every report but the one that stops a trial)
     assert any(len(trial.intermediate_values) >= 2 for trial in finished)
     # ... and optuna-dashboard itself, served from the same database on 127.0.0.1, lists them
-    assert sorted(t["values"][0] for t in dashboard_trials(study_db, "e2e")) == sorted(r["best"] for r in rows)
+    assert sorted(t["values"][0] for t in dashboard_trials(e2e.study_db, "e2e")) == sorted(r["best"] for r in rows)
 
+
+def test_mlflow_has_a_run_per_trial_with_its_grids_and_the_export(e2e):
     # MLflow (a local file store): one run per trial with its values, metrics and sample grids; the export
     # is attached to the best trial's run
     from mlflow.tracking import MlflowClient
 
-    client = MlflowClient(mlflow_uri)
+    rows = e2e.rows
+    client = MlflowClient(e2e.mlflow_uri)
     runs = client.search_runs([client.get_experiment_by_name("e2e").experiment_id])
     by_trial = {run.data.tags["raygan_trial"]: run for run in runs}
     assert sorted(by_trial) == sorted(r["trial"] for r in rows)
@@ -110,13 +178,17 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
         assert float(run.data.params["lr_g"]) == pytest.approx(row["config"]["lr_g"])
         assert run.data.metrics["fid_best"] == pytest.approx(row["best"])
     # ... and every report's sample grid, logged as the report arrived
-    reports = {results[0]["trial"]: results for results in map(read_jsonl, experiment.glob("train_gan_*/result.json"))}
+    reports = trial_reports(e2e.experiment)
     for trial, run in by_trial.items():
         grids = [a.path for a in client.list_artifacts(run.info.run_id, "samples")]
         assert grids == [f"samples/{grid_name(r['kimg'])}" for r in reports[trial]] != [], trial
     assert "best.safetensors" in [a.path for a in client.list_artifacts(by_trial[rows[0]["trial"]].info.run_id)]
 
-    generator = load_generator(export)
+
+def test_search_cli_end_to_end_exports_the_best_checkpoint(e2e):
+    rows = e2e.rows
+    assert "best generator:" in e2e.out and "on 500 samples" in e2e.out
+    generator = load_generator(e2e.export)
     samples = generator.sample(64)
     assert samples.shape == (64, 1, 28, 28) and torch.isfinite(samples).all()
     meta = generator.metadata
@@ -126,7 +198,6 @@ def test_search_cli_end_to_end_exports_the_best_checkpoint(tmp_path, mnist_dir, 
     assert meta["search_metric"]["num_samples"] == 200 and meta["metrics"]["num_samples"] == 500
     assert {"fid", "kid", "kid_std", "precision", "coverage"} <= set(meta["metrics"])
     assert meta["metrics"]["evaluator"] == meta["search_metric"]["evaluator"]
-    assert "on 500 samples" in out
 
 
 def dashboard_trials(storage: str, study_name: str) -> list[dict]:
@@ -235,43 +306,106 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     assert meta["trial"] == rows[0]["trial"] and rows[0]["best"] == min(r["best"] for r in [*search_rows, final])
 
 
-PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}
-  lr_d: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}"""
+PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-5, high: 2.0e-3}
+  lr_d: {dist: loguniform, low: 1.0e-5, high: 2.0e-3}"""
+# The population: a trial whose networks barely move (its fid stays at its start's, 1219 +- 4 over 8 reports)
+# beside one that moves them fast, which makes its samples worse first (fid 1228 to 1250 over its first 7
+# reports, then 1219 and below; both seeded, so the same on every run). Until then the second is clearly the worse
+# at every perturbation point (the bottom quarter of two is one trial), so it copies the first's latest checkpoint
+# as soon as the first has saved one as the top trial: an exploit always happens, with this donor.
+STILL_LR, MOVING_LR = 1.0e-5, 1.0e-3
+
+
+@dataclass(frozen=True)
+class Population(SearchSpace):
+    """``space`` with its population's first learning rates given (lr_g = lr_d; one trial each, by Tune's grid)
+    instead of sampled; PBT and PB2 perturb them within the space's ranges as they would sampled ones."""
+
+    start_lrs: tuple = ()
+
+    @classmethod
+    def of(cls, space: SearchSpace, *lrs: float) -> "Population":
+        return cls(**{f.name: getattr(space, f.name) for f in dataclasses.fields(space)}, start_lrs=lrs)
+
+    def tune_space(self) -> dict:
+        return {"lr_g": ray.tune.grid_search(list(self.start_lrs)),
+                "lr_d": ray.tune.sample_from(lambda spec: spec.config.lr_g)}
+
+
+def note_start(config, data, settings, folder):
+    """train_gan, after noting the config and the checkpoint (if any) that Tune starts the trial with."""
+    checkpoint = ray.tune.get_checkpoint()
+    trial = ray.tune.get_context().get_trial_id()
+    with open(os.path.join(folder, f"{trial}.jsonl"), "a") as fh:
+        fh.write(json.dumps({"config": config, "checkpoint": checkpoint.path if checkpoint else None}) + "\n")
+    raygan.tuning.trainable.train_gan(config, data, settings)
+
+
+def last_report(checkpoint) -> dict:
+    """The last report in a checkpoint's history (the history lives in trainer.pt, with the weights)."""
+    state = torch.load(Path(checkpoint) / CHECKPOINT_STATE, map_location="cpu", weights_only=True)
+    return json.loads(state["history"])[-1]
 
 
 @pytest.mark.parametrize("scheduler", ["pbt", "pb2"])
 def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_path, mnist_dir, tiny_space,
-                                                                           scheduler):
-    space = load_space(tiny_space(PBT_PARAMS, max_steps=240, patience=50, extra=f"scheduler: {scheduler}\n"))
-    outcome = run_search(space, open_source("mnist", mnist_dir), SearchOptions(num_samples=2, storage_path=str(tmp_path), name=scheduler,
-                                                         verbose=0), export=tmp_path / "best.safetensors")
-    results = [read_jsonl(path) for path in (tmp_path / scheduler).glob("train_gan_*/result.json")]
-    reports = {rows[0]["trial"]: rows for rows in results}
-    # (a trial may end short of max_kimg when Tune loses a checkpoint between exploits; none errs)
+                                                                           monkeypatch, scheduler):
+    """Every exploit (one at least, see STILL_LR): the trial restarts from its donor's checkpoint at the kimg its
+    lineage names, trains on from there, and does so with the new learning rates Tune gave it."""
+    starts = tmp_path / "starts"
+    starts.mkdir()
+    monkeypatch.setattr("raygan.tuning.driver.train_gan",
+                        lambda config, data, settings: note_start(config, data, settings, str(starts)))
+    space = load_space(tiny_space(PBT_PARAMS, max_steps=160, patience=50, extra=f"scheduler: {scheduler}\n"))
+    outcome = run_search(Population.of(space, STILL_LR, MOVING_LR), open_source("mnist", mnist_dir),
+                         SearchOptions(num_samples=1, storage_path=str(tmp_path), name=scheduler, verbose=0),
+                         export=tmp_path / "best.safetensors")
+    folders = {read_jsonl(path)[0]["trial"]: path.parent for path in (tmp_path / scheduler).glob("*/result.json")}
+    reports = {trial: read_jsonl(folder / "result.json") for trial, folder in folders.items()}
+    # (a trial may end short of max_kimg when Tune loses a checkpoint between exploits, and Tune drops a result
+    # that was in flight as it paused a trial; none errs)
     assert len(reports) == 2 and not any(row.status is Status.ERROR for row in outcome.rows), outcome.table()
-    exploits = 0
-    for trial, results in reports.items():
-        for before, after in zip(results, results[1:]):
-            if after["lineage"] == before["lineage"]:
-                assert after["kimg"] > before["kimg"]  # (Tune may drop a result in flight while it exploits)
-                continue
-            exploits += 1
-            donor, at_kimg = after["lineage"].split(" > ")[-1].rsplit("@", 1)
-            assert donor != trial and donor in reports
-            # the weights are the donor's checkpoint at a report of its: training continued from there (Tune
-            # may record the restored point itself first) ...
-            assert after["kimg"] >= float(at_kimg) and (after["kimg"] - float(at_kimg)) / 1.28 == pytest.approx(
-                round((after["kimg"] - float(at_kimg)) / 1.28))
-            # at one of the donor's reports (Tune may drop the donor's result that was in flight as it paused)
-            assert float(at_kimg) / 1.28 == pytest.approx(round(float(at_kimg) / 1.28))
-            # ... under this trial's own, new learning rates (PBT's explore step always changes them; PB2
-            # keeps the donor's until its Gaussian process has data to choose by)
-            assert after["lr_g_in_use"] == after["config"]["lr_g"] and after["lr_d_in_use"] == after["config"]["lr_d"]
-            donor_config = next((r["config"] for r in reports[donor] if r["kimg"] == pytest.approx(float(at_kimg))),
-                                None)
-            if scheduler == "pbt" and donor_config is not None:
-                assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_config["lr_g"],
-                                                                              donor_config["lr_d"])
-    assert exploits >= 1
+    (still,) = [trial for trial, rows in reports.items() if rows[0]["config"]["lr_g"] == STILL_LR]
+    (moving,) = set(reports) - {still}
+    per_report = reports[still][0]["step"]  # steps from one report to the next
+    exploits = [(trial, i) for trial, rows in reports.items() for i in range(1, len(rows))
+                if rows[i]["lineage"] != rows[i - 1]["lineage"]]
+    for rows in reports.values():  # between exploits a trial trains on (an exploit may take it back in kimg)
+        assert all(after["kimg"] > before["kimg"] for before, after in zip(rows, rows[1:])
+                   if after["lineage"] == before["lineage"])
+    # the moving trial was the worse at every perturbation point until it copied the still one
+    copied = [i for trial, i in exploits if trial == moving]
+    assert copied, "the moving trial never exploited the still one"
+    assert reports[moving][copied[0]]["lineage"].rsplit(" > ", 1)[-1].rsplit("@", 1)[0] == still
+    for trial, i in exploits:
+        rows = reports[trial]
+        after = rows[i]
+        earlier, _, taken = after["lineage"].rpartition(" > ")
+        donor, at_kimg = taken.rsplit("@", 1)
+        at_kimg = float(at_kimg)
+        assert donor != trial and donor in reports
+        # Tune started this trial again from the donor's checkpoint at that kimg (its last report the donor's
+        # there), with the trial's new config
+        handed = [start for start in read_jsonl(starts / f"{trial}.jsonl") if start["checkpoint"]
+                  and last_report(start["checkpoint"])["trial"] == donor
+                  and last_report(start["checkpoint"])["kimg"] == pytest.approx(at_kimg)
+                  and last_report(start["checkpoint"])["lineage"] == earlier]
+        assert handed and all(start["config"] == after["config"] for start in handed), (handed, after)
+        checkpoint = Path(handed[0]["checkpoint"])
+        assert checkpoint.parent == folders[donor]
+        donor_state = read_metadata(checkpoint / CHECKPOINT_GENERATOR)
+        # ... and trained on from the donor's weights there: its next report is the donor's next one, in images
+        # and in steps, and its best so far counts the donor's
+        assert donor_state["kimg"] == pytest.approx(at_kimg) and after["kimg"] == pytest.approx(at_kimg + 1.28)
+        assert after["step"] == donor_state["steps"] + per_report
+        assert after["fid_best"] <= last_report(checkpoint)["fid_best"]
+        # ... under the trial's own, new learning rates until its next exploit (PBT's explore step always changes
+        # them; PB2 keeps the donor's until its Gaussian process has data to choose by)
+        segment = [r for r in rows[i:] if r["lineage"] == after["lineage"]]
+        assert all(r["config"] == after["config"] and r["lr_g_in_use"] == after["config"]["lr_g"]
+                   and r["lr_d_in_use"] == after["config"]["lr_d"] for r in segment)
+        if scheduler == "pbt":
+            assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_state["config"]["lr_g"],
+                                                                          donor_state["config"]["lr_d"])
     assert any(row.lineage for row in outcome.rows) and "continued from" in outcome.table()
     assert load_generator(tmp_path / "best.safetensors").sample(4).shape == (4, 1, 28, 28)

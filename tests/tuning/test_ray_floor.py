@@ -22,6 +22,7 @@ def ray_floor() -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # its own limits: pip install 900 s, then the search 600 s
 def test_search_runs_on_the_oldest_ray_allowed(tmp_path, mnist_dir, tiny_space):
     floor = ray_floor()
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "raygan-tests" / f"ray-{floor}"
