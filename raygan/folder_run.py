@@ -34,16 +34,8 @@ from raygan.data.prepare import prepare
 from raygan.data.sources import Source
 from raygan.errors import RayganError
 from raygan.export import save_trainer_generator
-from raygan.layout import (
-    BEST_GENERATOR,
-    CHECKPOINT_DIR,
-    CURVES,
-    FINAL_GENERATOR,
-    FINAL_METRICS,
-    METRICS_FILE,
-    OPTIONS_FILE,
-    RUN_OUTPUTS,
-)
+from raygan.layout import (BEST_GENERATOR, CHECKPOINT_DIR, CURVES, FINAL_GENERATOR, FINAL_METRICS, METRICS_FILE,
+                           OPTIONS_FILE, RUN_OUTPUTS)
 from raygan.plots import save_curves
 from raygan.progress import KimgBar, say
 from raygan.records import append_jsonl, read_jsonl, write_jsonl

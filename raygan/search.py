@@ -30,16 +30,8 @@ import sys
 import time
 
 from raygan.atomic import check_writable
-from raygan.cli import (
-    Parser,
-    duration,
-    non_negative_float,
-    non_negative_int,
-    positive_float,
-    positive_int,
-    seed_int,
-    user_errors,
-)
+from raygan.cli import (Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int,
+                        user_errors)
 from raygan.data import DATA_ENV
 from raygan.errors import RayganError
 from raygan.tables import text_table

@@ -12,15 +12,8 @@ as ``train``, ``search``, ``evaluate`` and every trial use them.
 from raygan.data.images import ImageData, to_unit_range
 from raygan.data.info import DATASETS, FOLDER, IDX, KNOWN_DATASETS, DatasetInfo, dataset_info
 from raygan.data.locations import DATA_ENV, data_location, default_data_dir
-from raygan.data.sources import (
-                                 FolderSource,
-                                 IdxSource,
-                                 Source,
-                                 check_data_options,
-                                 detect_dataset,
-                                 load_dataset,
-                                 open_source,
-)
+from raygan.data.sources import (FolderSource, IdxSource, Source, check_data_options, detect_dataset, load_dataset,
+                                 open_source)
 
 __all__ = ["DATASETS", "DATA_ENV", "FOLDER", "IDX", "KNOWN_DATASETS", "DatasetInfo", "FolderSource", "IdxSource",
            "ImageData", "Source", "check_data_options", "data_location", "dataset_info", "default_data_dir",

@@ -12,16 +12,8 @@ from raygan.config import GANConfig
 from raygan.data import dataset_info, load_dataset
 from raygan.errors import RayganError
 from raygan.export import save_generator
-from raygan.metrics import (
-    METRICS,
-    QUICK_METRICS,
-    RECORD_KEYS,
-    Evaluator,
-    Measurer,
-    evaluate,
-    evaluate_generator,
-    quick_metrics,
-)
+from raygan.metrics import (METRICS, QUICK_METRICS, RECORD_KEYS, Evaluator, Measurer, evaluate, evaluate_generator,
+                            quick_metrics)
 from raygan.metrics.evaluator import weights_path
 
 

@@ -3,17 +3,8 @@ import pytest
 
 from raygan.config import GANConfig
 from raygan.errors import RayganError
-from raygan.models import (
-    DCGAN,
-    FAMILIES,
-    MLP,
-    MODELS,
-    build_models,
-    discriminator_norms,
-    is_conditional,
-    keys_without_effect,
-    resolve_d_norm,
-)
+from raygan.models import (DCGAN, FAMILIES, MLP, MODELS, build_models, discriminator_norms, is_conditional,
+                           keys_without_effect, resolve_d_norm)
 
 
 def test_the_four_models_are_an_architecture_with_or_without_conditioning():
