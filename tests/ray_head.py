@@ -83,9 +83,8 @@ def ray_head(work: Path, autoscaling_config: dict | None = None, dashboard: bool
     log = (work / "head.log").open("w")
     process = subprocess.Popen(command, env=head_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.time() + 180
-        while "Ray runtime started" not in (work / "head.log").read_text():
-            assert process.poll() is None and time.time() < deadline, (work / "head.log").read_text()[-3000:]
+        while "Ray runtime started" not in (work / "head.log").read_text():  # (pytest-timeout ends a hang)
+            assert process.poll() is None, (work / "head.log").read_text()[-3000:]
             time.sleep(0.5)
         yield Head(f"127.0.0.1:{port}", dashboard_url, env, temp_dir)
     finally:

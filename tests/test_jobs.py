@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1200)  # its own limits: the head's start 180 s, submits of 120 s and 600 s
+@pytest.mark.timeout(1200)  # the head's start, then submits (limits 120 s and 600 s)
 def test_search_submitted_as_a_ray_job_runs_on_the_cluster_and_exports(tmp_path, mnist_dir, tiny_space):
     from raygan import load_generator
 

@@ -5,7 +5,6 @@ import json
 import os
 import re
 import sys
-import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,12 +281,9 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     best checkpoint trains on, alone, until the budget is spent; the export comes from the better of the two."""
     export = tmp_path / "best.safetensors"
     space = tiny_space(LR_PARAMS, max_steps=5000, grace_period=40, patience=50, search="final_share: 0.5")
-    started = time.time()
     search_main(["--space", str(space), "--time-budget", "70s", "--data-dir", str(mnist_dir),
                  "--storage-path", str(tmp_path / "runs"), "--name", "timed", "--export", str(export),
                  "--verbose", "2"])
-    elapsed = time.time() - started
-    assert elapsed < 70 + 30, elapsed  # the budget, plus measuring and exporting on 500 samples
     out = capsys.readouterr().out
     assert "Trial status:" in out and "total time (s)" in out  # --verbose 2: Ray's own table, not raygan's
     assert not re.search(r"^search (\d+min )?\d\ds: ", out, re.MULTILINE)
@@ -302,6 +298,13 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     assert donor == best_search["trial"] and float(at_kimg) == best_search["best_kimg"]
     assert final["config"] == best_search["config"] and final["kimg"] > float(at_kimg)
     assert final["kimg_trained"] == pytest.approx(final["kimg"] - float(at_kimg))
+    # on time, by the search's own clock (not this test's, which a busy machine slows): no trial got near
+    # max_kimg, and the final run stopped itself at its last report before the budget's end (its last report
+    # says so; Tune's backstop, a minute later, would have cut it with none saying so)
+    (final_results,) = (tmp_path / "runs" / "timed" / "final").glob("*/result.json")
+    stops = [r["out_of_time"] for r in read_jsonl(final_results)]
+    assert stops == [False] * (len(stops) - 1) + [True], stops
+    assert final["status"] == f"time budget at {final['kimg']:g} kimg" and final["kimg"] < 5000 * 0.064
     meta = load_generator(export).metadata
     assert meta["trial"] == rows[0]["trial"] and rows[0]["best"] == min(r["best"] for r in [*search_rows, final])
 

@@ -37,14 +37,16 @@ def _free_port() -> int:
 def test_embedded_ray_ignores_a_dead_clusters_leftover_pointer(ray_tmpdir):
     """Ray's "current cluster" file names a cluster that died: ray.init() would wait on it for minutes."""
     (ray_tmpdir / "ray").mkdir()
-    (ray_tmpdir / "ray" / "ray_current_cluster").write_text(f"127.0.0.1:{_free_port()}")
+    dead = f"127.0.0.1:{_free_port()}"
+    (ray_tmpdir / "ray" / "ray_current_cluster").write_text(dead)
     script = ("import ray; from raygan.tuning.ray_session import start_ray; assert start_ray(None); "
-              "print(ray.cluster_resources()['CPU']); ray.shutdown()")
-    started = time.time()
+              "print(ray.get_runtime_context().gcs_address, ray.cluster_resources()['CPU']); ray.shutdown()")
     done = subprocess.run([sys.executable, "-c", script], env={**os.environ, "RAY_TMPDIR": str(ray_tmpdir)},
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert float(done.stdout.strip().splitlines()[-1]) > 0 and time.time() - started < 60
+    # a Ray of its own, never the dead one (which ray.init would have retried for minutes, then failed)
+    address, cpus = done.stdout.strip().splitlines()[-1].split()
+    assert address != dead and float(cpus) > 0
 
 
 def test_a_port_that_is_not_ray_fails_in_seconds(monkeypatch):
@@ -53,10 +55,10 @@ def test_a_port_that_is_not_ray_fails_in_seconds(monkeypatch):
         server.bind(("127.0.0.1", 0))
         server.listen(8)
         address = f"127.0.0.1:{server.getsockname()[1]}"
-        started = time.time()
-        with pytest.raises(RayganError, match="not a Ray cluster") as err:
+        # given up on after PROBE_SECONDS, not after the GCS client's own minute of retries
+        with pytest.raises(RayganError, match=r"not a Ray cluster \(no reply in 2 s\)") as err:
             ray_session.start_ray(address)
-        assert time.time() - started < 10 and "\n" not in str(err.value)
+        assert "\n" not in str(err.value)
 
 
 def test_nothing_listening_and_malformed_addresses(monkeypatch):
@@ -74,12 +76,12 @@ def _head_node(env: dict):
                              "--disable-usage-stats", "--block"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
+        while True:  # (pytest-timeout ends a hang)
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
+                assert head.poll() is None, "ray start --head ended before it listened"
                 time.sleep(0.5)
         yield f"127.0.0.1:{port}"
     finally:
@@ -116,10 +118,10 @@ def test_token_authentication_the_head_turned_on_by_itself(ray_tmpdir):
     on a machine without a token is one line, not Ray's core dump."""
     env = _with_token(ray_tmpdir)
     with _head_node(env) as address:
-        started = time.time()
+        # the head's own answer, within PROBE_SECONDS (past them the probe would say "not a Ray cluster")
         with pytest.raises(RayganError, match="requires token authentication") as err:
             ray_session.probe(address)  # this process has no token in its environment
-        assert "RAY_AUTH_MODE=token" in str(err.value) and time.time() - started < 15
+        assert "RAY_AUTH_MODE=token" in str(err.value)
         joined = subprocess.run([sys.executable, "-c", _JOIN], env=env, capture_output=True, text=True, timeout=120)
         assert joined.returncode == 0 and joined.stdout.startswith("joined"), joined.stdout + joined.stderr[-2000:]
         tokenless = ray_tmpdir / "tokenless"
