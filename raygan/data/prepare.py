@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-
 from raygan.data.images import ImageData
 from raygan.data.info import FOLDER
 from raygan.data.sources import Source
@@ -33,12 +31,6 @@ class Prepared:
     @property
     def info(self):
         return self.train.info
-
-    def to(self, device) -> "Prepared":
-        """The same data and measurer on ``device`` (a no-op where they already are)."""
-        if self.train.device == self.measurer.device == self.test.device == torch.device(device):
-            return self
-        return Prepared(self.train.to(device), self.test.to(device), self.measurer.to(device))
 
 
 def prepare(source: Source, device="cpu", log=say) -> Prepared:
