@@ -291,7 +291,7 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     rows = read_jsonl(tmp_path / "runs" / "timed" / "summary.jsonl")
     search_rows = [r for r in rows if r["phase"] == "search" and r["best"] is not None]
     (final,) = [r for r in rows if r["phase"] == "final run"]
-    assert len(search_rows) >= 2 and all(r["kimg"] < 5000 * 0.064 for r in search_rows)
+    assert len(search_rows) >= 2 and not any(r["status"] == "completed" for r in search_rows)  # all cut short
     assert all(r["status"] == "stopped before its first report" for r in rows if r["best"] is None)
     best_search = min(search_rows, key=lambda r: r["best"])
     donor, at_kimg = final["lineage"].rsplit("@", 1)
@@ -304,7 +304,7 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     (final_results,) = (tmp_path / "runs" / "timed" / "final").glob("*/result.json")
     stops = [r["out_of_time"] for r in read_jsonl(final_results)]
     assert stops == [False] * (len(stops) - 1) + [True], stops
-    assert final["status"] == f"time budget at {final['kimg']:g} kimg" and final["kimg"] < 5000 * 0.064
+    assert final["status"] == f"time budget at {final['kimg']:g} kimg"
     meta = load_generator(export).metadata
     assert meta["trial"] == rows[0]["trial"] and rows[0]["best"] == min(r["best"] for r in [*search_rows, final])
 
@@ -397,10 +397,13 @@ def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_
         checkpoint = Path(handed[0]["checkpoint"])
         assert checkpoint.parent == folders[donor]
         donor_state = read_metadata(checkpoint / CHECKPOINT_GENERATOR)
-        # ... and trained on from the donor's weights there: its next report is the donor's next one, in images
-        # and in steps, and its best so far counts the donor's
-        assert donor_state["kimg"] == pytest.approx(at_kimg) and after["kimg"] == pytest.approx(at_kimg + 1.28)
-        assert after["step"] == donor_state["steps"] + per_report
+        # ... and trained on from the donor's weights there: its next report is a whole number of reports past
+        # the donor's, in images and in steps (Tune may drop a result that was in flight while it exploited),
+        # and its best so far counts the donor's
+        reports_on = round((after["kimg"] - at_kimg) / 1.28)
+        assert donor_state["kimg"] == pytest.approx(at_kimg) and reports_on >= 1
+        assert after["kimg"] == pytest.approx(at_kimg + 1.28 * reports_on)
+        assert after["step"] == donor_state["steps"] + per_report * reports_on
         assert after["fid_best"] <= last_report(checkpoint)["fid_best"]
         # ... under the trial's own, new learning rates until its next exploit (PBT's explore step always changes
         # them; PB2 keeps the donor's until its Gaussian process has data to choose by)
