@@ -344,6 +344,9 @@ def note_start(config, data, settings, folder):
     raygan.tuning.trainable.train_gan(config, data, settings)
 
 
+POPULATION_ATTEMPTS = 3  # searches of the population until one exploits (seen: 1 in 4 runs without an exploit)
+
+
 def last_report(checkpoint) -> dict:
     """The last report in a checkpoint's history (the history lives in trainer.pt, with the weights)."""
     state = torch.load(Path(checkpoint) / CHECKPOINT_STATE, map_location="cpu", weights_only=True)
@@ -360,19 +363,24 @@ def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_
     monkeypatch.setattr("raygan.tuning.driver.train_gan",
                         lambda config, data, settings: note_start(config, data, settings, str(starts)))
     space = load_space(tiny_space(PBT_PARAMS, max_steps=160, patience=50, extra=f"scheduler: {scheduler}\n"))
-    outcome = run_search(Population.of(space, STILL_LR, MOVING_LR), open_source("mnist", mnist_dir),
-                         SearchOptions(num_samples=1, storage_path=str(tmp_path), name=scheduler, verbose=0),
-                         export=tmp_path / "best.safetensors")
-    folders = {read_jsonl(path)[0]["trial"]: path.parent for path in (tmp_path / scheduler).glob("*/result.json")}
-    reports = {trial: read_jsonl(folder / "result.json") for trial, folder in folders.items()}
-    # (a trial may end short of max_kimg when Tune loses a checkpoint between exploits, and Tune drops a result
-    # that was in flight as it paused a trial; none errs)
-    assert len(reports) == 2 and not any(row.status is Status.ERROR for row in outcome.rows), outcome.table()
+    for attempt in range(POPULATION_ATTEMPTS):
+        name = f"{scheduler}-{attempt}"
+        outcome = run_search(Population.of(space, STILL_LR, MOVING_LR), open_source("mnist", mnist_dir),
+                             SearchOptions(num_samples=1, storage_path=str(tmp_path), name=name, verbose=0),
+                             export=tmp_path / f"{name}.safetensors")
+        folders = {read_jsonl(path)[0]["trial"]: path.parent for path in (tmp_path / name).glob("*/result.json")}
+        reports = {trial: read_jsonl(folder / "result.json") for trial, folder in folders.items()}
+        # (a trial may end short of max_kimg when Tune loses a checkpoint between exploits, and Tune drops a
+        # result that was in flight as it paused a trial; none errs)
+        assert len(reports) == 2 and not any(row.status is Status.ERROR for row in outcome.rows), outcome.table()
+        exploits = [(trial, i) for trial, rows in reports.items() for i in range(1, len(rows))
+                    if rows[i]["lineage"] != rows[i - 1]["lineage"]]
+        if exploits:
+            break  # asynchronous PBT exploits only when the other trial's result is in when one reaches a
+            # perturbation point, which two trials on two busy cores need not give every time
     (still,) = [trial for trial, rows in reports.items() if rows[0]["config"]["lr_g"] == STILL_LR]
     (moving,) = set(reports) - {still}
     per_report = reports[still][0]["step"]  # steps from one report to the next
-    exploits = [(trial, i) for trial, rows in reports.items() for i in range(1, len(rows))
-                if rows[i]["lineage"] != rows[i - 1]["lineage"]]
     for rows in reports.values():  # between exploits a trial trains on (an exploit may take it back in kimg)
         assert all(after["kimg"] > before["kimg"] for before, after in zip(rows, rows[1:])
                    if after["lineage"] == before["lineage"])
@@ -414,4 +422,4 @@ def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_
             assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_state["config"]["lr_g"],
                                                                           donor_state["config"]["lr_d"])
     assert any(row.lineage for row in outcome.rows) and "continued from" in outcome.table()
-    assert load_generator(tmp_path / "best.safetensors").sample(4).shape == (4, 1, 28, 28)
+    assert load_generator(tmp_path / f"{name}.safetensors").sample(4).shape == (4, 1, 28, 28)
