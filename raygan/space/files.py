@@ -39,8 +39,7 @@ def load_space(path) -> SearchSpace:
     if path.is_dir():
         raise RayganError(f"search space {path} is a folder; pass a YAML file or a bundled space ({names})")
     if not path.is_file():
-        raise RayganError(f"search space {path} does not exist; pass a YAML file or a bundled space ({names}; "
-                          "see --list-spaces)")
+        raise RayganError(f"search space {path} does not exist; pass a YAML file or a bundled space ({names})")
     return _read_space(path, str(path))
 
 
