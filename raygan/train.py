@@ -116,8 +116,7 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
                 "device": args.device or "auto"}, config, budget
     saved_config = GANConfig.from_saved(saved["config"]).to_dict()  # defaults for keys added since, none of no effect
     config = GANConfig.from_dict({**saved_config, **config_values}, source="arguments")
-    budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)},
-                              source="arguments")
+    budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)}, source="arguments")
     for what, new, old in (("config", config.to_dict(), saved_config),
                            ("budget", budget.to_dict(), saved["budget"]),
                            ("data option", {k: getattr(args, k) for k in ("image_size", "channels")

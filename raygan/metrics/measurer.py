@@ -55,7 +55,7 @@ class Measurer:
         return self.evaluator.info
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "net": None, "device": "cpu", "test_loader": None,
+        return {**self.__dict__, "net": None, "test_loader": None,
                 "reference": None if self.reference is None else self.reference.to("cpu")}
 
     def __setstate__(self, state: dict) -> None:
@@ -168,7 +168,7 @@ def _check_samples(samples, labels, info: DatasetInfo) -> None:
 def open_measurer(dataset, data_dir=None, device="cpu") -> Measurer:
     """A measurer for ``dataset`` (a known name, or the :class:`DatasetInfo` of loaded data), whose test
     split is loaded from the folder ``data_dir`` when a metric first needs it, or given as ``ImageData``."""
-    from raygan.data.info import dataset_info
+    from raygan.data.info import FOLDER, dataset_info
     from raygan.data.sources import load_dataset
 
     info = dataset_info(dataset)
@@ -177,7 +177,7 @@ def open_measurer(dataset, data_dir=None, device="cpu") -> Measurer:
     loader = None
     if data_dir is not None:
         channels, size, _ = info.image_shape
-        shape = {"image_size": size, "channels": channels} if info.kind == "folder" else {}
+        shape = {"image_size": size, "channels": channels} if info.kind == FOLDER else {}
         loader = lambda: load_dataset(info.dataset, data_dir, "test", **shape)  # noqa: E731
     return Measurer(Evaluator.load(info), device=device, test_loader=loader)
 
