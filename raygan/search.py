@@ -32,14 +32,14 @@ import time
 from raygan.atomic import check_writable
 from raygan.cli import (Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int,
                         user_errors)
-from raygan.data import DATA_ENV
+from raygan.data import DATA_ENV, DATASETS
 from raygan.errors import RayganError
 from raygan.tables import text_table
 
 PROG = "raygan.search"
-FLAGS = {"data_dir": "--data-dir", "download": "--download", "storage_path": "--storage-path", "address": "--address",
-         "name": "--name", "resume": "--resume", "study_db": "--study-db", "mlflow_uri": "--mlflow-uri",
-         "export": "--export", "cluster_config": "--cluster-config"}
+FLAGS = {"data_dir": "--data-dir", "dataset": "--dataset", "download": "--download", "storage_path": "--storage-path",
+         "address": "--address", "name": "--name", "resume": "--resume", "study_db": "--study-db",
+         "mlflow_uri": "--mlflow-uri", "export": "--export", "cluster_config": "--cluster-config"}
 DEFAULT_SPACE = "dcgan"
 DEFAULT_TIME_BUDGET_S = 900.0  # with neither --time-budget nor --num-samples
 
@@ -53,6 +53,9 @@ def build_parser() -> Parser:
                         help=f"folder with the dataset's four IDX .gz files, or a folder of PNG/JPEG images (class "
                              "subfolders for labels; the space's model then trains on them) (default: the space's "
                              f"dataset: ${DATA_ENV}/DATASET or the per-user data folder, downloaded there when online)")
+    parser.add_argument("--dataset", default=None,
+                        help=f"one of {', '.join(DATASETS)}, instead of the space's (default: what --data-dir holds, "
+                             "IDX files told apart by their content, else the space's dataset)")
     parser.add_argument("--download", action="store_true", help="download the dataset into --data-dir if missing")
     parser.add_argument("--num-samples", type=positive_int, default=None,
                         help="trials to run (default: as many as the time budget allows; under PBT/PB2, as "
@@ -116,7 +119,7 @@ def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG, FLAGS):
         from raygan.atomic import output_folder
-        from raygan.data import FOLDER, detect_dataset, open_source
+        from raygan.data import resolve_source
         from raygan.space import load_space
         from raygan.tuning.autoscaler import explicit_config
         from raygan.tuning.location import is_remote
@@ -131,10 +134,10 @@ def main(argv=None) -> None:
             raise RayganError("--time-budget cannot carry over to --resume (its clock started with the first run); "
                               "resume without it: trials finish their max_kimg and the final run trains to "
                               "final_kimg")
-        if args.data_dir is not None and detect_dataset(args.data_dir) == FOLDER:
-            space = space.with_folder(args.data_dir)  # a folder of images: the space's model on the user's images
-        source = open_source(space.dataset, args.data_dir or space.data_dir, args.download, space.image_size,
-                             space.channels)
+        # the space's model on what --data-dir holds (images, MNIST or Fashion-MNIST files) or --dataset names
+        source = resolve_source(space.dataset, args.data_dir, args.dataset, space.data_dir, args.download,
+                                space.image_size, space.channels)
+        space = space.with_source(source)
         if not is_remote(args.storage_path):
             output_folder(args.storage_path, "storage_path")
         if args.export:

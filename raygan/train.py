@@ -22,7 +22,7 @@ from pathlib import Path
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget, kimg_of_steps
 from raygan.cli import Parser, duration, positive_float, positive_int, user_errors
 from raygan.config import GANConfig, parse_overrides
-from raygan.data import DATASETS, FOLDER, check_data_options, detect_dataset
+from raygan.data import DATASETS, check_data_options, resolve_dataset
 from raygan.errors import RayganError
 from raygan.models import MODELS
 from raygan.version import __version__
@@ -40,7 +40,8 @@ def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help=f"one of {', '.join(MODELS)} (default gan)")
     parser.add_argument("--dataset", default=None,
-                        help=f"one of {', '.join(DATASETS)} (default: folder when --data-dir holds images, else mnist)")
+                        help=f"one of {', '.join(DATASETS)} (default: what --data-dir holds, IDX files told apart by "
+                             "their content; else mnist)")
     parser.add_argument("--data-dir", default=None,
                         help="folder with the four IDX .gz files, or a folder of PNG/JPEG images (in class subfolders "
                              "for labels) (default: $RAYGAN_DATA/DATASET or the per-user data folder, downloaded "
@@ -80,9 +81,10 @@ def build_parser() -> Parser:
 def _given(args) -> tuple[dict, dict]:
     """The config values and budget values (steps flags not yet converted) this command line sets."""
     config = {key: getattr(args, key) for key in ("model", "dataset", "seed") if getattr(args, key) is not None}
-    if "dataset" not in config and args.data_dir is not None and detect_dataset(args.data_dir) == FOLDER:
-        config["dataset"] = FOLDER
     config.update(parse_overrides(args.set))
+    dataset = resolve_dataset(None, args.data_dir, config.get("dataset"))  # the files' own, or an error if given
+    if dataset is not None:
+        config["dataset"] = dataset
     budget = {key: getattr(args, key) for key in Budget.__dataclass_fields__ if getattr(args, key) is not None}
     return config, budget
 

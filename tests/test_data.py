@@ -1,12 +1,16 @@
-"""Real MNIST / Fashion-MNIST from local IDX files, and clear errors when they are missing or broken."""
+"""Real MNIST / Fashion-MNIST from local IDX files, named by their content, and clear errors when they are
+missing, broken, of neither dataset or contradict the dataset asked for."""
 import gzip
 import shutil
+import struct
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from raygan.data import load_dataset
-from raygan.data.idx import SPLIT_FILES
+from raygan.data import detect_dataset, load_dataset, open_source, resolve_dataset, resolve_source
+from raygan.data.idx import SPLIT_FILES, read_idx
 from raygan.errors import RayganError
 
 
@@ -72,3 +76,89 @@ def test_torchvision_layout_is_found(tmp_path, mnist_dir):
 def test_unknown_dataset():
     with pytest.raises(RayganError, match="unknown dataset 'cifar10'"):
         load_dataset("cifar10", ".")
+
+
+def write_idx(path, array) -> None:
+    """``array`` (uint8) as a gzipped IDX file, as MNIST's own are made."""
+    with gzip.open(path, "wb", compresslevel=1) as fh:
+        fh.write(struct.pack(">HBB", 0, 8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape))
+        fh.write(array.astype(np.uint8).tobytes())
+
+
+def idx_copy(source, folder, rewrite=None):
+    """``folder`` holding links to ``source``'s four IDX files, those in ``rewrite`` (name -> array) written anew."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in (f for pair in SPLIT_FILES.values() for f in pair):
+        if rewrite and name in rewrite:
+            write_idx(folder / name, rewrite[name])
+        else:
+            (folder / name).symlink_to(source / name)
+    return folder
+
+
+@pytest.mark.parametrize("fixture, dataset", [("mnist_dir", "mnist"), ("fashion_dir", "fashion_mnist")])
+def test_idx_files_are_named_by_their_content(fixture, dataset, request, tmp_path):
+    folder = request.getfixturevalue(fixture)
+    assert detect_dataset(folder) == dataset
+    assert load_dataset(None, folder, "test").info.name == dataset  # the files' own classes and evaluator
+    # the same data compressed anew (other .gz bytes, as another distribution ships it) is still that dataset
+    names = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+    again = idx_copy(folder, tmp_path / "again", {name: read_idx(folder / name, dims)
+                                                  for name, dims in zip(names, (3, 1))})
+    assert (again / "t10k-images-idx3-ubyte.gz").read_bytes() != (folder / "t10k-images-idx3-ubyte.gz").read_bytes()
+    assert detect_dataset(again) == dataset
+    # torchvision's download layout under a data root
+    raw = idx_copy(folder, tmp_path / "root" / ("MNIST" if dataset == "mnist" else "FashionMNIST") / "raw")
+    assert detect_dataset(raw.parents[1]) == dataset
+
+
+def test_nothing_to_tell_by_is_no_dataset(tmp_path, mnist_dir):
+    assert detect_dataset(None) is None and detect_dataset(tmp_path / "nowhere") is None
+    assert detect_dataset(tmp_path) is None  # empty: a download may go there
+    for name in SPLIT_FILES["train"]:
+        (tmp_path / name).symlink_to(mnist_dir / name)
+    assert detect_dataset(tmp_path) is None  # incomplete: loading names what is missing
+
+
+@pytest.mark.parametrize("change", ["inverted", "subset"])
+def test_idx_files_of_neither_dataset_are_a_one_line_error(change, mnist_dir, tmp_path):
+    images = read_idx(mnist_dir / "t10k-images-idx3-ubyte.gz", 3)
+    labels = read_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz", 1)
+    rewrite = ({"t10k-images-idx3-ubyte.gz": 255 - images} if change == "inverted" else
+               {"t10k-images-idx3-ubyte.gz": images[:1000], "t10k-labels-idx1-ubyte.gz": labels[:1000]})
+    folder = idx_copy(mnist_dir, tmp_path / change, rewrite)
+    for call in (lambda: detect_dataset(folder), lambda: load_dataset("mnist", folder)):
+        with pytest.raises(RayganError) as err:
+            call()
+        message = str(err.value)
+        assert "neither MNIST nor Fashion-MNIST" in message and str(folder) in message and "\n" not in message
+        assert "image folder" in message and err.value.fields == ("data_dir",)
+
+
+def test_a_dataset_contradicting_the_files_is_a_one_line_error(mnist_dir, fashion_dir, tmp_path):
+    with pytest.raises(RayganError) as err:
+        load_dataset("mnist", fashion_dir)
+    assert str(err.value) == (f"dataset mnist contradicts data_dir {fashion_dir}, which holds fashion_mnist IDX files; "
+                              "pass dataset fashion_mnist, or leave it out to use what the folder holds")
+    assert set(err.value.fields) == {"dataset", "data_dir"}
+    with pytest.raises(RayganError, match=f"dataset folder contradicts data_dir {mnist_dir}, which holds mnist IDX"):
+        open_source("folder", mnist_dir)
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(tmp_path / "a.png")
+    with pytest.raises(RayganError, match="dataset fashion_mnist contradicts .* which holds an image folder"):
+        open_source("fashion_mnist", tmp_path)
+
+
+def test_the_files_decide_over_a_declared_dataset(mnist_dir, fashion_dir, monkeypatch, tmp_path):
+    """What train, search and the Python API run on: the files' dataset, else the user's, else the declared one."""
+    source = resolve_source("mnist", fashion_dir)  # a space declaring mnist, on Fashion-MNIST files
+    assert (source.dataset, source.folder, source.info.class_names[0]) == ("fashion_mnist", fashion_dir, "T-shirt/top")
+    assert resolve_source("fashion_mnist", mnist_dir, "mnist").dataset == "mnist"
+    with pytest.raises(RayganError, match="dataset fashion_mnist contradicts data_dir"):
+        resolve_source("mnist", mnist_dir, "fashion_mnist")
+    monkeypatch.setenv("RAYGAN_DATA", str(tmp_path))
+    (tmp_path / "fashion_mnist").symlink_to(fashion_dir)
+    given = resolve_source("folder", None, "fashion_mnist", declared_dir="/the/space/folder")
+    assert (given.dataset, given.folder) == ("fashion_mnist", tmp_path / "fashion_mnist")  # its default place
+    assert resolve_dataset("mnist") == "mnist" and resolve_dataset(None) is None
+    with pytest.raises(RayganError, match="unknown dataset 'cifar10'"):
+        resolve_dataset("mnist", fashion_dir, "cifar10")

@@ -67,6 +67,41 @@ def test_search_cli_argument_errors(args, message, mnist_dir, tmp_path, capsys):
     assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err, err
 
 
+@pytest.mark.parametrize("dataset, data", [("mnist", "fashion_dir"), ("fashion_mnist", "mnist_dir")])
+def test_a_dataset_contradicting_the_files_fails_before_ray_starts(dataset, data, request, capsys):
+    folder = request.getfixturevalue(data)
+    with pytest.raises(SystemExit) as exit_info:
+        search_main(["--space", "dcgan", "--data-dir", str(folder), "--dataset", dataset])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1
+    assert f"--dataset {dataset} contradicts --data-dir {folder}, which holds " in err
+    import ray
+
+    assert not ray.is_initialized()
+
+
+class Started(Exception):
+    """Raised by a stand-in for run_search: what the command line would search, without searching."""
+
+
+def test_a_search_on_fashion_mnist_files_searches_fashion_mnist(fashion_dir, tmp_path, monkeypatch, capsys):
+    """A bundled space declares mnist; Fashion-MNIST files make it a Fashion-MNIST search: its trials' configs,
+    its evaluator's data and its export's classes come from them."""
+    import raygan.tuning
+
+    def search(space, source, options, export=None):
+        raise Started(space, source)
+
+    monkeypatch.setattr(raygan.tuning, "run_search", search)
+    with pytest.raises(Started) as started:
+        search_main(["--space", "dcgan", "--data-dir", str(fashion_dir), "--storage-path", str(tmp_path)])
+    space, source = started.value.args
+    assert space.dataset == "fashion_mnist" and space.base_config()["dataset"] == "fashion_mnist"
+    assert (source.dataset, source.folder, source.info.class_names[-1]) == ("fashion_mnist", fashion_dir, "Ankle boot")
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "(dcgan on fashion_mnist, asha)" in first and "/dcgan-fashion_mnist-" in first
+
+
 @pytest.mark.parametrize("text, seconds", [("900", 900), ("90s", 90), ("15m", 900), ("2h", 7200), ("1.5h", 5400)])
 def test_time_budgets_read_as_seconds(text, seconds):
     from raygan.cli import duration

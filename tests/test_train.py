@@ -144,7 +144,21 @@ def test_hand_edited_options_are_one_line(tmp_path, mnist_dir, capsys):
         assert exit_info.value.code == 2 and "options.json is corrupt or hand-edited" in err and err.count("\n") == 1
 
 
+def test_a_run_on_fashion_mnist_files_is_a_fashion_mnist_run(tmp_path, fashion_dir, capsys):
+    """No --dataset: the files say what they are; the run records it, measures with its evaluator, names its classes."""
+    out = tmp_path / "clothes"
+    main(["--data-dir", str(fashion_dir), "--kimg", "0.032", "--report-kimg", "0.032", "--quick-num", "100",
+          "--final-num", "100", "--device", "cpu", "--out", str(out), *TINY])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert json.loads((out / "options.json").read_text())["config"]["dataset"] == "fashion_mnist"
+    assert summary["evaluator"].startswith("fashion_mnist-")
+    metadata = load_generator(out / "generator.safetensors").metadata
+    assert metadata["dataset"] == "fashion_mnist" and metadata["class_names"][-1] == "Ankle boot"
+
+
 @pytest.mark.parametrize("args, message", [
+    (["--dataset", "fashion_mnist"], "--dataset fashion_mnist contradicts --data-dir MNIST_DIR, which holds mnist IDX "
+                                     "files; pass --dataset mnist"),
     (["--model", "vae"], "unknown model 'vae'"),
     (["--set", "cond=output", "--model", "cgan"], "cond"),
     (["--set", "latent_dim=0"], "latent_dim"),
@@ -171,6 +185,7 @@ def test_bad_input_is_one_line_exit_2(args, message, mnist_dir, tmp_path, capsys
     with pytest.raises(SystemExit) as exit_info:
         main(base + [a.replace("FILE", str(a_file)) for a in args])
     err = capsys.readouterr().err
+    message = message.replace("MNIST_DIR", str(mnist_dir))
     assert exit_info.value.code == 2
     assert err.startswith("raygan.train: error: ") and err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "o" / "metrics.jsonl").exists()  # rejected before any work

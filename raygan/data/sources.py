@@ -1,6 +1,6 @@
 """One source per kind of data: it locates the data (failing early, before any work), loads both
-splits, and names its kind.  :func:`open_source` is the one place that decides which kind a
-dataset name and a folder are.
+splits, and names its kind.  :func:`resolve_dataset` is the one place that decides which dataset a
+name and a folder are (the files' content first), :func:`open_source` opens it.
 
 - :class:`IdxSource`: MNIST or Fashion-MNIST as the four IDX ``.gz`` files (:mod:`.idx`);
 - :class:`FolderSource`: a folder of PNG/JPEG images (:mod:`.folder`), read at ``image_size``
@@ -72,23 +72,60 @@ class FolderSource:
 Source = IdxSource | FolderSource
 
 
-def detect_dataset(data_dir) -> str:
-    """``folder`` when ``data_dir`` holds images and no IDX files, else ``mnist`` (the default)."""
+def detect_dataset(data_dir) -> str | None:
+    """What ``data_dir`` holds, by its content: ``mnist`` or ``fashion_mnist`` (IDX files, told apart by
+    :func:`raygan.data.idx.identify`), ``folder`` (images), or None when there is nothing to tell by (no
+    folder, an empty one, some IDX files missing).  IDX files of neither dataset are a one-line error."""
     root = Path(data_dir).expanduser() if data_dir is not None else None
-    if root is None or not root.is_dir() or idx.holds_idx_files(root):
-        return "mnist"
-    return FOLDER if image_folder.holds_images(root) else "mnist"
+    if root is None or not root.is_dir():
+        return None
+    if idx.holds_idx_files(root):
+        return idx.identify(root)
+    return FOLDER if image_folder.holds_images(root) else None
+
+
+def resolve_dataset(declared: str | None, data_dir=None, dataset: str | None = None) -> str | None:
+    """The dataset a run on ``data_dir`` trains on: what its files are (:func:`detect_dataset`), else
+    ``dataset`` (what the user asked for), else ``declared`` (the search space's or model config's).
+
+    Files speak for themselves, as an image folder replaces a space's data: Fashion-MNIST files make a
+    Fashion-MNIST run of a space that declares ``mnist``.  A ``dataset`` that contradicts them is a
+    one-line error naming both.
+    """
+    if dataset is not None and dataset not in DATASETS:
+        raise RayganError(f"unknown dataset '{dataset}'; choose one of {', '.join(DATASETS)}", fields="dataset")
+    found = detect_dataset(data_dir)
+    if found is not None and dataset is not None and dataset != found:
+        held = "an image folder" if found == FOLDER else f"{found} IDX files"
+        raise RayganError(f"dataset {dataset} contradicts data_dir {data_dir}, which holds {held}; "
+                          f"pass dataset {found}, or leave it out to use what the folder holds",
+                          fields=("dataset", "data_dir"))
+    return found or dataset or declared
+
+
+def resolve_source(declared: str, data_dir=None, dataset: str | None = None, declared_dir=None,
+                   download: bool = False, image_size: int | None = None, channels: int | None = None) -> Source:
+    """The source of a run of a search space or model config that declares the dataset ``declared`` (an image
+    folder ``declared_dir``), given the user's ``data_dir`` and ``dataset`` (:func:`resolve_dataset`); located now.
+
+    Without ``data_dir``, the declared folder is read when the dataset stays the declared one, else the
+    dataset's default place.
+    """
+    name = resolve_dataset(declared, data_dir, dataset)
+    folder = data_dir if data_dir is not None else declared_dir if name == declared else None
+    return open_source(name, folder, download, image_size, channels)
 
 
 def open_source(dataset: str | None, data_dir=None, download: bool = False, image_size: int | None = None,
                 channels: int | None = None) -> Source:
-    """The source of ``dataset`` (None: ``folder`` if ``data_dir`` holds images, else ``mnist``), located now.
+    """The source of ``dataset`` (None: what ``data_dir`` holds, by default ``mnist``), located now; a one-line
+    error when ``data_dir`` holds another dataset (:func:`resolve_dataset`).
 
     For a known dataset, ``data_dir`` None means its default place, downloaded into when the
     files are missing (:func:`~raygan.data.locations.data_location`); ``download`` allows a
     download into a given ``data_dir``.  ``image_size`` and ``channels`` apply to image folders.
     """
-    dataset = dataset if dataset is not None else detect_dataset(data_dir)
+    dataset = resolve_dataset("mnist", data_dir, dataset)
     check_data_options(dataset, image_size, channels)
     if dataset == FOLDER:
         root = Path(data_dir).expanduser() if data_dir is not None else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from raygan.budget import Budget
 from raygan.collapse import CollapseRules
-from raygan.data import FOLDER, check_data_options
+from raygan.data import FOLDER
 from raygan.errors import RayganError
 from raygan.schema import build, setting
 
@@ -58,10 +58,11 @@ class SearchSpace:
     channels: int | None = None
     start_with: tuple = ()  # points Optuna evaluates first: dicts of searched values
 
-    def with_folder(self, data_dir) -> "SearchSpace":
-        """This space on the image folder ``data_dir`` (what ``--data-dir FOLDER`` of images means)."""
-        check_data_options(FOLDER, self.image_size, self.channels)
-        return dataclasses.replace(self, dataset=FOLDER, data_dir=str(data_dir))
+    def with_source(self, source) -> "SearchSpace":
+        """This space on ``source``'s data (:func:`raygan.data.resolve_source`: what ``--data-dir`` holds,
+        or ``--dataset``), which its trials' configs and its export name."""
+        return dataclasses.replace(self, dataset=source.dataset,
+                                   data_dir=str(source.folder) if source.kind == FOLDER else None)
 
     def base_config(self) -> dict:
         return {"model": self.model, "dataset": self.dataset, **self.fixed}
