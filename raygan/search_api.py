@@ -47,7 +47,6 @@ class SearchResult:
 
     name: str
     report_path: Path  # report.html, beside summary.jsonl and the plots
-    best_checkpoint: str | None  # the best trial's best checkpoint, in the experiment's storage
     export_path: Path | None
     outcome: Outcome
 
@@ -88,6 +87,14 @@ class SearchResult:
     def best_report(self) -> dict | None:
         """The best trial's report where it was best: every per-report metric, as Tune recorded it."""
         return self._best_row.best_report if self._best_row else None
+
+    @property
+    def best_checkpoint(self) -> str | None:
+        """The path of the best trial's best checkpoint (the export's source) in the experiment's storage."""
+        from raygan.tuning.best import best_checkpoint
+
+        checkpoint = best_checkpoint(self._best_row.result, self.space) if self._best_row else None
+        return checkpoint.path if checkpoint else None
 
     @property
     def export_metrics(self) -> dict | None:
@@ -146,12 +153,12 @@ def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, ti
     progress table.
     """
     given = {key: value for key, value in locals().items() if key != "command"}
-    counts = {"num_samples": num_samples, "max_concurrent": max_concurrent}
-    checked = {key: None if n is None else arguments.whole_number(n, key, minimum=1) for key, n in counts.items()}
-    checked.update(cpus_per_trial=arguments.number(cpus_per_trial, "cpus_per_trial", inclusive=False),
-                   gpus_per_trial=gpus_per_trial if gpus_per_trial is None else
-                   arguments.number(gpus_per_trial, "gpus_per_trial"),
-                   seed=arguments.seed(seed, "seed"), max_failures=arguments.whole_number(max_failures, "max_failures"))
+    checked = {"num_samples": _unless_none(arguments.whole_number, num_samples, "num_samples", minimum=1),
+               "max_concurrent": _unless_none(arguments.whole_number, max_concurrent, "max_concurrent", minimum=1),
+               "cpus_per_trial": arguments.number(cpus_per_trial, "cpus_per_trial", inclusive=False),
+               "gpus_per_trial": _unless_none(arguments.number, gpus_per_trial, "gpus_per_trial"),
+               "seed": arguments.seed(seed, "seed"),
+               "max_failures": arguments.whole_number(max_failures, "max_failures")}
     if verbose not in VERBOSITY:
         raise RayganError(f"verbose must be 0, 1 or 2, got {verbose!r}", "verbose")
     space = space if isinstance(space, SearchSpace) else load_space(space)  # every mistake before Ray starts
@@ -185,12 +192,12 @@ def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, ti
     print(f"raygan.search: space {space.source} ({space.model} on {source.name}, {space.scheduler}), "
           f"data {source.folder}, {length}, experiment {storage_path.rstrip('/')}/{name}", flush=True)
     outcome = run_search(space, source, options, export=export)
-    from raygan.tuning.best import best_checkpoint
+    return SearchResult(name, report_dir(options) / REPORT_FILE, export, outcome)
 
-    best = next((row for row in outcome.rows if row.trial == outcome.best_trial), None)
-    checkpoint = best_checkpoint(best.result, space) if best is not None else None
-    return SearchResult(name, report_dir(options) / REPORT_FILE, checkpoint.path if checkpoint else None, export,
-                        outcome)
+
+def _unless_none(check, value, name: str, **limits):
+    """``check`` of an argument whose None means "the default"."""
+    return None if value is None else check(value, name, **limits)
 
 
 def _source(space: SearchSpace, data_dir, download: bool):
