@@ -7,11 +7,12 @@ error a library call raised about one of them (:attr:`RayganError.fields`) as th
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import sys
+import types
 from contextlib import contextmanager
 
+from raygan import arguments
 from raygan.errors import RayganError
 
 USAGE_ERROR = 2
@@ -58,65 +59,60 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(USAGE_ERROR)
 
 
-def _whole_number(text: str, minimum: int) -> int:
+def _checked(check, text: str, **limits):
+    """An argparse type from a check of :mod:`raygan.arguments`; its message has no name (argparse names the flag)."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be {'at least 1' if minimum == 1 else '0 or more'}, got {value}")
-    return value
+        return check(text, **limits)
+    except RayganError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def positive_int(text: str) -> int:
     """argparse type for counts that must be >= 1."""
-    return _whole_number(text, 1)
+    return _checked(arguments.whole_number, text, minimum=1)
 
 
 def non_negative_int(text: str) -> int:
     """argparse type for counts that may be 0."""
-    return _whole_number(text, 0)
+    return _checked(arguments.whole_number, text)
 
 
 def seed_int(text: str) -> int:
     """argparse type for random seeds: 0 to 2**32 - 1 (numpy's limit, which Optuna's sampler inherits)."""
-    value = non_negative_int(text)
-    if value >= 2**32:
-        raise argparse.ArgumentTypeError(f"must be below 2**32, got {value}")
-    return value
-
-
-def _number(text: str, minimum: float, inclusive: bool) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
-    if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
-        raise argparse.ArgumentTypeError(f"must be a number {'>=' if inclusive else 'above'} {minimum:g}, got {text}")
-    return value
+    return _checked(arguments.seed, text)
 
 
 def non_negative_float(text: str) -> float:
     """argparse type for shares and amounts that must be finite and >= 0."""
-    return _number(text, 0.0, inclusive=True)
+    return _checked(arguments.number, text)
 
 
 def positive_float(text: str) -> float:
     """argparse type for amounts that must be finite and above 0."""
-    return _number(text, 0.0, inclusive=False)
-
-
-_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+    return _checked(arguments.number, text, inclusive=False)
 
 
 def duration(text: str) -> float:
     """argparse type for wall times: seconds (``900``, ``90s``), minutes (``15m``) or hours (``2h``)."""
-    number, unit = (text[:-1], text[-1]) if text[-1:].lower() in _DURATION_UNITS else (text, "s")
-    try:
-        seconds = float(number) * _DURATION_UNITS[unit.lower()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a duration such as 15m, 2h or 900 (seconds), got '{text}'") \
-            from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive duration such as 15m, got '{text}'")
-    return seconds
+    return _checked(arguments.duration, text)
+
+
+class CommandModule(types.ModuleType):
+    """A command's module that is also its library function: calling it calls ``__wrapped__``.
+
+    ``raygan.search`` is both :func:`raygan.search_api.search` (exported by ``raygan/__init__``)
+    and the module ``python -m raygan.search`` runs.  Importing the module (``from raygan.search
+    import main``) sets the package's attribute to the module, over the function; the module
+    made callable keeps ``raygan.search(...)`` a search whichever of the two the name holds
+    (``inspect.signature`` follows ``__wrapped__`` to the function's).
+    """
+
+    def __call__(self, *args, **kwargs):
+        return self.__wrapped__(*args, **kwargs)
+
+
+def callable_as(module_name: str, function) -> None:
+    """Make the command module ``module_name`` call ``function`` when called (:class:`CommandModule`)."""
+    module = sys.modules[module_name]
+    module.__wrapped__ = function
+    module.__class__ = CommandModule

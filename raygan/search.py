@@ -27,21 +27,21 @@ from __future__ import annotations
 
 import shlex
 import sys
-import time
 
-from raygan.atomic import check_writable
-from raygan.cli import (Parser, duration, non_negative_float, non_negative_int, positive_float, positive_int, seed_int,
-                        user_errors)
+from raygan.cli import (Parser, callable_as, duration, non_negative_float, non_negative_int, positive_float,
+                        positive_int, seed_int, user_errors)
 from raygan.data import DATA_ENV, DATASETS
 from raygan.errors import RayganError
+from raygan.search_api import DEFAULT_SPACE, VERBOSITY, search
 from raygan.tables import text_table
 
 PROG = "raygan.search"
-FLAGS = {"data_dir": "--data-dir", "dataset": "--dataset", "download": "--download", "storage_path": "--storage-path",
-         "address": "--address", "name": "--name", "resume": "--resume", "study_db": "--study-db",
-         "mlflow_uri": "--mlflow-uri", "export": "--export", "cluster_config": "--cluster-config"}
-DEFAULT_SPACE = "dcgan"
-DEFAULT_TIME_BUDGET_S = 900.0  # with neither --time-budget nor --num-samples
+FLAGS = {"data_dir": "--data-dir", "dataset": "--dataset", "download": "--download", "storage_path": "--storage-path", "address": "--address",
+         "name": "--name", "resume": "--resume", "study_db": "--study-db", "mlflow_uri": "--mlflow-uri",
+         "export": "--export", "cluster_config": "--cluster-config", "time_budget": "--time-budget",
+         "num_samples": "--num-samples", "max_concurrent": "--max-concurrent", "cpus_per_trial": "--cpus-per-trial",
+         "gpus_per_trial": "--gpus-per-trial", "seed": "--seed", "max_failures": "--max-failures",
+         "verbose": "--verbose"}
 
 
 def build_parser() -> Parser:
@@ -90,18 +90,10 @@ def build_parser() -> Parser:
                              "(pip install 'raygan[mlflow]')")
     parser.add_argument("--max-failures", type=non_negative_int, default=2,
                         help="restarts of a failed trial (default 2)")
-    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+    parser.add_argument("--verbose", type=int, default=1, choices=VERBOSITY,
                         help="0: no progress table; 1: raygan's (trial, status, kimg, metric, best, D accuracy, "
                              "classes; the default); 2: Ray's own output in full, with its workers' log lines")
     return parser
-
-
-def check_study_db(url: str) -> None:
-    """A database URL Optuna can open, and for SQLite a file it can create; fails before Ray starts."""
-    if "://" not in url:
-        raise RayganError(f"--study-db {url} is not a database URL; use e.g. sqlite:///study.db")
-    if url.startswith("sqlite:///"):
-        check_writable(url.removeprefix("sqlite:///"))
 
 
 def list_spaces() -> str:
@@ -118,77 +110,24 @@ def list_spaces() -> str:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG, FLAGS):
-        from raygan.atomic import output_folder
-        from raygan.data import resolve_source
-        from raygan.space import load_space
-        from raygan.tuning.autoscaler import explicit_config
-        from raygan.tuning.location import is_remote
-
         if args.list_spaces:
             print(list_spaces())
             return
-        space = load_space(args.space)  # every mistake in the file surfaces before Ray starts
-        if args.resume and not args.name:
-            raise RayganError("--resume needs --name NAME of the experiment to continue")
-        if args.resume and args.time_budget:
-            raise RayganError("--time-budget cannot carry over to --resume (its clock started with the first run); "
-                              "resume without it: trials finish their max_kimg and the final run trains to "
-                              "final_kimg")
-        # the space's model on what --data-dir holds (images, MNIST or Fashion-MNIST files) or --dataset names
-        source = resolve_source(space.dataset, args.data_dir, args.dataset, space.data_dir, args.download,
-                                space.image_size, space.channels)
-        space = space.with_source(source)
-        if not is_remote(args.storage_path):
-            output_folder(args.storage_path, "storage_path")
-        if args.export:
-            check_writable(args.export)
-        if args.study_db:
-            check_study_db(args.study_db)
-        explicit_config(args.cluster_config)  # a file named but missing or malformed: before Ray starts
-        if args.mlflow_uri:
-            from raygan.tuning.mlflow_log import prepare_mlflow
-
-            prepare_mlflow(args.mlflow_uri)
-        name = args.name or f"{space.model}-{source.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        from raygan.layout import REPORT_FILE
-        from raygan.tuning import SearchOptions, run_search
-        from raygan.tuning.location import report_dir
-        from raygan.tuning.tuner import check_scheduler_options
-
-        time_budget = args.time_budget
-        if time_budget is None and args.num_samples is None and not args.resume:
-            time_budget = DEFAULT_TIME_BUDGET_S
-        length = (f"time budget {time_budget / 60:g} min" if time_budget else
-                  f"{args.num_samples} trials" if args.num_samples else "resumed")
-        print(f"{PROG}: space {space.source} ({space.model} on {source.name}, {space.scheduler}), "
-              f"data {source.folder}, {length}, experiment {args.storage_path.rstrip('/')}/{name}", flush=True)
-        # num_samples None: a population as large as what runs at once (PBT, PB2), or as many as the time allows
-        options = SearchOptions(num_samples=args.num_samples, time_budget_s=time_budget,
-                                max_concurrent=args.max_concurrent,
-                                cpus_per_trial=args.cpus_per_trial, gpus_per_trial=args.gpus_per_trial,
-                                address=args.address, storage_path=args.storage_path, name=name,
-                                resume=args.resume, seed=args.seed, study_db=args.study_db,
-                                max_failures=args.max_failures, verbose=args.verbose, mlflow_uri=args.mlflow_uri,
-                                cluster_config=args.cluster_config,
-                                command=shlex.join(["python", "-m", PROG, *(sys.argv[1:] if argv is None else argv)]))
-        check_scheduler_options(space, options)
-        outcome = run_search(space, source, options, export=args.export)
-        print(outcome.table())
-        print("\n".join(outcome.budget_lines()))
-        print(f"resources: {outcome.resources}")
-        print(f"experiment: {outcome.experiment_dir}")
-        print(f"report: {report_dir(options) / REPORT_FILE}")
-        if outcome.export_error:
-            raise RayganError(outcome.export_error, ("resume", "name", "export"))
-        if args.export:
-            record = outcome.export_metrics or {}
-            measured = (f"; {space.metric} {record[space.metric]:.4g} on {record['num_samples']} samples "
-                        f"({record['evaluator']})" if space.metric in record else "")
-            print(f"best generator: {args.export} (trial {outcome.best_trial}, {space.metric} "
-                  f"{outcome.best_value:.4g} at {outcome.best_kimg:g} kimg on {space.budget.quick_num} samples"
-                  f"{measured})")
+        command = shlex.join(["python", "-m", PROG, *(sys.argv[1:] if argv is None else argv)])
+        result = search(args.space, args.data_dir, dataset=args.dataset, time_budget=args.time_budget, num_samples=args.num_samples,
+                        max_concurrent=args.max_concurrent, cpus_per_trial=args.cpus_per_trial,
+                        gpus_per_trial=args.gpus_per_trial, address=args.address, storage_path=args.storage_path,
+                        name=args.name, resume=args.resume, export=args.export, seed=args.seed,
+                        study_db=args.study_db, mlflow_uri=args.mlflow_uri, cluster_config=args.cluster_config,
+                        max_failures=args.max_failures, download=args.download, verbose=args.verbose,
+                        command=command)
+        print(result.summary())
+        if result.export_error:
+            raise RayganError(result.export_error, ("resume", "name", "export"))
         sys.stdout.flush()
 
+
+callable_as(__name__, search)  # raygan.search(...) searches, also where this module shadows the function
 
 if __name__ == "__main__":
     main()

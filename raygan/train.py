@@ -16,16 +16,13 @@ with its batch and noise stream re-seeded).
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
-from raygan.budget import UNTIL_DEADLINE_KIMG, Budget, kimg_of_steps
-from raygan.cli import Parser, duration, positive_float, positive_int, user_errors
-from raygan.config import GANConfig, parse_overrides
-from raygan.data import DATASETS, check_data_options, resolve_dataset
-from raygan.errors import RayganError
+from raygan.budget import Budget
+from raygan.cli import Parser, callable_as, duration, positive_float, positive_int, user_errors
+from raygan.config import parse_overrides
+from raygan.data import DATASETS
 from raygan.models import MODELS
-from raygan.version import __version__
+from raygan.train_api import train
 
 PROG = "raygan.train"
 DEFAULTS = Budget()
@@ -33,7 +30,8 @@ DEFAULTS = Budget()
 FLAGS = {"max_kimg": "--kimg", "report_kimg": "--report-kimg", "checkpoint_every": "--checkpoint-every",
          "quick_num": "--quick-num", "final_num": "--final-num", "data_dir": "--data-dir", "download": "--download",
          "image_size": "--image-size", "channels": "--channels", "dataset": "--dataset", "out": "--out",
-         "overwrite": "--overwrite", "resume": "--resume", "device": "--device"}
+         "overwrite": "--overwrite", "resume": "--resume", "device": "--device", "steps": "--steps",
+         "report_every": "--report-every", "time_budget": "--time-budget"}
 
 
 def build_parser() -> Parser:
@@ -78,90 +76,19 @@ def build_parser() -> Parser:
     return parser
 
 
-def _given(args) -> tuple[dict, dict]:
-    """The config values and budget values (steps flags not yet converted) this command line sets."""
-    config = {key: getattr(args, key) for key in ("model", "dataset", "seed") if getattr(args, key) is not None}
-    config.update(parse_overrides(args.set))
-    dataset = resolve_dataset(None, args.data_dir, config.get("dataset"))  # the files' own, or an error if given
-    if dataset is not None:
-        config["dataset"] = dataset
-    budget = {key: getattr(args, key) for key in Budget.__dataclass_fields__ if getattr(args, key) is not None}
-    return config, budget
-
-
-def _in_kimg(args, budget_values: dict, config: GANConfig) -> dict:
-    """``budget_values`` with ``--steps`` and ``--report-every`` converted to kimg at ``config``'s batch size."""
-    values = dict(budget_values)
-    for flag, key, kimg_flag in (("steps", "max_kimg", "--kimg"), ("report_every", "report_kimg", "--report-kimg")):
-        steps = getattr(args, flag)
-        if steps is not None:
-            if key in values:
-                raise RayganError(f"--{flag.replace('_', '-')} and {kimg_flag} set the same thing; pass one")
-            values[key] = kimg_of_steps(steps, config.batch_size, config.d_steps)
-    return values
-
-
-def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
-    """The run's options (and its config and budget): from the command line for a new run; the saved
-    ones, checked against the command line, for --resume."""
-    config_values, budget_values = _given(args)
-    if saved is None:
-        config = GANConfig.from_dict({"model": "gan", "dataset": "mnist", **config_values}, source="arguments")
-        check_data_options(config.dataset, args.image_size, args.channels)
-        budget_values = _in_kimg(args, budget_values, config)
-        if args.time_budget and "max_kimg" not in budget_values:
-            budget_values["max_kimg"] = UNTIL_DEADLINE_KIMG  # the clock alone ends the run
-        budget = Budget.from_dict(budget_values, source="arguments")
-        return {"raygan_version": __version__, "config": config.to_dict(), "budget": budget.to_dict(),
-                "data_dir": args.data_dir,  # None: the default place; main() records the folder found
-                "image_size": args.image_size, "channels": args.channels,
-                "device": args.device or "auto"}, config, budget
-    saved_config = GANConfig.from_saved(saved["config"]).to_dict()  # defaults for keys added since, none of no effect
-    config = GANConfig.from_dict({**saved_config, **config_values}, source="arguments")
-    budget = Budget.from_dict({**saved["budget"], **_in_kimg(args, budget_values, config)}, source="arguments")
-    for what, new, old in (("config", config.to_dict(), saved_config),
-                           ("budget", budget.to_dict(), saved["budget"]),
-                           ("data option", {k: getattr(args, k) for k in ("image_size", "channels")
-                                            if getattr(args, k) is not None}, saved)):
-        for key in new:
-            if new[key] != old.get(key) and key != "max_kimg":
-                raise RayganError(f"--resume continues the run with its saved options, but {what} {key} differs "
-                                  f"(saved {old.get(key)!r}, given {new[key]!r}); drop that option, or start a "
-                                  "new run with --overwrite or another --out")
-    return {**saved, "budget": budget.to_dict(),
-            "data_dir": str(Path(args.data_dir or saved["data_dir"]).expanduser().resolve()),
-            "device": args.device or saved["device"]}, config, budget
-
-
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG, FLAGS):
-        from raygan.data import open_source
-        from raygan.devices import pick_device
-        from raygan.folder_run import prepare_folder, reached_kimg, read_options, train_run, write_options
+        result = train(args.model, dataset=args.dataset, data_dir=args.data_dir, download=args.download,
+                       image_size=args.image_size, channels=args.channels, max_kimg=args.max_kimg, steps=args.steps,
+                       report_kimg=args.report_kimg, report_every=args.report_every, time_budget=args.time_budget,
+                       checkpoint_every=args.checkpoint_every, quick_num=args.quick_num, final_num=args.final_num,
+                       out=args.out, resume=args.resume, overwrite=args.overwrite, config=parse_overrides(args.set),
+                       seed=args.seed, device=args.device)
+        print(json.dumps(result.to_record()))
 
-        if args.resume and args.overwrite:
-            raise RayganError("--resume and --overwrite contradict each other; pass one")
-        if args.resume and args.out is None:
-            raise RayganError("--resume needs --out FOLDER of the run to continue")
-        out = Path(args.out) if args.out else None
-        options, config, budget = resolve_options(args, read_options(out) if args.resume else None)
-        # missing data fails before any work; the default place is downloaded into when online
-        source = open_source(config.dataset, options["data_dir"] if args.resume else args.data_dir,
-                             args.download, options.get("image_size"), options.get("channels"))
-        options["data_dir"] = str(source.folder.resolve())
-        out = out or Path(f"runs/{config.model}-{source.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-        # a run ends on the first step at or past its length: it may be up to one step past it
-        if args.resume and reached_kimg(out) - budget.max_kimg >= kimg_of_steps(1, config.batch_size, config.d_steps):
-            raise RayganError(f"the run's length ({budget.max_kimg:g} kimg) is below what the run in {out} has "
-                              f"reached ({reached_kimg(out):g} kimg); pass a larger --kimg or --steps, or none")
-        device = pick_device(options["device"])
-        if not args.resume:
-            prepare_folder(out, overwrite=args.overwrite)
-        write_options(out, options)
-        summary = train_run(config, budget, source, out, device=device, time_budget=args.time_budget)
-        print(json.dumps({"out": str(out), **summary}))
 
+callable_as(__name__, train)  # raygan.train(...) trains, also where this module shadows the function
 
 if __name__ == "__main__":
     main()

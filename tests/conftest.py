@@ -92,6 +92,33 @@ def in_terminal():
     return run
 
 
+@pytest.fixture
+def fake_notebook(monkeypatch):
+    """IPython as a Jupyter kernel has it, without Jupyter: ``outputs`` holds (first text, [its updates]) per
+    output displayed; ``shell.config`` says which app runs (a terminal IPython's has no IPKernelApp)."""
+    import types
+
+    shell = types.SimpleNamespace(config={"IPKernelApp": {}})
+    outputs = []
+
+    class Pretty:
+        def __init__(self, data):
+            self.data = data
+
+    def display(shown, display_id=False):
+        assert display_id is True  # an output that can be updated in place
+        outputs.append((shown.data, []))
+        return types.SimpleNamespace(update=lambda new: outputs[-1][1].append(new.data))
+
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: shell
+    ipython.display = types.ModuleType("IPython.display")
+    ipython.display.display, ipython.display.Pretty = display, Pretty
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", ipython.display)
+    return types.SimpleNamespace(outputs=outputs, shell=shell)
+
+
 TINY_SPACE = """
 model: gan
 budget: {{max_kimg: {max_kimg}, report_kimg: 1.28, checkpoint_every: 1, quick_num: 200, final_num: 500}}

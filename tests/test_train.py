@@ -191,17 +191,6 @@ def test_bad_input_is_one_line_exit_2(args, message, mnist_dir, tmp_path, capsys
     assert not (tmp_path / "o" / "metrics.jsonl").exists()  # rejected before any work
 
 
-@pytest.mark.parametrize("flags, max_kimg", [([], 1e9), (["--kimg", "64"], 64.0), (["--steps", "500"], 32.0)])
-def test_a_time_budget_alone_trains_until_the_deadline(flags, max_kimg, mnist_dir):
-    from raygan.train import build_parser, resolve_options
-
-    args = build_parser().parse_args(["--data-dir", str(mnist_dir), "--time-budget", "15m", *flags])
-    _, _, budget = resolve_options(args, None)
-    assert budget.max_kimg == pytest.approx(max_kimg)
-    _, _, untimed = resolve_options(build_parser().parse_args(["--data-dir", str(mnist_dir)]), None)
-    assert untimed.max_kimg == 192.0  # no clock: the default length
-
-
 @pytest.mark.slow
 def test_a_terminal_gets_a_live_bar_and_a_pipe_only_the_report_lines(tmp_path, mnist_dir, in_terminal):
     def command(out):

@@ -7,7 +7,7 @@ brings back the deprecated ``CLIReporter``, whose table still has a location col
 searched value.  So at ``--verbose 1`` Tune runs with ``verbose=0`` (no table, no per-trial
 lines) and :class:`ProgressTable`, a Tune callback, prints one instead, as soon as the first
 results come, then at most every :data:`EVERY_S` seconds while new ones come, and once when
-the phase ends::
+the phase ends (in a notebook, one output redrawn in place: :class:`~raygan.progress.LiveText`)::
 
     search 1min 05s: 2 RUNNING, 3 TERMINATED, 1 PENDING
     trial     status      kimg  fid   best fid  D acc  classes
@@ -20,6 +20,7 @@ from collections import Counter
 
 from ray import tune
 
+from raygan.progress import LiveText
 from raygan.run_loop import best_key
 from raygan.tables import cell, text_table
 
@@ -37,6 +38,7 @@ class ProgressTable(tune.Callback):
         self.started = time.time()
         self.printed_at = float("-inf")
         self.fresh = False  # a result came since the last table
+        self.out = LiveText()
 
     def setup(self, **info):
         self.started = time.time()
@@ -52,7 +54,7 @@ class ProgressTable(tune.Callback):
         self.show(trials)
 
     def show(self, trials) -> None:
-        print(f"\n{self.render(trials)}", flush=True)  # a blank line between blocks, as Ray's
+        self.out.show(self.render(trials))
         self.printed_at, self.fresh = time.time(), False
 
     def render(self, trials) -> str:

@@ -35,6 +35,7 @@ class Outcome:
     export_metrics: dict | None = None  # the exported generator's metric record (final_num samples)
     export_error: str | None = None
     resources: str | None = None  # what each trial asked for and how many ran at once (resources.describe)
+    grids: list = field(default_factory=list)  # Tune's ResultGrid of each phase the rows come from
 
     def table(self) -> str:
         """The summary as an aligned text table, best trial first."""
@@ -75,7 +76,7 @@ def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = 
         for result in grid:
             rows.append(_row(result, space, phase, sign))
     rows.sort(key=lambda r: sign * r.best if r.best == r.best else float("inf"))
-    outcome = Outcome(space, path, rows, list(phases))
+    outcome = Outcome(space, path, rows, list(phases), grids=list(grids))
     if rows and rows[0].best == rows[0].best:
         outcome.best_trial, outcome.best_value, outcome.best_kimg = rows[0].trial, rows[0].best, rows[0].best_kimg
     return outcome
@@ -87,16 +88,18 @@ def _row(result, space: SearchSpace, phase: str, sign: int) -> TrialRow:
     # trial copied a checkpoint with nothing left to train after it.
     last = frame.iloc[-1].to_dict() if frame is not None and len(frame) else (result.metrics or {})
     trained = kimg_trained(frame.to_dict("records")) if frame is not None and "kimg" in frame else 0.0
-    best, best_kimg, kimg, history = float("nan"), "-", 0.0, []
+    best, best_kimg, kimg, history, best_report = float("nan"), "-", 0.0, [], {}
     if frame is not None and space.metric in frame and frame[space.metric].notna().any():
         measured = frame.dropna(subset=[space.metric])
         top = measured.loc[(sign * measured[space.metric]).idxmin()]
         best, best_kimg, kimg = float(top[space.metric]), float(top["kimg"]), float(measured["kimg"].max())
         history = measured[["kimg", space.metric]].values.tolist()
+        best_report = {key: value for key, value in top.to_dict().items() if not key.startswith("config/")}
     status, detail = trial_status(last, result.error, phase == FINAL_PHASE or kimg >= space.budget.max_kimg)
     return TrialRow(trial=trial_name(result), phase=phase, config=dict(result.config or {}), best=best,
                     best_kimg=best_kimg, kimg=kimg, kimg_trained=trained, seconds=float(last.get("time_total_s", 0.0)),
-                    lineage=last.get("lineage", ""), status=status, detail=detail, history=history, result=result)
+                    lineage=last.get("lineage", ""), status=status, detail=detail, history=history,
+                    best_report=best_report, result=result)
 
 
 def trial_status(last: dict, error, reached_end: bool) -> tuple[Status, str]:

@@ -25,7 +25,7 @@ class Status(enum.Enum):
 
 _AT_KIMG = (Status.STOPPED_BY_ASHA, Status.OUT_OF_TIME, Status.STOPPED_BY_TIME_BUDGET)  # written with where it ended
 _WITH_DETAIL = (Status.COLLAPSED, Status.ERROR)
-_NOT_WRITTEN = ("detail", "history", "result")  # the detail is part of the status's text
+_NOT_WRITTEN = ("detail", "history", "best_report", "result")  # the detail is part of the status's text
 
 
 @dataclass
@@ -45,6 +45,7 @@ class TrialRow:
     status: Status
     detail: str = ""  # the collapse reason or the error (see Status)
     history: list = field(default_factory=list)  # [kimg, metric] per measured report (not written)
+    best_report: dict = field(default_factory=dict)  # the report at ``best``, as Tune recorded it (not written)
     result: object = None  # Tune's Result (not written, so None once read back)
 
     @property

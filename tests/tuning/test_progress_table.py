@@ -34,3 +34,20 @@ def test_a_long_search_shows_the_best_rows_and_counts_the_rest():
     assert [line.split()[0] for line in lines[2:-1]] == [f"t{i:02d}" for i in range(MAX_ROWS)]
     assert lines[-1] == f"({30 - MAX_ROWS} more)"
     assert ProgressTable("search", "fid", "min").render([trial("x", "PENDING")]).endswith(": 1 PENDING")
+
+
+def test_in_a_notebook_the_table_is_redrawn_in_one_output(fake_notebook, capsys):
+    table = ProgressTable("search", "fid", "min")
+    table.show([trial("a", "RUNNING", kimg=1.0, fid=90.0, fid_best=90.0)])
+    table.show([trial("a", "TERMINATED", kimg=2.0, fid=80.0, fid_best=80.0)])
+    (shown, updates), = fake_notebook.outputs
+    assert "RUNNING" in shown and len(updates) == 1 and "TERMINATED" in updates[0]
+    assert capsys.readouterr().out == ""  # nothing scrolls
+
+
+def test_elsewhere_each_table_is_printed_below_the_last(capsys):
+    table = ProgressTable("search", "fid", "min")
+    table.show([trial("a", "RUNNING", kimg=1.0, fid=90.0, fid_best=90.0)])
+    table.show([trial("a", "TERMINATED", kimg=2.0, fid=80.0, fid_best=80.0)])
+    out = capsys.readouterr().out
+    assert out.startswith("\nsearch ") and out.count("\nsearch ") == 2
