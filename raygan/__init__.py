@@ -11,7 +11,7 @@ from raygan.data import DatasetInfo, ImageData, dataset_info, load_dataset, open
 from raygan.data.prepare import Prepared, prepare
 from raygan.devices import pick_device
 from raygan.errors import RayganError
-from raygan.export import load_generator, read_metadata, save_generator
+from raygan.generator_file import load_generator, read_metadata, save_generator
 from raygan.folder_run import train_run
 from raygan.metrics import METRICS, Evaluator, Measurer, evaluate, evaluate_generator
 from raygan.models import MODELS, build_models

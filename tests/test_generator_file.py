@@ -7,7 +7,7 @@ from safetensors.torch import save_file
 
 from raygan.config import GANConfig
 from raygan.errors import RayganError
-from raygan.export import FORMAT_VERSION, load_generator, read_metadata, save_generator
+from raygan.generator_file import FORMAT_VERSION, load_generator, read_metadata, save_generator
 from raygan.models import build_generator
 from tests.conftest import small_nets
 
@@ -97,7 +97,7 @@ def test_failed_export_keeps_the_previous_file(tmp_path, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("raygan.export.save_file", disk_full)
+    monkeypatch.setattr("raygan.generator_file.save_file", disk_full)
     with pytest.raises(RayganError, match="No space left"):
         save_generator(path, build_generator(config), config, extra={"run": 2})
     assert path.read_bytes() == before
