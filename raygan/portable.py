@@ -22,6 +22,7 @@ from raygan.atomic import atomic_path
 from raygan.errors import RayganError
 from raygan.generator_file import load_generator
 from raygan.models import Generator
+from raygan.version import __version__
 
 OUTPUT_RANGE = (-1.0, 1.0)
 TORCHSCRIPT_METADATA = "raygan.json"  # the extra file in a TorchScript archive that holds the metadata
@@ -41,18 +42,18 @@ class PortableGenerator(nn.Module):
 
 
 def portable_metadata(generator: Generator) -> dict:
-    """What a caller needs beside the network, from a loaded generator's checked header."""
-    header = generator.metadata
-    return {"model": header["model"], "dataset": generator.info.name, "latent_dim": generator.latent_dim,
+    """What a caller needs beside the network, from a loaded generator and its checked header; the raygan
+    version is the one that writes the portable file (whose layout it defines)."""
+    return {"model": generator.metadata["model"], "dataset": generator.info.name, "latent_dim": generator.latent_dim,
             "num_classes": generator.num_classes, "class_names": list(generator.info.class_names),
             "image_shape": list(generator.image_shape), "output_range": list(OUTPUT_RANGE),
             "inputs": ["z", "labels"] if generator.conditional else ["z"],
-            "raygan_version": header["raygan_version"], "metrics": header.get("metrics")}
+            "raygan_version": __version__, "metrics": generator.metadata.get("metrics")}
 
 
 def _portable(source) -> tuple[PortableGenerator, tuple[torch.Tensor, ...], dict]:
-    """The wrapped generator of the file ``source`` in float32 eval mode, example inputs, and its metadata."""
-    generator = load_generator(source).float().eval()
+    """The wrapped generator of the file ``source`` (in eval mode), example inputs, and its metadata."""
+    generator = load_generator(source)
     inputs = (torch.zeros(EXAMPLE_BATCH, generator.latent_dim),)
     if generator.conditional:
         inputs += (torch.zeros(EXAMPLE_BATCH, dtype=torch.long),)
@@ -63,7 +64,7 @@ def check_onnx_support() -> None:
     """The packages that writing ONNX needs are installed; else one line with the fix."""
     missing = [name for name in ("onnx", "onnxscript") if importlib.util.find_spec(name) is None]
     if missing:
-        raise RayganError(f"writing ONNX needs {' and '.join(missing)}, which is not installed; "
+        raise RayganError(f"writing ONNX needs {' and '.join(missing)}, not installed here; "
                           "pip install 'raygan[onnx]'")
 
 
@@ -95,7 +96,7 @@ def to_torchscript(source, path) -> Path:
     """Write the generator of the raygan generator file ``source`` to ``path`` as TorchScript, atomically.
 
     The module is traced: its graph holds no Python, so libtorch's ``torch::jit::load`` runs it in
-    C++.  Tracing keeps the batch size free (every shape is read from ``z``).
+    C++.  The batch size stays free, as the models reshape with -1 and read other sizes from their inputs.
     """
     module, inputs, metadata = _portable(source)
     path = Path(path)
