@@ -14,10 +14,11 @@ from raygan.data import DatasetInfo, ImageData, dataset_info, load_dataset, open
 from raygan.data.prepare import Prepared, prepare
 from raygan.devices import pick_device
 from raygan.errors import RayganError
-from raygan.export import load_generator, read_metadata, save_generator
+from raygan.generator_file import load_generator, read_metadata, save_generator
 from raygan.folder_run import train_run
 from raygan.metrics import METRICS, Evaluator, Measurer, evaluate, evaluate_generator
 from raygan.models import MODELS, build_models
+from raygan.portable import to_onnx, to_torchscript
 from raygan.run_loop import RunPlan, run_loop
 from raygan.search_api import SearchResult, search
 from raygan.space import SearchSpace, load_space
@@ -29,4 +30,4 @@ __all__ = ["Budget", "CollapseRules", "DatasetInfo", "Evaluator", "GANConfig", "
            "MODELS", "Measurer", "Prepared", "RayganError", "RunPlan", "SearchResult", "SearchSpace", "TrainResult",
            "build_models", "collapse_reason", "dataset_info", "evaluate", "evaluate_generator", "load_dataset",
            "load_generator", "load_space", "open_source", "pick_device", "prepare", "read_metadata", "run_loop",
-           "save_generator", "search", "train", "train_run", "__version__"]
+           "save_generator", "to_onnx", "to_torchscript", "search", "train", "train_run", "__version__"]

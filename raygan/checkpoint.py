@@ -19,7 +19,7 @@ import torch
 from raygan.atomic import atomic_path
 from raygan.budget import kimg_of_steps
 from raygan.errors import RayganError, first_line
-from raygan.export import save_trainer_generator
+from raygan.generator_file import save_trainer_generator
 from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE
 from raygan.records import finite_or_none
 from raygan.trainer import GANTrainer

@@ -47,7 +47,7 @@ def main(argv=None) -> None:
         from raygan.data import FOLDER, open_source
         from raygan.data.prepare import prepare
         from raygan.devices import pick_device
-        from raygan.export import load_generator
+        from raygan.generator_file import load_generator
         from raygan.layout import EVALUATIONS, OPTIONS_FILE
         from raygan.metrics import check_metrics, open_measurer
         from raygan.records import append_jsonl

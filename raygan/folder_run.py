@@ -33,7 +33,7 @@ from raygan.config import GANConfig
 from raygan.data.prepare import prepare
 from raygan.data.sources import Source
 from raygan.errors import RayganError
-from raygan.export import save_trainer_generator
+from raygan.generator_file import save_trainer_generator
 from raygan.layout import (BEST_GENERATOR, CHECKPOINT_DIR, CURVES, FINAL_GENERATOR, FINAL_METRICS, METRICS_FILE,
                            OPTIONS_FILE, RUN_OUTPUTS)
 from raygan.plots import save_curves

@@ -32,7 +32,7 @@ def main(argv=None) -> None:
     with user_errors(PROG, FLAGS):
         from raygan.atomic import check_writable
         from raygan.devices import pick_device
-        from raygan.export import load_generator
+        from raygan.generator_file import load_generator
         from raygan.plots import sample_grid, save_grid, save_labelled_grid
 
         check_writable(args.out, example="grid.png")

@@ -28,7 +28,7 @@ from raygan import metrics
 from raygan.budget import Budget
 from raygan.checkpoint import read_checkpoint, write_checkpoint
 from raygan.collapse import CollapseRules, collapse_reason
-from raygan.export import save_trainer_generator
+from raygan.generator_file import save_trainer_generator
 from raygan.metrics.measurer import Measurer
 from raygan.records import is_finite_number
 from raygan.trainer import GANTrainer

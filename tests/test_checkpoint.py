@@ -8,7 +8,7 @@ from raygan.checkpoint import has_checkpoint, read_checkpoint, write_checkpoint
 from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.errors import RayganError
-from raygan.export import load_generator
+from raygan.generator_file import load_generator
 from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE
 from raygan.trainer import GANTrainer
 

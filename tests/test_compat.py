@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 from raygan.checkpoint import read_checkpoint
 from raygan.config import GANConfig
 from raygan.data import load_dataset
-from raygan.export import load_generator, read_metadata
+from raygan.generator_file import load_generator, read_metadata
 from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.trainer import GANTrainer
 

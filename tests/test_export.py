@@ -1,178 +1,67 @@
-"""Generator files: reload gives identical samples; broken, foreign and newer files are refused."""
-import json
+"""``python -m raygan.export``: writes the formats asked for; every mistake is one line, exit 2, nothing written.
 
+That the files run without raygan and sample as raygan does is tests/test_portable.py's.
+"""
+import json
+import sys
+
+import onnx
 import pytest
 import torch
-from safetensors.torch import save_file
 
 from raygan.config import GANConfig
-from raygan.errors import RayganError
-from raygan.export import FORMAT_VERSION, load_generator, read_metadata, save_generator
+from raygan.export import main
+from raygan.generator_file import save_generator
 from raygan.models import build_generator
-from tests.conftest import small_nets
-
-
-@pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "cdcgan"])
-def test_reload_gives_identical_samples(tmp_path, model):
-    conditioning = {"cond": "hidden"} if model in ("cgan", "cdcgan") else {}
-    config = GANConfig.from_dict({"model": model, "latent_dim": 16, **small_nets(model), **conditioning})
-    torch.manual_seed(0)
-    generator = build_generator(config)
-    path = save_generator(tmp_path / "g.safetensors", generator, config, extra={"steps": 12})
-    loaded = load_generator(path)
-    labels = torch.arange(8) % 10 if config.conditional else None
-    expected = generator.sample(8, labels, generator=torch.Generator().manual_seed(5))
-    got = loaded.sample(8, labels, generator=torch.Generator().manual_seed(5))
-    assert torch.equal(expected, got)
-    meta = read_metadata(path)
-    assert (meta["model"], meta["dataset"], meta["steps"], meta["image_shape"]) == (model, "mnist", 12, [1, 28, 28])
-    assert meta["num_classes"] == 10 and meta["format_version"] == FORMAT_VERSION
-    assert meta["config"] == config.to_dict()
-
-
-def test_an_export_with_a_key_of_no_effect_on_its_model_still_loads(tmp_path):
-    """raygan stored such keys before it refused them; the key is ignored and the weights load as saved."""
-    old = GANConfig(model="dcgan", latent_dim=8, g_width=8, g_hidden=(16,), d_dropout=0.3, cond="hidden",
-                    label_embedding=4)  # not validated: as raygan accepted it then
-    torch.manual_seed(0)
-    generator = build_generator(old)
-    path = save_generator(tmp_path / "old.safetensors", generator, old)
-    with pytest.raises(RayganError, match="has no effect on model dcgan"):
-        GANConfig.from_dict(read_metadata(path)["config"])
-    loaded = load_generator(path)
-    assert loaded.metadata["config"] == old.to_dict()
-    assert all(torch.equal(loaded.state_dict()[k], v) for k, v in generator.state_dict().items())
-
-
-def test_missing_file(tmp_path):
-    with pytest.raises(RayganError, match="does not exist"):
-        load_generator(tmp_path / "nope.safetensors")
-
-
-def test_corrupt_file(tmp_path):
-    path = tmp_path / "bad.safetensors"
-    path.write_bytes(b"\x00" * 100)
-    with pytest.raises(RayganError, match="not a safetensors file"):
-        load_generator(path)
-
-
-def test_malicious_pickle_is_never_unpickled(tmp_path):
-    class Boom:
-        def __reduce__(self):
-            return (exec, ("open(%r, 'w').write('pwned')" % str(tmp_path / "pwned"),))
-
-    path = tmp_path / "evil.safetensors"
-    torch.save({"x": Boom()}, path)
-    with pytest.raises(RayganError):
-        load_generator(path)
-    assert not (tmp_path / "pwned").exists()
-
-
-def test_foreign_and_newer_files(tmp_path):
-    foreign = tmp_path / "foreign.safetensors"
-    save_file({"w": torch.zeros(2)}, str(foreign), metadata={"format": "someone-else"})
-    with pytest.raises(RayganError, match="not a raygan generator"):
-        load_generator(foreign)
-    newer = tmp_path / "newer.safetensors"
-    save_file({"w": torch.zeros(2)}, str(newer), metadata={"format": "raygan-generator",
-                                                          "format_version": str(FORMAT_VERSION + 1)})
-    with pytest.raises(RayganError, match="upgrade raygan"):
-        load_generator(newer)
-
-
-def test_truncated_weights(tmp_path):
-    config = GANConfig(latent_dim=8, g_hidden=(16,))
-    path = save_generator(tmp_path / "g.safetensors", build_generator(config), config)
-    raw = path.read_bytes()
-    path.write_bytes(raw[:-40])
-    with pytest.raises(RayganError):
-        load_generator(path)
-
-
-def test_failed_export_keeps_the_previous_file(tmp_path, monkeypatch):
-    config = GANConfig(latent_dim=8, g_hidden=(16,))
-    path = save_generator(tmp_path / "g.safetensors", build_generator(config), config, extra={"run": 1})
-    before = path.read_bytes()
-
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("raygan.export.save_file", disk_full)
-    with pytest.raises(RayganError, match="No space left"):
-        save_generator(path, build_generator(config), config, extra={"run": 2})
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["g.safetensors"]  # no temporary left behind
-    assert read_metadata(path)["run"] == 1  # the file from before the failed write, whole
 
 
 @pytest.fixture(scope="module")
-def good_file(tmp_path_factory):
+def generator(tmp_path_factory):
     config = GANConfig(model="cgan", latent_dim=8, g_hidden=(16,))
-    path = tmp_path_factory.mktemp("good") / "g.safetensors"
-    return save_generator(path, build_generator(config), config, extra={"steps": 5, "metrics": {"fid": 9.0}})
+    return save_generator(tmp_path_factory.mktemp("gen") / "g.safetensors", build_generator(config), config,
+                          extra={"metrics": {"fid": 42.0}})
 
 
-def _rewrite_header(good_file, path, change):
-    from safetensors.torch import load_file, safe_open
-
-    with safe_open(str(good_file), framework="pt") as fh:
-        header = dict(fh.metadata())
-    change(header)
-    save_file(load_file(str(good_file)), str(path), metadata=header)
-    return path
-
-
-def _set(key, value):
-    return lambda header: header.__setitem__(key, value)
-
-
-def _drop(key):
-    return lambda header: header.pop(key)
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
+def test_writes_both_formats_with_their_metadata(generator, tmp_path, capsys):
+    onnx_path, script_path = tmp_path / "g.onnx", tmp_path / "out" / "g.pt"
+    main([str(generator), "--onnx", str(onnx_path), "--torchscript", str(script_path)])
+    assert capsys.readouterr().out.splitlines() == [f"wrote {onnx_path}", f"wrote {script_path}"]
+    props = {p.key: json.loads(p.value) for p in onnx.load(str(onnx_path)).metadata_props}
+    extra = {"raygan.json": ""}
+    torch.jit.load(str(script_path), _extra_files=extra)
+    assert props == json.loads(extra["raygan.json"])
+    assert (props["model"], props["latent_dim"], props["inputs"], props["metrics"]) == ("cgan", 8, ["z", "labels"],
+                                                                                       {"fid": 42.0})
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["g.onnx", "g.pt", "out"]  # no temporary left
 
 
-def _config(**changes):
-    return lambda header: header.__setitem__("config", json.dumps({**json.loads(header["config"]), **changes}))
-
-
-@pytest.mark.parametrize("change, words", [
-    (_set("format_version", "one"), ["'format_version'", "whole number"]),
-    (_drop("format_version"), ["'format_version' is missing"]),
-    (_drop("config"), ["'config' is missing"]),
-    (_drop("raygan_version"), ["'raygan_version' is missing"]),
-    (_drop("dataset"), ["'dataset' is missing"]),
-    (_drop("image_shape"), ["'image_shape' is missing"]),
-    (_drop("num_classes"), ["'num_classes' is missing"]),
-    (_set("config", "{not json"), ["corrupt 'config' header"]),
-    (_set("config", "[1, 2]"), ["'config' must be a JSON object"]),
-    (_config(latent_dim="many"), ["header field 'config'", "latent_dim"]),
-    (_config(colour="red"), ["header field 'config'", "unknown key 'colour'"]),
-    (_config(model="gan"), ["'model' says 'cgan' but the config says 'gan'"]),
-    (_set("model", "vae"), ["'model' names an unknown model 'vae'"]),
-    (_set("image_shape", "[1, 28]"), ["'image_shape' must be [channels, height, width]"]),
-    (_set("image_shape", '"28x28"'), ["'image_shape'"]),
-    (_set("num_classes", "-1"), ["'num_classes' must be a whole number >= 0"]),
-    (_set("num_classes", "2.5"), ["'num_classes'"]),
-    (_set("class_names", '["zero"]'), ["'class_names' must list 10 class names"]),
-    (_set("steps", "-3"), ["'steps' must be a whole number >= 0"]),
-    (_set("steps", '"many"'), ["'steps'"]),
-    (_set("metrics", "[9.0]"), ["'metrics' must be a JSON object"]),
-    (_set("hyperparameters", "3"), ["'hyperparameters' must be a JSON object"]),
-    (_set("num_classes", "7"), ["'class_names' must list 7 class names"]),
-    (lambda h: (_set("num_classes", "7")(h), _drop("class_names")(h)),  # consistent, but weights for 10 classes
-     ["does not match its config"]),
-    (_set("image_shape", "[1, 32, 32]"), ["does not match its config"]),
+@pytest.mark.parametrize("args, message", [
+    (["{gen}"], "nothing to write: give --onnx FILE.onnx, --torchscript FILE.pt or both"),
+    (["{out}/none.safetensors", "--onnx", "{out}/g.onnx"], "generator file {out}/none.safetensors does not exist"),
+    (["{file}", "--torchscript", "{out}/g.pt"], "is not a safetensors file"),
+    (["{gen}", "--onnx", "{file}/g.onnx"], "cannot write {file}/g.onnx: {file} is a file, not a folder"),
+    (["{gen}", "--torchscript", "{out}/g.pt", "--onnx", "{file}/g.onnx"], "{file} is a file, not a folder"),
+    (["{gen}", "--torchscript", "{out}"], "{out} is a folder; give a file name such as {out}/generator.pt"),
+    (["{gen}", "--onnx", "{out}/g", "--torchscript", "{out}/g"], "--onnx and --torchscript name the same file"),
 ])
-def test_every_wrong_header_field_is_a_one_line_error(good_file, tmp_path, change, words):
-    path = _rewrite_header(good_file, tmp_path / "edited.safetensors", change)
-    with pytest.raises(RayganError) as err:
-        load_generator(path)
-    message = str(err.value)
-    assert "\n" not in message and str(path) in message
-    for word in words:
-        assert word in message, message
+def test_mistakes_are_one_line_and_write_nothing(generator, tmp_path, capsys, args, message):
+    a_file, out = tmp_path / "a_file", tmp_path / "out"
+    a_file.write_text("not a generator")
+    out.mkdir()
+    names = {"gen": generator, "file": a_file, "out": out}
+    with pytest.raises(SystemExit) as exit_info:
+        main([a.format(**names) for a in args])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and message.format(**names) in err, err
+    assert err.startswith("raygan.export: error: ")
+    assert list(out.iterdir()) == []
 
 
-def test_an_untouched_header_loads_with_its_dataset(good_file):
-    generator = load_generator(good_file)
-    assert generator.info.class_names == tuple("0123456789") and generator.info.image_shape == (1, 28, 28)
-    assert generator.metadata["steps"] == 5 and generator.metadata["format_version"] == FORMAT_VERSION
+def test_onnx_without_its_packages_says_how_to_install_them(generator, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxscript", None)  # as if not installed
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(generator), "--onnx", str(tmp_path / "g.onnx"), "--torchscript", str(tmp_path / "g.pt")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "needs onnxscript" in err and "pip install 'raygan[onnx]'" in err, err
+    assert list(tmp_path.iterdir()) == []

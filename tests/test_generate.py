@@ -4,7 +4,7 @@ import torch
 from PIL import Image
 
 from raygan.config import GANConfig
-from raygan.export import save_generator
+from raygan.generator_file import save_generator
 from raygan.generate import main
 from raygan.models import build_generator
 

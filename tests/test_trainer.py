@@ -103,7 +103,7 @@ def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist):
 
 def test_generator_ema_averages_weights_and_is_what_gets_measured_and_exported(mnist, tmp_path):
     from raygan import load_generator
-    from raygan.export import save_trainer_generator
+    from raygan.generator_file import save_trainer_generator
 
     config = GANConfig.from_dict({**SMALL, "g_ema": 0.9})
     trainer = GANTrainer(config, mnist)

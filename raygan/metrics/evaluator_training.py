@@ -21,7 +21,7 @@ from torch import nn
 
 from raygan.atomic import atomic_path
 from raygan.data.images import ImageData, to_unit_range
-from raygan.export import save_weights
+from raygan.generator_file import save_weights
 from raygan.metrics.evaluator import ROTATIONS, EvaluatorNet, embed, new_evaluator, weights_path
 from raygan.metrics.modes import label_accuracy
 from raygan.progress import bar, say

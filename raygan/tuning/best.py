@@ -14,7 +14,7 @@ from typing import NamedTuple
 from raygan.checkpoint import read_raw_generator
 from raygan.config import GANConfig
 from raygan.errors import RayganError
-from raygan.export import load_generator, save_generator
+from raygan.generator_file import load_generator, save_generator
 from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.space import SearchSpace
 from raygan.tuning.summary import trial_name

@@ -25,7 +25,7 @@ from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.data.prepare import Prepared, prepare
 from raygan.data.sources import Source
 from raygan.errors import RayganError
-from raygan.export import read_metadata
+from raygan.generator_file import read_metadata
 from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.models import is_conditional
 from raygan.run_loop import RunPlan

@@ -11,7 +11,7 @@ from torch import nn
 from raygan.config import GANConfig
 from raygan.data import dataset_info, load_dataset
 from raygan.errors import RayganError
-from raygan.export import save_generator
+from raygan.generator_file import save_generator
 from raygan.metrics import (METRICS, QUICK_METRICS, RECORD_KEYS, Evaluator, Measurer, evaluate, evaluate_generator,
                             quick_metrics)
 from raygan.metrics.evaluator import weights_path

@@ -17,7 +17,7 @@ from ray import cloudpickle
 import raygan.tuning.trainable
 from raygan import load_generator
 from raygan.data import open_source
-from raygan.export import read_metadata
+from raygan.generator_file import read_metadata
 from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE, grid_name
 from raygan.records import read_jsonl
 from raygan.search import main as search_main
