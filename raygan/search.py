@@ -114,7 +114,7 @@ def list_spaces() -> str:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG, FLAGS):
+    with user_errors(PROG, FLAGS, argv):
         from raygan.atomic import output_folder
         from raygan.data import FOLDER, detect_dataset, open_source
         from raygan.space import load_space

@@ -133,7 +133,7 @@ def resolve_options(args, saved: dict | None) -> tuple[dict, GANConfig, Budget]:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG, FLAGS):
+    with user_errors(PROG, FLAGS, argv):
         from raygan.data import open_source
         from raygan.devices import pick_device
         from raygan.folder_run import prepare_folder, reached_kimg, read_options, train_run, write_options
