@@ -164,15 +164,15 @@ def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cp
     face = FolderFace(out, log)
     progress = KimgBar(budget.max_kimg if budget.max_kimg < UNTIL_DEADLINE_KIMG else None, f"{config.model} training")
 
-    def resume() -> dict:  # the time left of the budget goes with it
-        return {"resume": True, "out": str(out), "overwrite": None,
-                "time_budget": max(1, round(deadline - time.time())) if deadline else None}
+    # resumed with the time left of its budget; a stop during the final measurement waits for its end: the run is done
+    stop = StopRequest(lambda: {"resume": True, "out": str(out), "overwrite": None,
+                                **({"time_budget": max(1, round(deadline - time.time()))} if deadline else {})})
 
     def on_step(images: int) -> bool:
         progress(images)
         return stop.requested
 
-    with StopRequest(resume) as stop:  # a stop during the final measurement waits for its end: the run is done
+    with stop:
         try:
             history = run_loop(trainer, plan, data.measurer, face, on_step=on_step)
         finally:

@@ -68,7 +68,7 @@ class StopRequest:
 
     def __exit__(self, *exc) -> None:
         for number, handler in self.previous.items():
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: not set from Python
         self.previous = {}
 
     @property
@@ -98,7 +98,7 @@ class StopRequest:
         passes the stop on once that handler is in place.  Ray's messages about the stop (its ``Tuner.restore``
         hint among them) are dropped: raygan says how to resume.
         """
-        if not self.previous:  # not catching signals: nothing to pass on
+        if not self.previous:  # not catching signals (not the main thread): nothing to pass on
             yield
             return
         saved_env = os.environ.get(TUNE_SIGINT_ENV)

@@ -74,6 +74,22 @@ def test_a_command_prints_one_resume_line_and_exits_with_the_signal(capsys):
                    "--resume --name gan-mnist-1\n")
 
 
+def test_a_killed_trial_leaves_its_system_exit_out_of_the_drivers_output(monkeypatch, capsys):
+    """A SIGTERM that Ray turns into SystemExit where Python cannot raise it (``__del__``, a weakref callback)
+    is not printed; any other error there is."""
+    from raygan.tuning.trainable import quiet_system_exit
+
+    monkeypatch.setattr(sys, "unraisablehook", quiet_system_exit)
+    for error in (SystemExit(1), ValueError("boom")):
+        class Dies:
+            def __del__(self):
+                raise error
+
+        Dies()
+    err = capsys.readouterr().err
+    assert "ValueError: boom" in err and "SystemExit" not in err
+
+
 def stop_when(command: list[str], ready, signal_number: int, log: Path, env=None) -> tuple[int, str]:
     """Run ``command`` until ``ready()`` (polled), send it ``signal_number`` (SIGINT as Ctrl-C does: to its process
     group; SIGTERM as ``kill`` does: to it alone), and return its exit status and output (kept in ``log``)."""

@@ -57,7 +57,8 @@ def run_search(space: SearchSpace, source: Source, options: SearchOptions, expor
     write_search_record(report_dir(options), options.command, space)  # before any training
     started_here = start_ray(options.address, quiet=options.verbose < 2)
     # after Ray started: its SIGTERM handler (exit at once) is set aside while the search runs
-    with StopRequest(lambda: {"resume": True, "name": options.name, "time_budget": None}) as stop:
+    resume = {"resume": True, "name": options.name, **({"time_budget": None} if options.time_budget_s else {})}
+    with StopRequest(lambda: resume) as stop:
         try:
             return _search(space, data, options, export, started, stop)
         finally:
