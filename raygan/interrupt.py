@@ -115,7 +115,7 @@ class StopRequest:
             done.set()
             forwarder.join()
             tune_log.removeFilter(self._unless_stopping)
-            signal.signal(signal.SIGUSR1, saved_usr1)
+            signal.signal(signal.SIGUSR1, signal.SIG_DFL if saved_usr1 is None else saved_usr1)
             if saved_env is None:
                 os.environ.pop(TUNE_SIGINT_ENV, None)
             else:

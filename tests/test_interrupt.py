@@ -126,7 +126,7 @@ def resume_line(output: str, prog: str) -> list[str]:
 def test_a_search_stopped_by_ctrl_c_or_sigterm_resumes_to_its_end(tmp_path, mnist_dir, tiny_space):
     """Ctrl-C in the search phase, then SIGTERM in the final run of the resumed search: each stops it (130, 143)
     with one resume line; running that line each time finishes the search, keeping every report made before."""
-    space = tiny_space(max_steps=100, grace_period=100, patience=50, search="final_kimg: 15.36")
+    space = tiny_space(max_steps=60, grace_period=60, patience=50, search="final_kimg: 7.68")
     experiment = tmp_path / "runs" / "stopped"
     search = [sys.executable, "-m", "raygan.search"]
     status, output = stop_when(search + ["--space", str(space), "--data-dir", str(mnist_dir), "--num-samples", "1",
@@ -153,14 +153,14 @@ def test_a_search_stopped_by_ctrl_c_or_sigterm_resumes_to_its_end(tmp_path, mnis
     assert finished.returncode == 0, finished.stderr[-3000:]
     rows = read_jsonl(experiment / "summary.jsonl")
     assert [row["status"] for row in rows] == ["completed", "completed"], rows
-    assert next(row for row in rows if row["phase"] == "final run")["kimg"] == pytest.approx(15.36)
+    assert next(row for row in rows if row["phase"] == "final run")["kimg"] == pytest.approx(7.68)
     assert (trial / "result.json").read_text().startswith(searched)  # every report made before a stop is kept
     assert (final / "result.json").read_text().startswith(trained)
 
 
 def train_args(mnist_dir, out: Path) -> list[str]:
-    """A small real MLP run: 200 steps, a report and checkpoint every 20."""
-    return ["--data-dir", str(mnist_dir), "--steps", "200", "--report-every", "20", "--quick-num", "200",
+    """A small real MLP run: 100 steps, a report and checkpoint every 20."""
+    return ["--data-dir", str(mnist_dir), "--steps", "100", "--report-every", "20", "--quick-num", "200",
             "--final-num", "500", "--device", "cpu", "--out", str(out), "--set", "batch_size=16",
             "--set", "g_hidden=32,64", "--set", "d_hidden=64,32"]
 
