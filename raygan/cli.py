@@ -2,30 +2,41 @@
 
 The library names its arguments and fields (``data_dir``, ``max_kimg``); a command maps
 those to its flags (``FLAGS`` in each command module), and :func:`user_errors` words each
-error a library call raised about one of them (:attr:`RayganError.fields`) as the flag.
+error a library call raised about one of them (:attr:`RayganError.fields`) as the flag.  A run
+or search stopped by Ctrl-C or SIGTERM (:class:`raygan.interrupt.Interrupted`) becomes one
+line with the command that continues it, and the signal's exit status.
 """
 from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 import types
 from contextlib import contextmanager
 
 from raygan import arguments
 from raygan.errors import RayganError
+from raygan.interrupt import Interrupted
 
 USAGE_ERROR = 2
 
 
 @contextmanager
-def user_errors(prog: str, flags: dict[str, str] | None = None):
-    """Turn RayganError (and a missing file) into ``prog: error: message`` and ``exit(2)``.
+def user_errors(prog: str, flags: dict[str, str] | None = None, argv: list[str] | None = None):
+    """Turn RayganError (and a missing file) into ``prog: error: message`` and ``exit(2)``, and a stop
+    (:class:`~raygan.interrupt.Interrupted`) into the command that continues it and ``exit(128 + signal)``.
 
-    ``flags`` maps library field names to this command's flags (``{"data_dir": "--data-dir"}``).
+    ``flags`` maps library field names to this command's flags (``{"data_dir": "--data-dir"}``);
+    ``argv`` is the command's arguments (default ``sys.argv[1:]``), which the resume command repeats.
     """
     try:
         yield
+    except Interrupted as stop:
+        command = resume_command(prog, sys.argv[1:] if argv is None else argv, stop.resume, flags or {})
+        print(f"{prog}: stopped by {stop.signal_name}{' at once' if stop.at_once else ''}; resume with: {command}",
+              file=sys.stderr)
+        raise SystemExit(stop.exit_code) from None
     except RayganError as err:
         print(f"{prog}: error: {as_flags(err, flags or {})}", file=sys.stderr)
         raise SystemExit(USAGE_ERROR) from None
@@ -35,6 +46,28 @@ def user_errors(prog: str, flags: dict[str, str] | None = None):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
+
+
+def resume_command(prog: str, argv: list[str], changes: dict, flags: dict[str, str]) -> str:
+    """``python -m prog argv`` with each of ``changes``'s fields set: its flag with the value (True: the flag
+    alone), or left out (None).  A field's flag is ``flags``'s, else its name with dashes (``time_budget``:
+    ``--time-budget``).  The commands take no positional arguments, so a word after a flag is its value."""
+    named = [flags.get(field, f"--{field.replace('_', '-')}") for field in changes]
+    kept, at = [], 0
+    while at < len(argv):
+        word, at = argv[at], at + 1
+        flag, equals, _ = word.partition("=")
+        if len(flag) > 2 and flag.startswith("--") and any(name.startswith(flag) for name in named):  # or a prefix
+            if not equals and at < len(argv) and not argv[at].startswith("-"):
+                at += 1  # its value
+            continue
+        kept.append(word)
+    for name, value in zip(named, changes.values()):
+        if value is True:
+            kept.append(name)
+        elif value is not None:
+            kept += [name, str(value)]
+    return shlex.join(["python", "-m", prog, *kept])
 
 
 def as_flags(err: RayganError, flags: dict[str, str]) -> str:

@@ -13,6 +13,10 @@ An output folder holds exactly one run:
 - at the end, ``curves.png``, ``generator.safetensors`` (the last generator, with the
   final metric record) and ``final_metrics.jsonl``.
 
+A first Ctrl-C or SIGTERM (:mod:`raygan.interrupt`) ends the run after the step under way, with
+a checkpoint of that step (and the statistics since the last report, so that the resumed run's
+reports are an unbroken run's), and raises :class:`~raygan.interrupt.Interrupted`.
+
 File names are :mod:`raygan.layout`'s.  A folder that holds anything else is never written into silently: :func:`prepare_folder`
 refuses unless the caller resumes the run in it (:func:`read_options`) or overwrites it.
 """
@@ -27,13 +31,14 @@ from pathlib import Path
 from raygan.artifacts import ReportArtifacts
 from raygan.atomic import atomic_path, output_folder
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
-from raygan.checkpoint import has_checkpoint
+from raygan.checkpoint import has_checkpoint, write_checkpoint
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
 from raygan.data.prepare import prepare
 from raygan.data.sources import Source
 from raygan.errors import RayganError
 from raygan.generator_file import save_trainer_generator
+from raygan.interrupt import StopRequest
 from raygan.layout import (BEST_GENERATOR, CHECKPOINT_DIR, CURVES, FINAL_GENERATOR, FINAL_METRICS, METRICS_FILE,
                            OPTIONS_FILE, RUN_OUTPUTS)
 from raygan.plots import save_curves
@@ -158,25 +163,37 @@ def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cp
     plan = RunPlan(budget, rules or CollapseRules(), deadline=deadline)
     face = FolderFace(out, log)
     progress = KimgBar(budget.max_kimg if budget.max_kimg < UNTIL_DEADLINE_KIMG else None, f"{config.model} training")
-    try:
-        history = run_loop(trainer, plan, data.measurer, face,
-                           on_step=progress)
-    finally:
-        progress.close()
-        face.close()
-    last = history[-1] if history else {}
-    finals = read_jsonl(out / FINAL_METRICS) if (out / FINAL_METRICS).is_file() else []
-    if face.published == 0 and finals and finals[-1]["step"] == trainer.step:
-        log(f"the run in {out} was already complete at step {trainer.step}; "
-            "train it longer with a larger max_kimg (python -m raygan.train --resume --kimg N)")
-        final = {k: v for k, v in finals[-1].items() if k not in ("step", "kimg")}
-    else:
-        save_curves(history, out / CURVES, metric=plan.metric)
-        raw = trainer.generator if trainer.generator_ema is not None else None
-        final = (data.measurer.measure_final(trainer.sampling_generator, raw, num=budget.final_num, progress=True)
-                 if budget.final_num else {})
-        save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
-        append_jsonl(out / FINAL_METRICS, {"step": trainer.step, "kimg": trainer.images / 1000, **final})
+
+    # resumed with the time left of its budget; a stop during the final measurement waits for its end: the run is done
+    stop = StopRequest(lambda: {"resume": True, "out": str(out), "overwrite": None,
+                                **({"time_budget": max(1, round(deadline - time.time()))} if deadline else {})})
+
+    def on_step(images: int) -> bool:
+        progress(images)
+        return stop.requested
+
+    with stop:
+        try:
+            history = run_loop(trainer, plan, data.measurer, face, on_step=on_step)
+        finally:
+            progress.close()
+            face.close()
+        if stop.requested:
+            write_checkpoint(out / CHECKPOINT_DIR, trainer, history, None)
+            stop.check()
+        last = history[-1] if history else {}
+        finals = read_jsonl(out / FINAL_METRICS) if (out / FINAL_METRICS).is_file() else []
+        if face.published == 0 and finals and finals[-1]["step"] == trainer.step:
+            log(f"the run in {out} was already complete at step {trainer.step}; "
+                "train it longer with a larger max_kimg (python -m raygan.train --resume --kimg N)")
+            final = {k: v for k, v in finals[-1].items() if k not in ("step", "kimg")}
+        else:
+            save_curves(history, out / CURVES, metric=plan.metric)
+            raw = trainer.generator if trainer.generator_ema is not None else None
+            final = (data.measurer.measure_final(trainer.sampling_generator, raw, num=budget.final_num, progress=True)
+                     if budget.final_num else {})
+            save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
+            append_jsonl(out / FINAL_METRICS, {"step": trainer.step, "kimg": trainer.images / 1000, **final})
     return {"steps": trainer.step, "kimg": trainer.images / 1000, "collapsed": bool(last.get("collapsed")),
             "collapse_reason": last.get("collapse_reason", ""), **final}
 

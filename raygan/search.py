@@ -109,7 +109,7 @@ def list_spaces() -> str:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG, FLAGS):
+    with user_errors(PROG, FLAGS, argv):
         if args.list_spaces:
             print(list_spaces())
             return

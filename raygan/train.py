@@ -78,7 +78,7 @@ def build_parser() -> Parser:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG, FLAGS):
+    with user_errors(PROG, FLAGS, argv):
         result = train(args.model, dataset=args.dataset, data_dir=args.data_dir, download=args.download,
                        image_size=args.image_size, channels=args.channels, max_kimg=args.max_kimg, steps=args.steps,
                        report_kimg=args.report_kimg, report_every=args.report_every, time_budget=args.time_budget,

@@ -162,7 +162,8 @@ class GANTrainer:
         A report falls on the first step at or past each multiple of ``report_images``, and
         at the end if that is not one; the run ends early when ``on_report`` returns True.
         ``on_step`` gets the image count after every step (a progress bar; it must not sync
-        the device).  Returns the last report.  ``images_per_s`` counts real images through D
+        the device); when it returns True the run ends after that step (and its report, if one
+        falls on it).  Returns the last report.  ``images_per_s`` counts real images through D
         per second.
         """
         last = None
@@ -170,8 +171,7 @@ class GANTrainer:
         next_report = (self.images // report_images + 1) * report_images
         while self.images < max_images:
             self.train_step()
-            if on_step is not None:
-                on_step(self.images)
+            stop = on_step is not None and on_step(self.images)
             if self.images >= next_report or self.images >= max_images:
                 next_report = (self.images // report_images + 1) * report_images
                 now = time.perf_counter()
@@ -179,6 +179,8 @@ class GANTrainer:
                 if on_report is not None and on_report(last):
                     break
                 started = time.perf_counter()  # time spent in the callback is not training
+            if stop:
+                break
         return last
 
     def run_steps(self, steps: int, report_every: int, on_report: ReportFn | None = None) -> dict | None:
@@ -188,7 +190,8 @@ class GANTrainer:
 
     # -- checkpoints -------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """Everything needed to continue this run bit-for-bit: weights, optimisers, step, RNG.
+        """Everything needed to continue this run bit-for-bit: weights, optimisers, step, RNG, and the
+        statistics of the steps since the last report (a run stopped between reports reports them at the next).
 
         Holds only tensors, numbers, strings and dicts, so it loads with
         ``torch.load(..., weights_only=True)``.
@@ -197,7 +200,7 @@ class GANTrainer:
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                 **({"generator_ema": self.generator_ema.state_dict()} if self.generator_ema is not None else {}),
                 "step": self.step, "images": self.images, "rng": self.rng.get_state(), "rng_device": self.device.type,
-                "torch_rng": torch.get_rng_state()}
+                "torch_rng": torch.get_rng_state(), "window": self._window, "window_steps": self._window_steps}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore a checkpoint, keeping *this* trainer's hyper-parameters (learning rates, betas).
@@ -227,3 +230,6 @@ class GANTrainer:
             self.rng.set_state(state["rng"].cpu())
         else:
             self.rng.manual_seed(self.config.seed + self.step)
+        if "window" in state:  # checkpoints written before runs could stop between reports had an empty one
+            self._window.copy_(state["window"])
+            self._window_steps = int(state["window_steps"])

@@ -11,6 +11,10 @@
 
 Under ``--time-budget T`` the search phase gets ``T * (1 - final_share)`` and the final run
 the rest, both measured from the start of the search.
+
+A first Ctrl-C or SIGTERM (:mod:`raygan.interrupt`) ends the phase under way with Tune's state
+saved, skips what follows (the final run, the export), writes the reports and raises
+:class:`~raygan.interrupt.Interrupted`: ``resume=True`` continues the search.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from raygan.data.prepare import Prepared, prepare
 from raygan.data.sources import Source
 from raygan.errors import RayganError
 from raygan.generator_file import read_metadata
+from raygan.interrupt import StopRequest
 from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.models import is_conditional
 from raygan.run_loop import RunPlan
@@ -50,45 +55,57 @@ def run_search(space: SearchSpace, source: Source, options: SearchOptions, expor
     check_metric_fits(space, data.info)
     started = time.time()
     write_search_record(report_dir(options), options.command, space)  # before any training
-    started_here = start_ray(options.address)
-    try:
-        resources, concurrent = trial_resources(options)
-        final_kimg = final_run_kimg(space, options)
-        search_end = None
-        if options.time_budget_s:
-            share = space.search.final_share if final_kimg else 0.0
-            search_end = started + options.time_budget_s * (1 - share)
-        plan = RunPlan(space.budget, space.collapse, space.metric, space.mode, deadline=search_end)
-        trainable = _trainable(data, TrialSettings(space.base_config(), plan, int(resources["cpu"]),
-                                                          quiet=options.verbose < 2), resources)
-        phase_start = time.time()
-        grids = [make_tuner(space, options, trainable, concurrent, deadline=search_end).fit()]
-        phases = [Phase("search", time.time() - phase_start)]
-        outcome = summarize(grids, space, experiment_path(options), phases)
-        if final_kimg and outcome.best_trial is not None:
-            grids.append(_final_run(space, options, outcome, data, resources, final_kimg, started))
-            phases.append(Phase(FINAL_PHASE, time.time() - phase_start - phases[0].seconds))
-            outcome = summarize(grids, space, experiment_path(options), phases)
-        outcome.resources = describe(resources, concurrent)
-        best = load_best(grids, space, outcome.best_trial)
-        write_reports(outcome, report_dir(options), best)
-        build_report(report_dir(options))
-        upload_reports(options)
-        if export:
-            outcome.export_metrics = measure_best(best, space, data.measurer)
-            try:
-                export_best(best, outcome.export_metrics, space, export, options.name)
-                if options.mlflow_uri:
-                    from raygan.tuning.mlflow_log import log_export
+    started_here = start_ray(options.address, quiet=options.verbose < 2)
+    # after Ray started: its SIGTERM handler (exit at once) is set aside while the search runs
+    resume = {"resume": True, "name": options.name, **({"time_budget": None} if options.time_budget_s else {})}
+    with StopRequest(lambda: resume) as stop:
+        try:
+            return _search(space, data, options, export, started, stop)
+        finally:
+            if started_here:
+                ray.shutdown()
 
-                    log_export(options.mlflow_uri, options.name, outcome.best_trial, export)
-            except RayganError as err:  # the experiment is intact: say how to export it again
-                outcome.export_error = (f"{err} (the experiment is intact: fix that and run again with "
-                                        f"resume=True, name {options.name} and export=FILE)")
-        return outcome
-    finally:
-        if started_here:
-            ray.shutdown()
+
+def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, started: float,
+            stop: StopRequest) -> Outcome:
+    """The search phase, the final run, reports and export on a running Ray; the phases end early on a ``stop``."""
+    resources, concurrent = trial_resources(options)
+    final_kimg = final_run_kimg(space, options)
+    search_end = None
+    if options.time_budget_s:
+        share = space.search.final_share if final_kimg else 0.0
+        search_end = started + options.time_budget_s * (1 - share)
+    plan = RunPlan(space.budget, space.collapse, space.metric, space.mode, deadline=search_end)
+    trainable = _trainable(data, TrialSettings(space.base_config(), plan, int(resources["cpu"]),
+                                                      quiet=options.verbose < 2), resources)
+    phase_start = time.time()
+    with stop.reaching_tune():
+        grids = [make_tuner(space, options, trainable, concurrent, deadline=search_end).fit()]
+    phases = [Phase("search", time.time() - phase_start, interrupted=stop.requested)]
+    outcome = summarize(grids, space, experiment_path(options), phases)
+    if final_kimg and outcome.best_trial is not None and not stop.requested:
+        with stop.reaching_tune():
+            grids.append(_final_run(space, options, outcome, data, resources, final_kimg, started))
+        phases.append(Phase(FINAL_PHASE, time.time() - phase_start - phases[0].seconds, interrupted=stop.requested))
+        outcome = summarize(grids, space, experiment_path(options), phases)
+    outcome.resources = describe(resources, concurrent)
+    best = load_best(grids, space, outcome.best_trial)
+    write_reports(outcome, report_dir(options), best)
+    build_report(report_dir(options))
+    upload_reports(options)
+    stop.check()  # a stopped search is not exported: its resume is
+    if export:
+        outcome.export_metrics = measure_best(best, space, data.measurer)
+        try:
+            export_best(best, outcome.export_metrics, space, export, options.name)
+            if options.mlflow_uri:
+                from raygan.tuning.mlflow_log import log_export
+
+                log_export(options.mlflow_uri, options.name, outcome.best_trial, export)
+        except RayganError as err:  # the experiment is intact: say how to export it again
+            outcome.export_error = (f"{err} (the experiment is intact: fix that and run again with "
+                                    f"resume=True, name {options.name} and export=FILE)")
+    return outcome
 
 
 def check_metric_fits(space: SearchSpace, info) -> None:

@@ -12,7 +12,8 @@ The probe must speak the same authentication as ``ray.init`` will: Ray (2.60, at
 token authentication on for ``--address auto`` when this machine has a token (``ray start
 --head`` does the same for the head, and every embedded ``ray.init`` writes one to
 ``~/.ray/auth_token``), so a head started after any local search needs the token, and the
-client finds it without ``RAY_AUTH_MODE``.
+client finds it without ``RAY_AUTH_MODE``.  Ray warns about token authentication on every
+start ("Token authentication is enabled for this Ray cluster ..."); ``quiet`` drops that warning.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import ray
 from raygan.errors import RayganError, first_line
 
 PROBE_SECONDS = 10
+TOKEN_LOGGER = "ray._private.authentication.authentication_token_setup"  # its warning on every start
 _START_A_CLUSTER = "start one with 'ray start --head' or 'ray up cluster.yaml', or drop address to run locally"
 _GIVE_THE_TOKEN = ("give this machine the cluster's token (~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or "
                    "RAY_AUTH_TOKEN; 'ray get-auth-token' on the head prints it)")
@@ -39,11 +41,28 @@ def cluster_address(address: str | None) -> str | None:
     return None if address == "local" else address
 
 
-def start_ray(address: str | None) -> bool:
-    """Connect to ``address`` or start a new local Ray (dashboard off); True if this call started it."""
+def start_ray(address: str | None, quiet: bool = False) -> bool:
+    """Connect to ``address`` or start a new local Ray (dashboard off); True if this call started it.
+
+    ``quiet``: without Ray's warning about token authentication (raygan's ``--verbose`` below 2).
+    """
     if ray.is_initialized():
         return False
-    address = cluster_address(address)
+    token_log = logging.getLogger(TOKEN_LOGGER)
+    if quiet:
+        token_log.addFilter(_not_a_warning)
+    try:
+        return _start_ray(cluster_address(address))
+    finally:
+        token_log.removeFilter(_not_a_warning)
+
+
+def _not_a_warning(record: logging.LogRecord) -> bool:
+    return record.levelno != logging.WARNING
+
+
+def _start_ray(address: str | None) -> bool:
+    """:func:`start_ray` with the cluster's address resolved (None: a new local Ray)."""
     if address is None:
         ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
         return True

@@ -21,6 +21,7 @@ FINAL_PHASE = "final run"
 class Phase:
     name: str  # "search" or FINAL_PHASE
     seconds: float  # wall time the driver spent in it
+    interrupted: bool = False  # ended by a stop (Ctrl-C, SIGTERM) before its end
 
 
 @dataclass
@@ -72,7 +73,7 @@ def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = 
     and where it was reached, how far the trial trained, where its weights came from, status."""
     sign = 1 if space.mode == "min" else -1
     rows = []
-    for phase, grid in zip([p.name for p in phases] or ["search"], grids):
+    for phase, grid in zip(phases or [Phase("search", 0.0)], grids):
         for result in grid:
             rows.append(_row(result, space, phase, sign))
     rows.sort(key=lambda r: sign * r.best if r.best == r.best else float("inf"))
@@ -82,7 +83,7 @@ def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = 
     return outcome
 
 
-def _row(result, space: SearchSpace, phase: str, sign: int) -> TrialRow:
+def _row(result, space: SearchSpace, phase: Phase, sign: int) -> TrialRow:
     frame = result.metrics_dataframe
     # The trial's own last report: under PBT, Tune's ``result.metrics`` can be a donor's, when the
     # trial copied a checkpoint with nothing left to train after it.
@@ -95,16 +96,19 @@ def _row(result, space: SearchSpace, phase: str, sign: int) -> TrialRow:
         best, best_kimg, kimg = float(top[space.metric]), float(top["kimg"]), float(measured["kimg"].max())
         history = measured[["kimg", space.metric]].values.tolist()
         best_report = {key: value for key, value in top.to_dict().items() if not key.startswith("config/")}
-    status, detail = trial_status(last, result.error, phase == FINAL_PHASE or kimg >= space.budget.max_kimg)
-    return TrialRow(trial=trial_name(result), phase=phase, config=dict(result.config or {}), best=best,
+    # a final run ends at its end unless stopped: it has no scheduler, and out_of_time marks its deadline
+    reached_end = not phase.interrupted if phase.name == FINAL_PHASE else kimg >= space.budget.max_kimg
+    status, detail = trial_status(last, result.error, reached_end, phase.interrupted)
+    return TrialRow(trial=trial_name(result), phase=phase.name, config=dict(result.config or {}), best=best,
                     best_kimg=best_kimg, kimg=kimg, kimg_trained=trained, seconds=float(last.get("time_total_s", 0.0)),
                     lineage=last.get("lineage", ""), status=status, detail=detail, history=history,
                     best_report=best_report, result=result)
 
 
-def trial_status(last: dict, error, reached_end: bool) -> tuple[Status, str]:
+def trial_status(last: dict, error, reached_end: bool, interrupted: bool = False) -> tuple[Status, str]:
     """How a trial ended, and the detail (:class:`~raygan.tuning.trial_row.Status`), from its last
-    report ``last`` as Tune recorded it, Tune's ``error``, and whether it trained to its end.
+    report ``last`` as Tune recorded it, Tune's ``error``, whether it trained to its end, and
+    whether a stop (Ctrl-C, SIGTERM) ended its phase.
 
     Who stopped a trial short of its end is what Tune recorded when it stopped it: Tune marks
     ``done`` the report at which the scheduler answered STOP, and writes that report to the
@@ -112,7 +116,7 @@ def trial_status(last: dict, error, reached_end: bool) -> tuple[Status, str]:
     only ASHA stops trials (PBT and PB2 pause and exploit them, the final run has none, and
     ASHA's STOP at ``max_kimg`` is a completed trial).  The time budget cuts trials without
     marking a report: the run loop's last report says ``out_of_time``, or Tune's
-    ``time_budget_s`` ended the experiment around the trial.
+    ``time_budget_s`` ended the experiment around the trial; a stop ends it the same way.
     """
     if error:
         return Status.ERROR, str(error).strip().splitlines()[-1][:100]
@@ -126,7 +130,7 @@ def trial_status(last: dict, error, reached_end: bool) -> tuple[Status, str]:
         return Status.COMPLETED, ""
     if last.get("done"):
         return Status.STOPPED_BY_ASHA, ""
-    return Status.STOPPED_BY_TIME_BUDGET, ""
+    return Status.INTERRUPTED if interrupted else Status.STOPPED_BY_TIME_BUDGET, ""
 
 
 def kimg_trained(reports: list[dict]) -> float:

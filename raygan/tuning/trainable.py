@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ NOISY_LOGGERS = ("ray.train", "ray.tune")  # "Checkpoint successfully created at
 
 def train_gan(config: dict, data: Prepared, settings: TrialSettings) -> None:
     torch.set_num_threads(settings.threads)  # trials share a node's cores; torch would take all of them
+    sys.unraisablehook = quiet_system_exit
     if settings.quiet:
         for name in NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
@@ -124,6 +126,15 @@ def train_gan(config: dict, data: Prepared, settings: TrialSettings) -> None:
         run_loop(trainer, settings.plan, data.measurer, face)
     finally:
         face.close()
+
+
+def quiet_system_exit(unraisable) -> None:
+    """``sys.unraisablehook`` of a trial's process.  A search stopped by Ctrl-C kills the trials still busy
+    between reports, and Ray turns that SIGTERM into SystemExit wherever the process is: inside a weakref
+    callback or ``__del__`` Python can only print it ("Exception ignored in ... Traceback ... SystemExit"), into
+    the driver's output.  That one is left out; any other exception is printed as Python does."""
+    if not issubclass(unraisable.exc_type, SystemExit):
+        sys.__unraisablehook__(unraisable)
 
 
 def resident_mb() -> float:

@@ -21,9 +21,11 @@ class Status(enum.Enum):
     COLLAPSED = "collapsed"  # detail: the collapse rule that fired
     ERROR = "error"  # detail: the last line of the error
     NO_REPORT = "stopped before its first report"
+    INTERRUPTED = "interrupted"  # still training when a stop (Ctrl-C, SIGTERM) ended the search
 
 
-_AT_KIMG = (Status.STOPPED_BY_ASHA, Status.OUT_OF_TIME, Status.STOPPED_BY_TIME_BUDGET)  # written with where it ended
+_AT_KIMG = (Status.STOPPED_BY_ASHA, Status.OUT_OF_TIME, Status.STOPPED_BY_TIME_BUDGET,  # written with where it ended
+            Status.INTERRUPTED)
 _WITH_DETAIL = (Status.COLLAPSED, Status.ERROR)
 _NOT_WRITTEN = ("detail", "history", "best_report", "result")  # the detail is part of the status's text
 

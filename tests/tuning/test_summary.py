@@ -29,6 +29,16 @@ def test_how_a_trial_ended_follows_its_last_report(last, error, reached_end, exp
     assert trial_status(last, error, reached_end) == expected
 
 
+@pytest.mark.parametrize("last, reached_end, expected", [
+    (REPORT, False, Status.INTERRUPTED),  # still training at the stop
+    (REPORT, True, Status.COMPLETED),
+    ({**REPORT, "done": True}, False, Status.STOPPED_BY_ASHA),
+    ({**REPORT, "out_of_time": True}, False, Status.OUT_OF_TIME),
+])
+def test_a_stop_interrupts_only_the_trials_still_training(last, reached_end, expected):
+    assert trial_status(last, None, reached_end, interrupted=True) == (expected, "")
+
+
 def reports_like_a_trial(config):
     """Four reports of a fid that is worse the larger ``x``; ``x == 3`` collapses at its first report."""
     from ray import tune

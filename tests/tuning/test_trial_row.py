@@ -10,7 +10,8 @@ TEXTS = [(Status.COMPLETED, "", "completed"),
          (Status.COLLAPSED, "discriminator accuracy 1.00 >= 0.99 for 3 reports",
           "collapsed: discriminator accuracy 1.00 >= 0.99 for 3 reports"),
          (Status.ERROR, "RuntimeError: at step 3: boom", "error: RuntimeError: at step 3: boom"),
-         (Status.NO_REPORT, "", "stopped before its first report")]
+         (Status.NO_REPORT, "", "stopped before its first report"),
+         (Status.INTERRUPTED, "", "interrupted at 64 kimg")]
 
 
 def row(status: Status, detail: str = "", **fields) -> TrialRow:
