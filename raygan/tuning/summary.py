@@ -63,13 +63,15 @@ class Outcome:
             rows = [row for row in self.rows if row.phase == phase.name]
             counts = Counter(row.status for row in rows)
             reports, save_s = sum(row.reports for row in rows), sum(row.save_s for row in rows)
-            kept = "" if phase.bytes_kept is None else f", {megabytes(phase.bytes_kept)} kept"
+            storage = "" if not reports else (  # a summary from before raygan counted reports: nothing to say
+                f"; storage: {megabytes(sum(row.saved_bytes for row in rows))} written in {save_s:.1f} s of saving "
+                f"({save_s / reports:.2f} s per report)")
+            if phase.bytes_kept is not None:
+                storage += f", {megabytes(phase.bytes_kept)} kept"
             lines.append(f"{phase.name}: {phase.seconds / 60:.1f} min, {len(rows)} trial(s) "
                          f"({', '.join(f'{n} {status.value}' for status, n in counts.items())}), "
                          f"{sum(row.kimg_trained for row in rows):,.0f} kimg trained, "
-                         f"{sum(row.seconds for row in rows) / 60:.1f} trial-minutes; storage: "
-                         f"{megabytes(sum(row.saved_bytes for row in rows))} written in {save_s:.1f} s of saving "
-                         f"({save_s / max(reports, 1):.2f} s per report){kept}")
+                         f"{sum(row.seconds for row in rows) / 60:.1f} trial-minutes{storage}")
         return lines
 
 
