@@ -85,6 +85,7 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str, ph
     PBT and PB2 restore a donor's *latest* checkpoint, which must survive the donor's next
     reports whatever its metric, and Tune's pruning of checkpoints races with those restores
     (a trial then fails on a checkpoint folder that is gone), so they keep every checkpoint.
+    Once a phase has ended, what no run can continue from is deleted (:mod:`.pruning`).
     """
     if space.scheduler == "asha":
         kept = tune.CheckpointConfig(num_to_keep=KEPT_CHECKPOINTS, checkpoint_score_attribute=space.metric,
