@@ -1,15 +1,14 @@
 """Run checkpoints: everything needed to continue a run bit for bit, in one atomic file.
 
-A checkpoint folder holds ``trainer.pt`` (G, D, both optimisers, step, RNG states and the
-report history, loadable with ``torch.load(..., weights_only=True)``: a file holding
-anything else is refused, never unpickled) and ``generator.safetensors`` (the generator
-as an export file, for looking at a checkpoint without raygan's trainer).  The history
-lives inside ``trainer.pt`` so that the weights and the reports that led to them are
-written, and restored, together.
+A checkpoint folder holds ``trainer.pt``: G, D, both optimisers, the weight average, step,
+RNG states and the report history, loadable with ``torch.load(..., weights_only=True)`` (a
+file holding anything else is refused, never unpickled).  The history lives inside
+``trainer.pt`` so that the weights and the reports that led to them are written, and
+restored, together.  A checkpoint is for continuing a run; the generator to look at or
+export is saved beside it as a generator file (a run's ``best_generator.safetensors``).
 """
 from __future__ import annotations
 
-import copy
 import json
 import pickle
 from pathlib import Path
@@ -19,38 +18,22 @@ import torch
 from raygan.atomic import atomic_path
 from raygan.budget import kimg_of_steps
 from raygan.errors import RayganError, first_line
-from raygan.generator_file import save_trainer_generator
-from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE
+from raygan.layout import CHECKPOINT_STATE
 from raygan.records import finite_or_none
 from raygan.trainer import GANTrainer
 
 
-def write_checkpoint(folder, trainer: GANTrainer, history: list[dict], metrics: dict | None) -> None:
-    """Save ``trainer`` and its report ``history`` under ``folder``; ``metrics`` go into the generator file."""
-    folder = Path(folder)
+def write_checkpoint(folder, trainer: GANTrainer, history: list[dict]) -> Path:
+    """Save ``trainer`` and its report ``history`` under ``folder``; returns the file written."""
+    path = Path(folder) / CHECKPOINT_STATE
     state = {**trainer.state_dict(), "history": json.dumps([finite_or_none(r) for r in history])}
-    with atomic_path(folder / CHECKPOINT_STATE) as tmp:
+    with atomic_path(path) as tmp:
         torch.save(state, tmp)
-    save_trainer_generator(folder / CHECKPOINT_GENERATOR, trainer, metrics)
+    return path
 
 
 def has_checkpoint(folder) -> bool:
     return (Path(folder) / CHECKPOINT_STATE).is_file()
-
-
-def read_raw_generator(folder, generator):
-    """G's own weights from the checkpoint in ``folder``, in a copy of ``generator`` (the checkpoint's
-    export), when that export is G's weight average; None when it is G itself."""
-    path = Path(folder) / CHECKPOINT_STATE
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if "generator_ema" not in state:
-            return None
-        raw = copy.deepcopy(generator)
-        raw.load_state_dict(state["generator"])
-        return raw
-    except (OSError, RuntimeError, KeyError, pickle.UnpicklingError) as err:
-        raise RayganError(f"checkpoint {path} is corrupt or not a raygan checkpoint ({first_line(err)})") from None
 
 
 def read_checkpoint(folder, trainer: GANTrainer) -> list[dict]:

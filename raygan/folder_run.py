@@ -131,7 +131,7 @@ class FolderFace:
         self.artifacts.write(report, event.trainer.sampling_generator)
         if event.new_best:  # before the checkpoint: a restored history never calls this report a new best again
             event.write_generator(self.out / BEST_GENERATOR)
-        if event.checkpoint_due:
+        if event.checkpoint_due or event.new_best:  # a resumed run's best generator is one of its reports
             event.write_checkpoint(self.out / CHECKPOINT_DIR)
         self.log(one_line(report))
         if event.collapsed:

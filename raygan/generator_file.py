@@ -6,9 +6,16 @@ and version, the model config (its constructor arguments), the dataset with its 
 shape and class names, and whatever a caller adds (steps, a metric record, hyper-parameters).
 Every header field is checked on load: a missing, mistyped or inconsistent field is a
 one-line :class:`~raygan.errors.RayganError` naming the field, never a traceback.
+
+A search trial's best generator file also carries G's own weights when the generator is
+their average, as ``raw.``-prefixed tensors in half precision: the export measures them only
+for ``fid_raw``, a comparison that the rounding does not move (bench/RESULTS.md), and an
+export itself never holds them.  :func:`load_generator` skips them; :func:`load_raw_generator`
+reads them.
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -26,12 +33,19 @@ from raygan.models import MODELS, Generator, build_generator
 FORMAT = "raygan-generator"
 FORMAT_VERSION = 1
 PLAIN_STRINGS = ("format", "format_version", "raygan_version", "model", "dataset")  # stored as is, not as JSON
+RAW_PREFIX = "raw."  # G's own weights beside their average, in a trial's best generator file
+RAW_DTYPE = torch.float16
 _REEXPORT = "re-export the generator with raygan"
 
 
-def save_weights(path, module: torch.nn.Module, metadata: dict[str, str]) -> Path:
-    """Write ``module``'s state dict (on the CPU) and a string header to ``path``, atomically."""
-    tensors = {name: t.detach().cpu().contiguous() for name, t in module.state_dict().items()}
+def _cpu_tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: t.detach().cpu().contiguous() for name, t in module.state_dict().items()}
+
+
+def save_weights(path, module: torch.nn.Module, metadata: dict[str, str],
+                 more: dict[str, torch.Tensor] | None = None) -> Path:
+    """Write ``module``'s state dict (on the CPU), the tensors ``more`` and a string header to ``path``, atomically."""
+    tensors = {**_cpu_tensors(module), **(more or {})}
     path = Path(path)
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata=metadata)
@@ -39,10 +53,11 @@ def save_weights(path, module: torch.nn.Module, metadata: dict[str, str]) -> Pat
 
 
 def save_generator(path, generator: Generator, config: GANConfig, info: DatasetInfo | None = None,
-                   extra: dict | None = None) -> Path:
+                   extra: dict | None = None, raw: Generator | None = None) -> Path:
     """Write ``generator`` to ``path`` atomically; ``extra`` values are stored as JSON.
 
-    ``info`` (image shape and class names) defaults to the config's dataset.
+    ``info`` (image shape and class names) defaults to the config's dataset.  ``raw``: G's own
+    weights when ``generator`` is their average, stored beside it in half precision (see the module's docstring).
     """
     from raygan.version import __version__
 
@@ -55,14 +70,19 @@ def save_generator(path, generator: Generator, config: GANConfig, info: DatasetI
         metadata.update(dataset_name=json.dumps(info.name), data_fingerprint=json.dumps(info.fingerprint))
     for key, value in (extra or {}).items():
         metadata[key] = json.dumps(value)
-    return save_weights(path, generator, metadata)
+    more = None
+    if raw is not None:
+        more = {RAW_PREFIX + name: t.to(RAW_DTYPE) if t.is_floating_point() else t
+                for name, t in _cpu_tensors(raw).items()}
+    return save_weights(path, generator, metadata, more)
 
 
-def save_trainer_generator(path, trainer, metrics: dict | None) -> Path:
+def save_trainer_generator(path, trainer, metrics: dict | None, with_raw: bool = False) -> Path:
     """The generator of a :class:`~raygan.trainer.GANTrainer` (its weight average, if kept) with its step,
-    the kimg it trained on and a metric record."""
+    the kimg it trained on and a metric record; ``with_raw``: and G's own weights beside their average."""
+    raw = trainer.generator if with_raw and trainer.generator_ema is not None else None
     return save_generator(path, trainer.sampling_generator, trainer.config, trainer.info,
-                          extra={"steps": trainer.step, "kimg": trainer.images / 1000, "metrics": metrics})
+                          extra={"steps": trainer.step, "kimg": trainer.images / 1000, "metrics": metrics}, raw=raw)
 
 
 def read_metadata(path) -> dict:
@@ -175,9 +195,26 @@ def load_generator(path, device="cpu") -> Generator:
         raise RayganError(f"{path}: {err}; {_REEXPORT}") from None
     try:
         tensors = load_file(str(path))
-        generator.load_state_dict(tensors, strict=True)
+        generator.load_state_dict({k: t for k, t in tensors.items() if not k.startswith(RAW_PREFIX)}, strict=True)
     except (SafetensorError, RuntimeError, OSError) as err:
         raise RayganError(f"{path} is corrupt or does not match its config ({first_line(err)}); re-export it") from None
     generator.metadata = metadata
     generator.info = info
     return generator.to(device).eval()
+
+
+def load_raw_generator(path, generator: Generator) -> Generator | None:
+    """G's own weights from the file ``generator`` was loaded from (:func:`load_generator`), in a copy of it,
+    when the file holds them beside their average; else None."""
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            names = [k for k in fh.keys() if k.startswith(RAW_PREFIX)]
+            tensors = {k.removeprefix(RAW_PREFIX): fh.get_tensor(k) for k in names}
+        if not tensors:
+            return None
+        raw = copy.deepcopy(generator)
+        dtypes = {name: t.dtype for name, t in raw.state_dict().items()}
+        raw.load_state_dict({name: t.to(dtypes.get(name, t.dtype)) for name, t in tensors.items()}, strict=True)
+    except (SafetensorError, RuntimeError, OSError) as err:
+        raise RayganError(f"{path} is corrupt or does not match its config ({first_line(err)}); re-export it") from None
+    return raw.eval()

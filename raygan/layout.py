@@ -13,7 +13,7 @@ METRICS_FILE = "metrics.jsonl"  # one object per report
 SAMPLES_DIR = "samples"  # one fixed-noise grid per report, named by grid_name()
 TENSORBOARD_DIR = "tensorboard"  # the same reports and grids as TensorBoard events
 CHECKPOINT_DIR = "checkpoint"  # the latest checkpoint
-BEST_GENERATOR = "best_generator.safetensors"  # the generator at the best report by the tracked metric
+BEST_GENERATOR = "best_generator.safetensors"  # the generator at the best report by the tracked metric (a trial's too)
 CURVES = "curves.png"  # losses, D's accuracy and the tracked metric over the run
 FINAL_GENERATOR = "generator.safetensors"  # the last generator, with the final metric record
 FINAL_METRICS = "final_metrics.jsonl"  # the end-of-run metric records
@@ -23,7 +23,6 @@ RUN_OUTPUTS = (OPTIONS_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR, BEST_GEN
 
 # -- a checkpoint folder ------------------------------------------------------------------------------
 CHECKPOINT_STATE = "trainer.pt"  # G, D, optimisers, step, RNG states and report history (weights only)
-CHECKPOINT_GENERATOR = "generator.safetensors"  # the checkpoint's generator as an export file
 
 # -- a search's experiment folder ---------------------------------------------------------------------
 SEARCH_FILE = "search.json"  # the command and the space, written before training

@@ -9,9 +9,10 @@ One loop serves both ways of running a GAN; each supplies a thin :class:`Face`:
 At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples)
 and the best value of the tracked metric so far (``fid_best``), appends the report to the
 run's history, annotates it with :func:`~raygan.collapse.collapse_reason`, the learning
-rates in use and the face's tags, decides whether a checkpoint is due (every
-``checkpoint_every`` reports, on a new best of the metric, on collapse, at the end and
-at the last report before the plan's deadline) and passes it all to the face.  A run
+rates in use and the face's tags, decides whether the run needs a checkpoint to go on
+from (every ``checkpoint_every`` reports, on collapse, at the end and at the last report
+before the plan's deadline) and passes it all, with whether the metric reached a new
+best, to the face, which saves what its kind of run needs besides.  A run
 ends after a collapsed report or that last one before the deadline.  A run resumes from the
 face's latest checkpoint: the trainer state and the history come back together, so the
 collapse patience and the best-so-far carry across restarts.
@@ -64,11 +65,11 @@ class ReportEvent:
         names = (*metrics.METRICS, *metrics.RECORD_KEYS)
         return {key: self.report[key] for key in names if key in self.report}
 
-    def write_checkpoint(self, folder) -> None:
-        write_checkpoint(folder, self.trainer, self.history, self.metric_record())
+    def write_checkpoint(self, folder) -> Path:
+        return write_checkpoint(folder, self.trainer, self.history)
 
-    def write_generator(self, path) -> Path:
-        return save_trainer_generator(path, self.trainer, self.metric_record())
+    def write_generator(self, path, with_raw: bool = False) -> Path:
+        return save_trainer_generator(path, self.trainer, self.metric_record(), with_raw)
 
 
 class Face(Protocol):
@@ -80,7 +81,7 @@ class Face(Protocol):
         fields to add to each of its reports (where it runs, whose checkpoint it came from)."""
 
     def publish(self, event: ReportEvent) -> None:
-        """Record one report (and write its checkpoint when ``event.checkpoint_due``)."""
+        """Record one report (and write a checkpoint at least when ``event.checkpoint_due``)."""
 
 
 def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face, on_step=None) -> list[dict]:
@@ -117,7 +118,7 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face,
         now = time.time()
         report["out_of_time"] = plan.deadline is not None and 2 * now - last_report_at > plan.deadline
         last_report_at = now
-        due = (reason is not None or best or report["out_of_time"] or len(history) % budget.checkpoint_every == 0
+        due = (reason is not None or report["out_of_time"] or len(history) % budget.checkpoint_every == 0
                or trainer.images >= budget.max_images)
         face.publish(ReportEvent(dict(report), history, trainer, due, best))
         return reason is not None or report["out_of_time"]
@@ -133,10 +134,12 @@ def best_key(metric: str) -> str:
 
 def is_new_best(history: list[dict], metric: str, mode: str) -> bool:
     """Whether the last report's ``metric`` beats every earlier one (ties are not new)."""
-    values = [r.get(metric) for r in history]
-    if not is_finite_number(values[-1]):
+    *earlier, last = [r.get(metric) for r in history]
+    return is_finite_number(last) and all(improves(last, v, mode) for v in earlier if is_finite_number(v))
+
+
+def improves(value, best, mode: str) -> bool:
+    """Whether ``value`` is finite and beats ``best`` (None: nothing yet) under ``mode`` (ties do not)."""
+    if not is_finite_number(value):
         return False
-    earlier = [v for v in values[:-1] if is_finite_number(v)]
-    if mode == "min":
-        return all(values[-1] < v for v in earlier)
-    return all(values[-1] > v for v in earlier)
+    return best is None or (value < best if mode == "min" else value > best)

@@ -126,6 +126,47 @@ def test_gpu_share_prints_the_mps_steps(capsys):
     assert "nvidia-cuda-mps-control -d" in capsys.readouterr().out
 
 
+def test_storage_benchmark_adds_up_what_a_search_kept_and_wrote(tmp_path, capsys):
+    """An experiment folder as a search leaves it: a search trial and a final run with their reports' saving
+    records, and a trial of an older raygan (no records, a checkpoint kept), whose writes are estimated."""
+    from bench.storage import main as storage_main
+
+    def trial(folder, reports, saving=True, checkpoint=0):
+        (folder / "samples").mkdir(parents=True)
+        for k, report in enumerate(reports):
+            (folder / "samples" / f"kimg_{k:09d}.png").write_bytes(b"g" * 10)
+            if saving:
+                report["saving"] = {"bytes": 100 * (k + 1), "seconds": 0.5 * (k + 1)}
+        (folder / "result.json").write_text("".join(json.dumps(r) + "\n" for r in reports))
+        (folder / "best_generator.safetensors").write_bytes(b"b" * 50)
+        if checkpoint:
+            (folder / "checkpoint_000001").mkdir()
+            (folder / "checkpoint_000001" / "trainer.pt").write_bytes(b"c" * checkpoint)
+
+    experiment = tmp_path / "runs" / "s"
+    trial(experiment / "train_gan_a", [{"checkpoint_dir_name": "checkpoint_000000"}, {"checkpoint_dir_name": None}])
+    trial(experiment / "final" / "train_gan_f", [{"checkpoint_dir_name": None}])
+    trial(experiment / "train_gan_old", [{"checkpoint_dir_name": "checkpoint_000000"}], saving=False, checkpoint=1000)
+    (experiment / "summary.jsonl").write_text("{}\n")
+    storage_main([str(experiment), "--json", str(tmp_path / "storage.jsonl")])
+    printed = capsys.readouterr().out
+    (record,) = read_jsonl(tmp_path / "storage.jsonl")
+    assert json.loads(printed.splitlines()[-1]) == record
+    _measured_here(record)
+    assert record["kept"] == {"checkpoints": 1000, "best generators": 150, "grids and events": 40,
+                              "Tune's records": sum((f / "result.json").stat().st_size
+                                                    for f in experiment.rglob("train_gan_*")), "reports": 3}
+    assert record["bytes_kept"] == sum(record["kept"].values()) and record["checkpoint_mean_bytes"] == 1000
+    search, final = record["phases"]
+    # the old trial: its checkpoint at the size kept, and its one grid copied at its one report
+    assert search == {"name": "search", "trials": 2, "reports": 3, "checkpoints": 2, "estimated": True,
+                      "bytes_written": 100 + 200 + 1000 + 10, "save_s": None, "save_s_mean": None,
+                      "save_s_max": None}
+    assert final == {"name": "final run", "trials": 1, "reports": 1, "checkpoints": 0, "estimated": False,
+                     "bytes_written": 100, "save_s": 0.5, "save_s_mean": 0.5, "save_s_max": 0.5}
+    assert "| final run | 1 | 1 | 0 | 0.0 MB | 0.50 | 0.50 / 0.50 |" in printed
+
+
 def test_provenance_is_this_checkouts_head_this_cpu_and_torch():
     _measured_here(provenance())
 

@@ -19,7 +19,6 @@ from raygan.checkpoint import read_checkpoint
 from raygan.config import GANConfig
 from raygan.data import load_dataset
 from raygan.generator_file import load_generator, read_metadata
-from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.trainer import GANTrainer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compat"
@@ -48,7 +47,7 @@ def test_an_export_written_before_loads_and_draws_the_same_images(model, expecte
 @pytest.mark.parametrize("model", MODELS)
 def test_a_checkpoint_written_before_resumes_to_the_same_next_step(model, expected, mnist_dir):
     folder = FIXTURES / f"{model}-checkpoint"
-    config = GANConfig.from_dict(read_metadata(folder / CHECKPOINT_GENERATOR)["config"])
+    config = GANConfig.from_dict(read_metadata(folder / "generator.safetensors")["config"])  # checkpoints had one
     trainer = GANTrainer(config, load_dataset("mnist", mnist_dir, "test"))
     history = read_checkpoint(folder, trainer)
     assert [report["step"] for report in history] == [3] and trainer.step == 3

@@ -7,7 +7,8 @@ from safetensors.torch import save_file
 
 from raygan.config import GANConfig
 from raygan.errors import RayganError
-from raygan.generator_file import FORMAT_VERSION, load_generator, read_metadata, save_generator
+from raygan.generator_file import (FORMAT_VERSION, RAW_DTYPE, load_generator, load_raw_generator, read_metadata,
+                           save_generator, save_trainer_generator)
 from raygan.models import build_generator
 from tests.conftest import small_nets
 
@@ -28,6 +29,32 @@ def test_reload_gives_identical_samples(tmp_path, model):
     assert (meta["model"], meta["dataset"], meta["steps"], meta["image_shape"]) == (model, "mnist", 12, [1, 28, 28])
     assert meta["num_classes"] == 10 and meta["format_version"] == FORMAT_VERSION
     assert meta["config"] == config.to_dict()
+
+
+def test_a_best_generator_holds_the_average_in_full_and_g_in_half_precision(tmp_path, mnist_dir):
+    """A trial's best generator: the weight average exactly as an export holds it, and G's own weights (for the
+    export's fid_raw) in half precision, which load_generator leaves aside and load_raw_generator reads."""
+    from raygan.data import load_dataset
+    from raygan.trainer import GANTrainer
+
+    config = GANConfig.from_dict({"model": "gan", "g_hidden": [32, 64], "d_hidden": [64, 32], "g_ema": 0.9,
+                                  "g_norm": "batch", "batch_size": 16})
+    trainer = GANTrainer(config, load_dataset("mnist", mnist_dir, "test"))
+    trainer.run_steps(5, 5)
+    best = save_trainer_generator(tmp_path / "best.safetensors", trainer, {"fid": 80.0}, with_raw=True)
+    plain = save_trainer_generator(tmp_path / "plain.safetensors", trainer, {"fid": 80.0})
+    average, alone = load_generator(best), load_generator(plain)
+    assert average.state_dict().keys() == alone.state_dict().keys()
+    assert all(torch.equal(average.state_dict()[k], v) for k, v in trainer.generator_ema.state_dict().items())
+    assert load_raw_generator(plain, alone) is None
+    raw = load_raw_generator(best, average)
+    for name, value in trainer.generator.state_dict().items():
+        restored = raw.state_dict()[name]
+        assert restored.dtype == value.dtype and torch.equal(restored, value.to(RAW_DTYPE).to(value.dtype))
+    assert best.stat().st_size < 1.6 * plain.stat().st_size  # G at half the bytes of the average
+    no_average = GANTrainer(GANConfig.from_dict({**config.to_dict(), "g_ema": 0.0}), trainer.data)
+    lone = save_trainer_generator(tmp_path / "lone.safetensors", no_average, None, with_raw=True)
+    assert load_raw_generator(lone, load_generator(lone)) is None  # G is the generator itself
 
 
 def test_an_export_with_a_key_of_no_effect_on_its_model_still_loads(tmp_path):

@@ -51,7 +51,7 @@ def test_search_on_s3_survives_a_killed_driver_and_exports_from_the_bucket(tmp_p
 
     env, client = s3_env
     env["TUNE_GLOBAL_CHECKPOINT_S"] = "1"
-    space = tiny_space(max_steps=60, grace_period=60, patience=50)
+    space = tiny_space(max_steps=60, grace_period=60, patience=50, search="final_kimg: 7.68")  # and a final run
     prefix = "raygan/s3/"
     command = [sys.executable, "-m", "raygan.search", "--space", str(space), "--data-dir", str(mnist_dir),
                "--num-samples", "3", "--max-concurrent", "1", "--storage-path", f"s3://{BUCKET}/raygan",
@@ -70,7 +70,8 @@ def test_search_on_s3_survives_a_killed_driver_and_exports_from_the_bucket(tmp_p
         driver.wait()
     stored = keys(client, prefix)
     assert any(key.startswith("experiment_state-") for key in stored) and "tuner.pkl" in stored
-    assert any("/checkpoint_" in key and key.endswith(".safetensors") for key in stored)
+    assert any("/checkpoint_" in key and key.endswith("/trainer.pt") for key in stored)
+    assert any(key.endswith("/best_generator.safetensors") for key in stored)
 
     resumed = subprocess.run(command + ["--resume", "--export", str(tmp_path / "best.safetensors")], env=env,
                              cwd=tmp_path, capture_output=True, text=True, timeout=400)
@@ -78,7 +79,9 @@ def test_search_on_s3_survives_a_killed_driver_and_exports_from_the_bucket(tmp_p
     # the summary, plots and report: local in ./runs/NAME where the search ran, and copied into the bucket
     local = tmp_path / "runs" / "s3"
     rows = [json.loads(line) for line in (local / "summary.jsonl").read_text().splitlines()]
-    assert len(rows) == 3 and all(row["status"] == "completed" for row in rows), rows  # not started over
+    assert len(rows) == 4 and all(row["status"] == "completed" for row in rows), rows  # not started over
+    (final,) = [row for row in rows if row["phase"] == "final run"]  # from the best trial's checkpoint in the bucket
+    assert final["lineage"].split("@")[0] == min((r for r in rows if r is not final), key=lambda r: r["best"])["trial"]
     assert (local / "report.html").is_file() and (local / "best_curves.png").is_file()
     stored = keys(client, prefix)
     assert {"summary.jsonl", "report.html", "best_curves.png", "search.json"} <= set(stored)
@@ -86,7 +89,12 @@ def test_search_on_s3_survives_a_killed_driver_and_exports_from_the_bucket(tmp_p
         (local / "summary.jsonl").read_bytes()
     finished = max(before, key=lambda trial: len(before[trial]))  # the first: reported everything it had
     assert trial_results(client, prefix)[finished].startswith(before[finished])  # kept, not redone
-    # the export is the best trial's best checkpoint, read back from the bucket
+    # once the search is over its checkpoints are gone from the bucket; every trial keeps its best generator
+    stored = keys(client, prefix)
+    assert not any("/checkpoint_" in key for key in stored)
+    with_best = {key.rsplit("/", 1)[0] for key in stored if key.endswith("/best_generator.safetensors")}
+    assert len(with_best) == 4 and set(trial_results(client, prefix)) < with_best
+    # the export is the best trial's best generator, read back from the bucket
     exported = load_generator(tmp_path / "best.safetensors")
     best = re.search(r"best generator: .* \(trial (\w+),", resumed.stdout).group(1)
     assert exported.metadata["trial"] == best and best in {row["trial"] for row in rows}

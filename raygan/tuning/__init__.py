@@ -10,7 +10,9 @@ Imported on use (``import raygan`` does not import Ray):
   breakdown, table, summary.jsonl and plots;
 - :mod:`.html_report`: ``report.html`` (from :mod:`.search_record`'s ``search.json``, the summary and
   :mod:`.importances`; :mod:`.rebuild` rebuilds an interrupted search's summary);
-- :mod:`.best`: the best checkpoint, measured and exported.
+- :mod:`.saving`: what a trial saves to storage at a report and what that costs (:mod:`.storage`: files in
+  the experiment's storage, a folder or a bucket); :mod:`.pruning`: what is deleted once a phase has ended;
+- :mod:`.best`: the best trial's best generator, measured and exported.
 """
 from raygan.tuning.driver import run_search
 from raygan.tuning.options import SearchOptions

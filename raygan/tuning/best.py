@@ -1,28 +1,28 @@
-"""The search's result: the best trial's best checkpoint, measured in full and exported.
+"""The search's result: the best trial's best generator, measured in full and exported.
 
-The best checkpoint is chosen by the search metric on the per-report sample count
-(``quick_num``); the export then measures that generator with every metric on
-``final_num`` samples, so an export from a search and one from ``python -m raygan.train``
-carry the same kind of metric record.  The per-report value it was chosen by is kept
-beside it as ``search_metric``.
+Each trial keeps its best generator, by the search metric on the per-report sample count
+(``quick_num``), in its folder (:mod:`raygan.tuning.saving`); the export then measures the
+best trial's with every metric on ``final_num`` samples, so an export from a search and one
+from ``python -m raygan.train`` carry the same kind of metric record.  The per-report value
+it was chosen by is kept beside it as ``search_metric``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import NamedTuple
 
-from raygan.checkpoint import read_raw_generator
 from raygan.config import GANConfig
 from raygan.errors import RayganError
-from raygan.generator_file import load_generator, save_generator
-from raygan.layout import CHECKPOINT_GENERATOR
+from raygan.generator_file import load_generator, load_raw_generator, read_metadata, save_generator
+from raygan.layout import BEST_GENERATOR
 from raygan.space import SearchSpace
+from raygan.tuning.storage import fetched
 from raygan.tuning.summary import trial_name
 
 
 class Best(NamedTuple):
     result: object  # the trial's ray.tune.Result
-    generator: object  # its best checkpoint's generator (the weight average, if kept)
+    generator: object  # its best generator (the weight average, if kept)
     raw_generator: object | None  # G's own weights when ``generator`` is their average
 
 
@@ -34,20 +34,29 @@ def best_checkpoint(result, space: SearchSpace):
         return None
 
 
+def best_generator_config(result) -> dict:
+    """The config of ``result``'s trial at its best report (under PBT a trial's config changes as it goes)."""
+    with fetched(result.filesystem, f"{result.path}/{BEST_GENERATOR}") as path:
+        if path is None:
+            raise RayganError(f"trial {trial_name(result)} saved no best generator; see the summary")
+        return read_metadata(path)["config"]
+
+
 def load_best(grids: list, space: SearchSpace, trial: str | None) -> Best | None:
-    """The :class:`Best` of ``trial``'s best checkpoint by the metric (not its last), or None.
+    """The :class:`Best` of ``trial``'s best generator by the metric, or None without a best trial.
 
     ``grids`` are the phases' result grids; ``trial`` is the summary's best
     (:class:`~raygan.tuning.summary.Outcome`), so the table, the plots and the export always
     name the same trial.
     """
     best = next((result for grid in grids for result in grid if trial_name(result) == trial), None)
-    checkpoint = best_checkpoint(best, space) if best is not None else None
-    if checkpoint is None:
+    if best is None:
         return None
-    with checkpoint.as_directory() as folder:
-        generator = load_generator(Path(folder) / CHECKPOINT_GENERATOR)
-        return Best(best, generator, read_raw_generator(folder, generator))
+    with fetched(best.filesystem, f"{best.path}/{BEST_GENERATOR}") as path:
+        if path is None:
+            raise RayganError(f"the best trial {trial} saved no best generator (its folder: {best.path})")
+        generator = load_generator(path)
+        return Best(best, generator, load_raw_generator(path, generator))
 
 
 def measure_best(best, space: SearchSpace, measurer) -> dict:

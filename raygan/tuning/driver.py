@@ -7,7 +7,10 @@
 2. **final run**: the best trial continues from its best checkpoint, alone and with every
    core of a node (or a whole GPU), until ``final_kimg`` or, under ``--time-budget``, until
    the budget runs out.  Breadth first, then depth: the exported generator is the best
-   checkpoint of the two phases, which is the final run's whenever training longer helped.
+   generator of the two phases, which is the final run's whenever training longer helped.
+
+After each phase the checkpoints that no run can continue from any more are deleted
+(:mod:`.pruning`), and the experiment folder's size is recorded with the phase.
 
 Under ``--time-budget T`` the search phase gets ``T * (1 - final_share)`` and the final run
 the rest, both measured from the start of the search.
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import ray
 from ray import tune
@@ -29,16 +31,15 @@ from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
 from raygan.data.prepare import Prepared, prepare
 from raygan.data.sources import Source
 from raygan.errors import RayganError
-from raygan.generator_file import read_metadata
 from raygan.interrupt import StopRequest
-from raygan.layout import CHECKPOINT_GENERATOR
 from raygan.models import is_conditional
 from raygan.run_loop import RunPlan
 from raygan.space import SearchSpace
-from raygan.tuning.best import best_checkpoint, export_best, load_best, measure_best
+from raygan.tuning.best import best_checkpoint, best_generator_config, export_best, load_best, measure_best
 from raygan.tuning.html_report import build_report
-from raygan.tuning.location import experiment_path, report_dir, upload_reports
+from raygan.tuning.location import experiment_bytes, experiment_path, report_dir, upload_reports
 from raygan.tuning.options import SearchOptions
+from raygan.tuning.pruning import prune
 from raygan.tuning.ray_session import start_ray
 from raygan.tuning.resources import describe, final_run_resources, trial_resources
 from raygan.tuning.search_record import write_search_record
@@ -83,11 +84,15 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
         grids = [make_tuner(space, options, trainable, concurrent, deadline=search_end).fit()]
     phases = [Phase("search", time.time() - phase_start, interrupted=stop.requested)]
     outcome = summarize(grids, space, experiment_path(options), phases)
-    if final_kimg and outcome.best_trial is not None and not stop.requested:
+    source = (_final_source(outcome, space) if final_kimg and outcome.best_trial is not None and not stop.requested
+              else None)
+    phases[0] = _pruned(phases[0], grids, options, keep=source[1].path if source else None)
+    if source:
         with stop.reaching_tune():
-            grids.append(_final_run(space, options, outcome, data, resources, final_kimg, started))
-        phases.append(Phase(FINAL_PHASE, time.time() - phase_start - phases[0].seconds, interrupted=stop.requested))
-        outcome = summarize(grids, space, experiment_path(options), phases)
+            grids.append(_final_run(space, options, *source, data, resources, final_kimg, started))
+        final = Phase(FINAL_PHASE, time.time() - phase_start - phases[0].seconds, interrupted=stop.requested)
+        phases.append(_pruned(final, grids, options))
+    outcome = summarize(grids, space, experiment_path(options), phases)
     outcome.resources = describe(resources, concurrent)
     best = load_best(grids, space, outcome.best_trial)
     write_reports(outcome, report_dir(options), best)
@@ -130,21 +135,35 @@ def _trainable(data: Prepared, settings: TrialSettings, resources: dict):
     return tune.with_resources(tune.with_parameters(train_gan, data=data, settings=settings), resources)
 
 
-def _final_run(space, options, outcome: Outcome, data: Prepared, resources, final_kimg, started):
-    """Continue the best trial from its best checkpoint as a one-trial experiment ``NAME/final``."""
+def _final_source(outcome: Outcome, space: SearchSpace) -> tuple:
+    """The best trial's result and its best checkpoint, which the final run continues."""
     best = next(row for row in outcome.rows if row.trial == outcome.best_trial)
     checkpoint = best_checkpoint(best.result, space)
     if checkpoint is None:
         raise RayganError(f"the best trial {outcome.best_trial} saved no checkpoint to continue; see the summary")
-    with checkpoint.as_directory() as folder:  # its own config: under PBT the trial's may have moved on since
-        config = read_metadata(Path(folder) / CHECKPOINT_GENERATOR)["config"]
+    return best.result, checkpoint
+
+
+def _pruned(phase: Phase, grids: list, options: SearchOptions, keep: str | None = None) -> Phase:
+    """``phase`` with the experiment folder's size once every phase's finished trials are pruned (:mod:`.pruning`;
+    ``keep``: the checkpoint the final run starts from)."""
+    for grid in grids:
+        prune(grid, keep)
+    return dataclasses.replace(phase, bytes_kept=experiment_bytes(options))
+
+
+def _final_run(space, options, result, checkpoint, data: Prepared, resources, final_kimg, started):
+    """Continue the best trial (``result``) from its best ``checkpoint`` as a one-trial experiment ``NAME/final``."""
+    # its config at its best report, kept with its best generator (the checkpoint itself may be pruned when a
+    # finished search resumes): under PBT the trial's config may have moved on since
+    config = best_generator_config(result)
     searched = {name: config[name] for name in space.params}
     deadline = started + options.time_budget_s if options.time_budget_s else None
     budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)
     plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline)
     final_resources = final_run_resources(resources, options)
     settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint,
-                             quiet=options.verbose < 2)
+                             quiet=options.verbose < 2, checkpoint_best=False)
     trainable = _trainable(data, settings, final_resources)
     time_left = None if deadline is None else max(1.0, deadline - time.time())
     return final_tuner(space, options, trainable, searched, time_left).fit()

@@ -28,6 +28,15 @@ def experiment_path(options: SearchOptions) -> str:
     return f"{storage_uri(options.storage_path).rstrip('/')}/{options.name}"
 
 
+def experiment_bytes(options: SearchOptions) -> int:
+    """The size of the experiment folder (or the bucket's prefix), in bytes."""
+    import pyarrow.fs
+
+    from raygan.tuning.storage import folder_bytes
+
+    return folder_bytes(*pyarrow.fs.FileSystem.from_uri(experiment_path(options)))
+
+
 def report_dir(options: SearchOptions) -> Path:
     """Where summary and plots go: the experiment folder when local, else ./runs/NAME (and then
     :func:`upload_reports` copies them into the experiment too)."""

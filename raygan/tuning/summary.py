@@ -12,6 +12,7 @@ from raygan.plots import sample_grid, save_curves, save_grid, save_metric_by_tri
 from raygan.records import read_jsonl, write_jsonl
 from raygan.space import SearchSpace
 from raygan.tables import cell, text_table
+from raygan.tuning.saving import SAVING
 from raygan.tuning.trial_row import Status, TrialRow
 
 FINAL_PHASE = "final run"
@@ -22,6 +23,7 @@ class Phase:
     name: str  # "search" or FINAL_PHASE
     seconds: float  # wall time the driver spent in it
     interrupted: bool = False  # ended by a stop (Ctrl-C, SIGTERM) before its end
+    bytes_kept: int | None = None  # the experiment folder's size after it, once what no run needs was pruned
 
 
 @dataclass
@@ -56,16 +58,27 @@ class Outcome:
         return lines
 
     def budget_lines(self) -> list[str]:
-        """How the search spent its time and images, one line per phase."""
+        """How the search spent its time, images and storage, one line per phase: what its reports wrote to
+        storage and the seconds they spent saving it, and the experiment folder's size after the phase."""
         lines = []
         for phase in self.phases:
             rows = [row for row in self.rows if row.phase == phase.name]
             counts = Counter(row.status for row in rows)
+            reports, save_s = sum(row.reports for row in rows), sum(row.save_s for row in rows)
+            storage = "" if not reports else (  # a summary from before raygan counted reports: nothing to say
+                f"; storage: {megabytes(sum(row.saved_bytes for row in rows))} written in {save_s:.1f} s of saving "
+                f"({save_s / reports:.2f} s per report)")
+            if phase.bytes_kept is not None:
+                storage += f", {megabytes(phase.bytes_kept)} kept"
             lines.append(f"{phase.name}: {phase.seconds / 60:.1f} min, {len(rows)} trial(s) "
                          f"({', '.join(f'{n} {status.value}' for status, n in counts.items())}), "
                          f"{sum(row.kimg_trained for row in rows):,.0f} kimg trained, "
-                         f"{sum(row.seconds for row in rows) / 60:.1f} trial-minutes")
+                         f"{sum(row.seconds for row in rows) / 60:.1f} trial-minutes{storage}")
         return lines
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
 
 
 def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = ()) -> Outcome:
@@ -99,10 +112,13 @@ def _row(result, space: SearchSpace, phase: Phase, sign: int) -> TrialRow:
     # a final run ends at its end unless stopped: it has no scheduler, and out_of_time marks its deadline
     reached_end = not phase.interrupted if phase.name == FINAL_PHASE else kimg >= space.budget.max_kimg
     status, detail = trial_status(last, result.error, reached_end, phase.interrupted)
+    saved = {key: float(frame[f"{SAVING}/{key}"].sum()) if frame is not None and f"{SAVING}/{key}" in frame else 0.0
+             for key in ("bytes", "seconds")}
     return TrialRow(trial=trial_name(result), phase=phase.name, config=dict(result.config or {}), best=best,
                     best_kimg=best_kimg, kimg=kimg, kimg_trained=trained, seconds=float(last.get("time_total_s", 0.0)),
-                    lineage=last.get("lineage", ""), status=status, detail=detail, history=history,
-                    best_report=best_report, result=result)
+                    lineage=last.get("lineage", ""), status=status, detail=detail,
+                    reports=0 if frame is None else len(frame), saved_bytes=int(saved["bytes"]),
+                    save_s=saved["seconds"], history=history, best_report=best_report, result=result)
 
 
 def trial_status(last: dict, error, reached_end: bool, interrupted: bool = False) -> tuple[Status, str]:

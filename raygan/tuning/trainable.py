@@ -8,8 +8,8 @@ checks for collapse and decides when to checkpoint; :class:`TuneFace` adds where
 trial runs (``node_id``, ``pid``, ``device``) and its ``memory_mb``, makes every value finite for Tune
 and Optuna, hands reports and checkpoints to Tune, and writes each report's artifacts
 (:mod:`raygan.artifacts`: the sample grid, TensorBoard events) into the trial's working
-folder, which Ray syncs to the trial's folder in the experiment's storage (``sync_artifacts``)
-before every report.
+folder, which it syncs to the trial's folder in the experiment's storage before every
+report, beside the trial's best generator (what it saves and what that costs: :mod:`.saving`).
 
 On restore the trainer is rebuilt from *this* trial's config and only then loaded, so a
 restarted or exploited trial trains with its own hyper-parameters.
@@ -32,9 +32,12 @@ from raygan.artifacts import ReportArtifacts
 from raygan.config import GANConfig
 from raygan.data.prepare import Prepared
 from raygan.devices import pick_device
+from raygan.layout import BEST_GENERATOR
 from raygan.records import finite_or_big
-from raygan.run_loop import ReportEvent, RunPlan, best_key, run_loop
+from raygan.run_loop import ReportEvent, RunPlan, best_key, improves, run_loop
 from raygan.trainer import GANTrainer
+from raygan.tuning.saving import SAVING, new_record, stored_best, timed, timing_uploads
+from raygan.tuning.storage import local_bytes, upload
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,10 @@ class TrialSettings:
     """What every trial of one search shares (the searched values come in the trial config).
 
     ``start_from`` is the checkpoint a trial without one of its own starts from: the final
-    run continues the search's best trial this way.
+    run continues the search's best trial this way, from that trial's best checkpoint.  So
+    ``checkpoint_best``: the search's trials checkpoint each new best of their own too (any of
+    them may turn out the best); the final run, which nothing continues, checkpoints only
+    when the run loop needs it to go on from (and saves a new best as its best generator).
     """
 
     base_config: dict
@@ -50,6 +56,7 @@ class TrialSettings:
     threads: int = 1
     start_from: tune.Checkpoint | None = None
     quiet: bool = True  # mute Ray's per-checkpoint and per-restore log lines (``--verbose 2`` keeps them)
+    checkpoint_best: bool = True
 
 
 class TuneFace:
@@ -60,12 +67,16 @@ class TuneFace:
     PBT exploit or a final run shows where its weights came from.
     """
 
-    def __init__(self, metric: str, placement: dict, start_from: tune.Checkpoint | None = None):
+    def __init__(self, plan: RunPlan, placement: dict, start_from: tune.Checkpoint | None = None,
+                 checkpoint_best: bool = True):
+        self.metric, self.mode = plan.metric, plan.mode
         # Ray's own progress table (--verbose 2) shows the first four metrics of a result: the telling ones first.
-        self.shown_first = (best_key(metric), metric, "d_acc", "classes_covered", "kimg")
+        self.shown_first = (best_key(self.metric), self.metric, "d_acc", "classes_covered", "kimg")
         self.placement = placement
         self.start_from = start_from
+        self.checkpoint_best = checkpoint_best
         self.artifacts: ReportArtifacts | None = None  # opened by start(), in the trial's folder
+        self.best = None  # the best metric of this trial's own reports (start() reads it from storage)
 
     def close(self) -> None:
         if self.artifacts is not None:
@@ -91,21 +102,33 @@ class TuneFace:
         # answers the driver's staging folder there, which is never synced from a worker's node.
         self.storage = tune.get_context().get_storage()
         self.artifacts = ReportArtifacts(self.storage.trial_working_directory, history)
+        self.best = stored_best(self.storage, self.metric)
         return {**self.placement, "trial": trial, "lineage": lineage}
 
     def publish(self, event: ReportEvent) -> None:
+        """Save what the report needs (:mod:`.saving`), then hand it to Tune: everything it saved is in storage
+        when the driver (the scheduler, the MLflow callback) gets it."""
         report = {**event.report, "memory_mb": resident_mb()}
         report = finite_or_big({**{key: report[key] for key in self.shown_first if key in report}, **report})
         self.artifacts.write(report, event.trainer.sampling_generator)
-        if not event.checkpoint_due:
-            # Tune waits for the sync only before a report with a checkpoint; wait here too, so that this
-            # report's grid and events are in storage when the driver (the MLflow callback) gets the report.
+        report[SAVING] = saving = new_record()  # filled in below, and by Tune's upload (see timing_uploads)
+        own_best = improves(report.get(self.metric), self.best, self.mode)  # as Tune records it (finite)
+        with tempfile.TemporaryDirectory() as folder, timed(saving):
+            if own_best:
+                saved = event.write_generator(Path(folder) / BEST_GENERATOR, with_raw=True)
+                saving["bytes"] += upload(saved, self.storage.storage_filesystem,
+                                          f"{self.storage.trial_fs_path}/{BEST_GENERATOR}")
+                self.best = report[self.metric]
+            saving["bytes"] += local_bytes(self.storage.trial_working_directory)  # Ray copies the folder whole
             self.storage.persist_artifacts(force=True)
+        if not (event.checkpoint_due or (own_best and self.checkpoint_best)):
             tune.report(report)
             return
         with tempfile.TemporaryDirectory() as folder:
-            event.write_checkpoint(folder)
-            tune.report(report, checkpoint=tune.Checkpoint.from_directory(folder))
+            with timed(saving):
+                saving["bytes"] += event.write_checkpoint(folder).stat().st_size
+            with timing_uploads(self.storage, saving):
+                tune.report(report, checkpoint=tune.Checkpoint.from_directory(folder))
 
 
 NOISY_LOGGERS = ("ray.train", "ray.tune")  # "Checkpoint successfully created at ...", "Restored on ..."
@@ -121,7 +144,7 @@ def train_gan(config: dict, data: Prepared, settings: TrialSettings) -> None:
     gan_config = GANConfig.from_dict({**settings.base_config, **config}, source="trial config")
     trainer = GANTrainer(gan_config, data.train, device)
     placement = {"device": device.type, "node_id": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
-    face = TuneFace(settings.plan.metric, placement, settings.start_from)
+    face = TuneFace(settings.plan, placement, settings.start_from, settings.checkpoint_best)
     try:
         run_loop(trainer, settings.plan, data.measurer, face)
     finally:

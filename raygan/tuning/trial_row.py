@@ -46,6 +46,9 @@ class TrialRow:
     lineage: str  # the trials whose checkpoints it continued, "" if none
     status: Status
     detail: str = ""  # the collapse reason or the error (see Status)
+    reports: int = 0  # Tune's records of it
+    saved_bytes: int = 0  # what its reports wrote to storage (raygan.tuning.saving)
+    save_s: float = 0.0  # the seconds its reports spent saving that
     history: list = field(default_factory=list)  # [kimg, metric] per measured report (not written)
     best_report: dict = field(default_factory=dict)  # the report at ``best``, as Tune recorded it (not written)
     result: object = None  # Tune's Result (not written, so None once read back)

@@ -85,6 +85,7 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str, ph
     PBT and PB2 restore a donor's *latest* checkpoint, which must survive the donor's next
     reports whatever its metric, and Tune's pruning of checkpoints races with those restores
     (a trial then fails on a checkpoint folder that is gone), so they keep every checkpoint.
+    Once a phase has ended, what no run can continue from is deleted (:mod:`.pruning`).
     """
     if space.scheduler == "asha":
         kept = tune.CheckpointConfig(num_to_keep=KEPT_CHECKPOINTS, checkpoint_score_attribute=space.metric,
@@ -96,7 +97,8 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str, ph
         from raygan.tuning.mlflow_log import mlflow_callback
 
         callbacks.append(mlflow_callback(options.mlflow_uri, search_name))
-    # sync_artifacts: what trials write in their own folder (TensorBoard events, grids) reaches the storage path
+    # sync_artifacts: what trials write in their own folder (TensorBoard events, grids) reaches the storage path;
+    # the trials sync it themselves before each report (TuneFace.publish), not again with a checkpoint
     return tune.RunConfig(name=options.name, storage_path=storage_uri(options.storage_path),
                           verbose=2 if options.verbose >= 2 else 0,
                           checkpoint_config=kept, failure_config=tune.FailureConfig(max_failures=options.max_failures),
@@ -104,14 +106,15 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str, ph
 
 
 def _sync_artifacts():
-    """``SyncConfig(sync_artifacts=True)``: ``ray.tune``'s, or ``ray.train``'s where Ray deprecated the former
-    (2.41 to the 2.4x releases raise on ``tune.SyncConfig``)."""
+    """``SyncConfig(sync_artifacts=True, sync_artifacts_on_checkpoint=False)``: ``ray.tune``'s, or
+    ``ray.train``'s where Ray deprecated the former (2.41 to the 2.4x releases raise on ``tune.SyncConfig``)."""
+    settings = {"sync_artifacts": True, "sync_artifacts_on_checkpoint": False}
     try:
-        return tune.SyncConfig(sync_artifacts=True)
+        return tune.SyncConfig(**settings)
     except DeprecationWarning:
         from ray.train import SyncConfig
 
-        return SyncConfig(sync_artifacts=True)
+        return SyncConfig(**settings)
 
 
 def num_trials(space: SearchSpace, options: SearchOptions, concurrent: int) -> int:

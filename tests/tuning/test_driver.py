@@ -4,6 +4,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import raygan.tuning.trainable
 from raygan import load_generator
 from raygan.data import open_source
 from raygan.generator_file import read_metadata
-from raygan.layout import CHECKPOINT_GENERATOR, CHECKPOINT_STATE, grid_name
+from raygan.layout import BEST_GENERATOR, CHECKPOINT_STATE, grid_name
 from raygan.records import read_jsonl
 from raygan.search import main as search_main
 from raygan.space import SearchSpace, load_space
@@ -309,6 +310,57 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     assert meta["trial"] == rows[0]["trial"] and rows[0]["best"] == min(r["best"] for r in [*search_rows, final])
 
 
+def test_a_finished_search_keeps_best_generators_and_no_training_state(tmp_path, mnist_dir, tiny_space, capsys,
+                                                                      monkeypatch):
+    """Once a search is over nothing can continue its trials: every checkpoint (G, D, optimisers) is gone, each
+    trial keeps its best generator, the one its summary row names; the export is the generator the best checkpoint
+    held before the pruning, and a --resume exports it again from what is left."""
+    from safetensors.torch import load_file
+
+    experiment = tmp_path / "runs" / "pruned"
+    snapshots = []
+    prune = raygan.tuning.driver.prune
+
+    def snapshot_then_prune(grid, keep=None):  # the experiment as each pruning finds it
+        snapshots.append(tmp_path / f"before-{len(snapshots)}")
+        shutil.copytree(experiment, snapshots[-1])
+        prune(grid, keep)
+
+    monkeypatch.setattr("raygan.tuning.driver.prune", snapshot_then_prune)
+    space = tiny_space(LR_PARAMS, max_steps=60, grace_period=20, patience=50, search="final_kimg: 7.68")
+    command = ["--space", str(space), "--data-dir", str(mnist_dir), "--num-samples", "3", "--storage-path",
+               str(tmp_path / "runs"), "--name", "pruned", "--verbose", "0"]
+    search_main(command + ["--export", str(tmp_path / "best.safetensors")])
+    out = capsys.readouterr().out
+    assert re.search(r"^search: .*; storage: [\d.]+ MB written in [\d.]+ s of saving .*, [\d.]+ MB kept$", out, re.M)
+    assert re.search(r"^final run: .*, [\d.]+ MB kept$", out, re.MULTILINE)
+    rows = read_jsonl(experiment / "summary.jsonl")
+    assert len(rows) == 4 and all(row["saved_bytes"] > 0 and row["save_s"] > 0 for row in rows)
+    assert all(phase["bytes_kept"] > 0 for phase in read_jsonl(experiment / "phases.jsonl"))
+    # nothing to continue from is left, and every trial of both phases keeps the best generator its row names
+    assert not list(experiment.rglob("checkpoint_*")) and not list(experiment.rglob(CHECKPOINT_STATE))
+    folders = {read_jsonl(path)[0]["trial"]: path.parent for path in experiment.rglob("result.json")}
+    assert sorted(folders) == sorted(row["trial"] for row in rows)
+    for row in rows:
+        best = read_metadata(folders[row["trial"]] / BEST_GENERATOR)
+        assert best["metrics"]["fid"] == pytest.approx(row["best"]) and best["kimg"] == pytest.approx(row["best_kimg"])
+    # the export: the weights of the checkpoint at that report, as the search held it before pruning
+    exported = load_file(str(tmp_path / "best.safetensors"))
+    meta = read_metadata(tmp_path / "best.safetensors")
+    states = [torch.load(path, weights_only=True) for snapshot in snapshots
+              for path in snapshot.glob(f"**/*{meta['trial']}*/checkpoint_*/{CHECKPOINT_STATE}")]
+    (held, *_) = [state["generator_ema"] for state in states
+                  if json.loads(state["history"])[-1]["step"] == meta["steps"]]
+    assert exported.keys() == held.keys() and all(torch.equal(exported[k], held[k]) for k in held)
+    assert meta["trial"] == rows[0]["trial"] and "fid_raw" in meta["metrics"]
+    # a finished search resumed: its summary again, and the same export
+    search_main(command + ["--resume", "--export", str(tmp_path / "again.safetensors")])
+    again = load_file(str(tmp_path / "again.safetensors"))
+    assert again.keys() == exported.keys() and all(torch.equal(again[k], exported[k]) for k in exported)
+    assert read_metadata(tmp_path / "again.safetensors")["metrics"] == meta["metrics"]
+    assert [row["trial"] for row in read_jsonl(experiment / "summary.jsonl")] == [row["trial"] for row in rows]
+
+
 PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-5, high: 2.0e-3}
   lr_d: {dist: loguniform, low: 1.0e-5, high: 2.0e-3}"""
 # The population: a trial whose networks barely move (its fid stays at its start's, 1219 +- 4 over 8 reports)
@@ -336,12 +388,32 @@ class Population(SearchSpace):
 
 
 def note_start(config, data, settings, folder):
-    """train_gan, after noting the config and the checkpoint (if any) that Tune starts the trial with."""
+    """train_gan, after noting the config and the checkpoint (if any) that Tune starts the trial with, and that
+    checkpoint's last report (the search deletes the checkpoint once it is over)."""
     checkpoint = ray.tune.get_checkpoint()
     trial = ray.tune.get_context().get_trial_id()
+    start = {"config": config, "checkpoint": checkpoint.path if checkpoint else None,
+             "last_report": last_report(checkpoint.path) if checkpoint else None}
     with open(os.path.join(folder, f"{trial}.jsonl"), "a") as fh:
-        fh.write(json.dumps({"config": config, "checkpoint": checkpoint.path if checkpoint else None}) + "\n")
+        fh.write(json.dumps(start) + "\n")
     raygan.tuning.trainable.train_gan(config, data, settings)
+
+
+def continued(before: dict, after: dict) -> bool:
+    """Whether report ``after`` goes on from ``before`` in one run, with no exploit between: a trial restored from
+    a checkpoint counts its iterations from that checkpoint's, and an exploit may take the same donor's checkpoint
+    twice in a row (the same lineage)."""
+    return after["lineage"] == before["lineage"] and after["training_iteration"] == before["training_iteration"] + 1
+
+
+def run_from(rows: list[dict], i: int) -> list[dict]:
+    """Report ``i`` of a trial and those that go on from it (:func:`continued`)."""
+    segment = [rows[i]]
+    for after in rows[i + 1:]:
+        if not continued(segment[-1], after):
+            break
+        segment.append(after)
+    return segment
 
 
 POPULATION_ATTEMPTS = 3  # searches of the population until one exploits (seen: 1 in 4 runs without an exploit)
@@ -382,8 +454,7 @@ def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_
     (moving,) = set(reports) - {still}
     per_report = reports[still][0]["step"]  # steps from one report to the next
     for rows in reports.values():  # between exploits a trial trains on (an exploit may take it back in kimg)
-        assert all(after["kimg"] > before["kimg"] for before, after in zip(rows, rows[1:])
-                   if after["lineage"] == before["lineage"])
+        assert all(after["kimg"] > before["kimg"] for before, after in zip(rows, rows[1:]) if continued(before, after))
     # the moving trial was the worse at every perturbation point until it copied the still one
     copied = [i for trial, i in exploits if trial == moving]
     assert copied, "the moving trial never exploited the still one"
@@ -398,28 +469,34 @@ def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_
         # Tune started this trial again from the donor's checkpoint at that kimg (its last report the donor's
         # there), with the trial's new config
         handed = [start for start in read_jsonl(starts / f"{trial}.jsonl") if start["checkpoint"]
-                  and last_report(start["checkpoint"])["trial"] == donor
-                  and last_report(start["checkpoint"])["kimg"] == pytest.approx(at_kimg)
-                  and last_report(start["checkpoint"])["lineage"] == earlier]
+                  and start["last_report"]["trial"] == donor
+                  and start["last_report"]["kimg"] == pytest.approx(at_kimg)
+                  and start["last_report"]["lineage"] == earlier]
         assert handed and all(start["config"] == after["config"] for start in handed), (handed, after)
-        checkpoint = Path(handed[0]["checkpoint"])
-        assert checkpoint.parent == folders[donor]
-        donor_state = read_metadata(checkpoint / CHECKPOINT_GENERATOR)
+        assert Path(handed[0]["checkpoint"]).parent == folders[donor]
+        donor_report = handed[0]["last_report"]
         # ... and trained on from the donor's weights there: its next report is a whole number of reports past
         # the donor's, in images and in steps (Tune may drop a result that was in flight while it exploited),
         # and its best so far counts the donor's
         reports_on = round((after["kimg"] - at_kimg) / 1.28)
-        assert donor_state["kimg"] == pytest.approx(at_kimg) and reports_on >= 1
+        assert reports_on >= 1
         assert after["kimg"] == pytest.approx(at_kimg + 1.28 * reports_on)
-        assert after["step"] == donor_state["steps"] + per_report * reports_on
-        assert after["fid_best"] <= last_report(checkpoint)["fid_best"]
+        assert after["step"] == donor_report["step"] + per_report * reports_on
+        assert after["fid_best"] <= donor_report["fid_best"]
         # ... under the trial's own, new learning rates until its next exploit (PBT's explore step always changes
         # them; PB2 keeps the donor's until its Gaussian process has data to choose by)
-        segment = [r for r in rows[i:] if r["lineage"] == after["lineage"]]
+        segment = run_from(rows, i)
         assert all(r["config"] == after["config"] and r["lr_g_in_use"] == after["config"]["lr_g"]
                    and r["lr_d_in_use"] == after["config"]["lr_d"] for r in segment)
-        if scheduler == "pbt":
-            assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_state["config"]["lr_g"],
-                                                                          donor_state["config"]["lr_d"])
+        if scheduler == "pbt":  # the donor's learning rates then were its config's
+            assert (after["config"]["lr_g"], after["config"]["lr_d"]) != (donor_report["lr_g_in_use"],
+                                                                          donor_report["lr_d_in_use"])
     assert any(row.lineage for row in outcome.rows) and "continued from" in outcome.table()
-    assert load_generator(tmp_path / f"{name}.safetensors").sample(4).shape == (4, 1, 28, 28)
+    # once over, the population keeps no training state, and each trial its best generator: of its own best report
+    # (its donors' reports do not count, as in its summary row; a report in flight that Tune dropped as it paused
+    # the trial does, so the generator may be better than the row says, never worse), the export the best trial's
+    assert not list((tmp_path / name).rglob(CHECKPOINT_STATE))
+    for row in outcome.rows:
+        assert read_metadata(folders[row.trial] / BEST_GENERATOR)["metrics"]["fid"] <= row.best
+    exported = load_generator(tmp_path / f"{name}.safetensors")
+    assert exported.metadata["trial"] == outcome.best_trial and exported.sample(4).shape == (4, 1, 28, 28)

@@ -19,12 +19,13 @@ def finished_search(folder):
 
     def row(trial, best, status, detail="", kimg=96.0):
         return TrialRow(trial=trial, phase="search", config=config, best=best, best_kimg=32.0, kimg=kimg,
-                        kimg_trained=kimg, seconds=60.0, lineage="", status=status, detail=detail)
+                        kimg_trained=kimg, seconds=60.0, lineage="", status=status, detail=detail, reports=3,
+                        saved_bytes=12_000_000, save_s=1.5)
 
     rows = [row("t_00001", 30.0, Status.COMPLETED, kimg=160.0), row("t_00002", 40.0, Status.STOPPED_BY_ASHA),
             row("t_00003", 50.0, Status.COLLAPSED, "non-finite loss"),
             row("t_00004", float("nan"), Status.NO_REPORT, kimg=0.0)]
-    outcome = Outcome(space, str(folder), rows, [Phase("search", 120.0)])
+    outcome = Outcome(space, str(folder), rows, [Phase("search", 120.0, bytes_kept=120_000_000)])
     write_search_record(folder, "python -m raygan.search --space gan", space)
     write_reports(outcome, folder, None)
     return outcome
@@ -37,7 +38,8 @@ def test_the_page_says_how_each_trial_ended_as_the_table_does(tmp_path):
         [(r.trial, r.status, r.detail, r.best if r.best == r.best else None) for r in outcome.rows]
     page = build_report(tmp_path).read_text()
     assert "search: 2.0 min, 4 trial(s) (1 completed, 1 stopped by ASHA, 1 collapsed, 1 stopped before its first " \
-           "report), 352 kimg trained, 4.0 trial-minutes" in page
+           "report), 352 kimg trained, 4.0 trial-minutes; storage: 48.0 MB written in 6.0 s of saving (0.50 s per " \
+           "report), 120.0 MB kept" in page
     assert "<td>stopped by ASHA at 96 kimg</td>" in page and "<td>completed</td>" in page
     assert "<li><code>t_00003</code>: collapsed: non-finite loss</li>" in page  # only it collapsed or failed
     assert page.count("<li><code>") == 1

@@ -1,0 +1,33 @@
+"""What a search keeps of a trial once nothing can continue it: its results, artifacts and best generator.
+
+While a phase runs, every checkpoint a trial may still be continued from stays (Tune keeps
+them, see :mod:`.tuner`): a trial restarted after a failure, or resumed by ``--resume``, goes
+on from its latest; under PBT a trial copies a donor's latest.  Once a phase has ended, its
+trials are over, and their checkpoints (G, D, both optimisers, the weight average:
+``trainer.pt``) are deleted, except the one the final run starts from (``keep``: the best
+trial's best checkpoint, until the final run has ended).  What no phase's end reaches stays:
+the trials of a phase that was interrupted (``--resume`` continues them from their latest
+checkpoint), and those that errored (``--resume`` retries them).  A trial's best generator
+(:mod:`.saving`) stays with it: the export reads it, and so does a ``--resume`` that exports again.
+"""
+from __future__ import annotations
+
+import posixpath
+
+from raygan.tuning.storage import subfolders
+
+CHECKPOINT_PREFIX = "checkpoint_"  # Tune's name for a trial's checkpoint folders
+
+
+def prune(grid, keep: str | None = None) -> None:
+    """Delete the checkpoint folders of the trials in ``grid`` (one phase's ``ResultGrid``), but ``keep`` (a
+    checkpoint's path), if the phase has ended."""
+    if grid.num_terminated + grid.num_errors < len(grid):
+        return  # interrupted: --resume goes on from these checkpoints
+    keep = posixpath.normpath(keep) if keep else None
+    for result in grid:
+        if result.error:
+            continue
+        for folder in subfolders(result.filesystem, result.path):
+            if posixpath.basename(folder).startswith(CHECKPOINT_PREFIX) and posixpath.normpath(folder) != keep:
+                result.filesystem.delete_dir(folder)
