@@ -86,12 +86,13 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
     outcome = summarize(grids, space, experiment_path(options), phases)
     source = (_final_source(outcome, space) if final_kimg and outcome.best_trial is not None and not stop.requested
               else None)
-    phases[0] = _pruned(phases[0], grids, options, keep=source[1].path if source else None)
+    if not stop.requested:  # a stopped phase keeps every checkpoint: --resume continues its trials
+        phases[0] = _pruned(phases[0], grids, options, keep=source[1].path if source else None)
     if source:
         with stop.reaching_tune():
             grids.append(_final_run(space, options, *source, data, resources, final_kimg, started))
         final = Phase(FINAL_PHASE, time.time() - phase_start - phases[0].seconds, interrupted=stop.requested)
-        phases.append(_pruned(final, grids, options))
+        phases.append(final if stop.requested else _pruned(final, grids, options))
     outcome = summarize(grids, space, experiment_path(options), phases)
     outcome.resources = describe(resources, concurrent)
     best = load_best(grids, space, outcome.best_trial)
