@@ -179,7 +179,7 @@ def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cp
             progress.close()
             face.close()
         if stop.requested:
-            write_checkpoint(out / CHECKPOINT_DIR, trainer, history, None)
+            write_checkpoint(out / CHECKPOINT_DIR, trainer, history)
             stop.check()
         last = history[-1] if history else {}
         finals = read_jsonl(out / FINAL_METRICS) if (out / FINAL_METRICS).is_file() else []

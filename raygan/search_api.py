@@ -89,12 +89,13 @@ class SearchResult:
         return self._best_row.best_report if self._best_row else None
 
     @property
-    def best_checkpoint(self) -> str | None:
-        """The path of the best trial's best checkpoint (the export's source) in the experiment's storage."""
-        from raygan.tuning.best import best_checkpoint
+    def best_generator(self) -> str | None:
+        """The best trial's best generator file (G and its weight average at the best report, the export's source)
+        in the experiment's storage: a path, or a URI under an ``s3://`` storage path.  The trial's checkpoints
+        (D and the optimisers too) are pruned once nothing can continue them (:mod:`raygan.tuning.pruning`)."""
+        from raygan.layout import BEST_GENERATOR
 
-        checkpoint = best_checkpoint(self._best_row.result, self.space) if self._best_row else None
-        return checkpoint.path if checkpoint else None
+        return f"{self._best_row.result.path}/{BEST_GENERATOR}" if self._best_row else None
 
     @property
     def export_metrics(self) -> dict | None:

@@ -73,7 +73,7 @@ def test_a_search_from_python_returns_its_best_trial_export_rows_and_ray_result_
     assert result.export_path == export and generator.sample(4).shape == (4, 1, 28, 28)
     assert generator.metadata["trial"] == result.best_trial and generator.metadata["metrics"] == result.export_metrics
     assert result.export_metrics["num_samples"] == 500 and result.export_error is None
-    checkpoint = raygan.load_generator(f"{result.best_checkpoint}/generator.safetensors")
+    checkpoint = raygan.load_generator(result.best_generator)
     assert checkpoint.metadata["kimg"] == result.best_kimg
 
     assert result.experiment_dir == str(tmp_path / "runs" / "api") and result.report_path.is_file()
