@@ -36,6 +36,7 @@ def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir, ti
 
     from raygan import load_generator
     from raygan.data import open_source
+    from raygan.layout import BEST_GENERATOR
     from raygan.space import load_space
     from raygan.tuning import SearchOptions, run_search
 
@@ -57,7 +58,8 @@ def test_search_on_three_nodes_with_fractional_fake_gpus(tmp_path, mnist_dir, ti
         last_reports = [json.loads((d / "result.json").read_text().splitlines()[-1]) for d in trial_dirs]
         assert {r["node_id"] for r in last_reports} == {w.node_id for w in workers}
         assert {r["device"] for r in last_reports} == {"cpu"}  # fake GPUs: fell back to the CPU
-        assert all(list(d.glob("checkpoint_*")) for d in trial_dirs)  # checkpoints in the storage path
+        # in the storage path: each trial's best generator; its checkpoints are pruned once the search has ended
+        assert all((d / BEST_GENERATOR).is_file() and not list(d.glob("checkpoint_*")) for d in trial_dirs)
         assert load_generator(tmp_path / "best.safetensors").sample(8).shape == (8, 1, 28, 28)
     finally:
         ray.shutdown()
