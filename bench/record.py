@@ -6,12 +6,15 @@ and machine that produced it, and a later change to that code shows the figure i
 """
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
+
+from raygan.records import append_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 CPUINFO = Path("/proc/cpuinfo")
@@ -48,6 +51,15 @@ def git_state(repo: Path = REPO) -> tuple[str | None, bool | None]:
     except (OSError, subprocess.CalledProcessError):
         return None, None
     return head, bool(changed)
+
+
+def publish(record: dict, table: str, json_path=None) -> None:
+    """Print a benchmark's ``table`` and then its ``record`` as one JSON line; append the record to the JSONL
+    file ``json_path`` too when given."""
+    print(table)
+    if json_path:
+        append_jsonl(json_path, record)
+    print(json.dumps(record))
 
 
 def describe(record: dict) -> str:

@@ -20,19 +20,17 @@ Example (2 CPU cores: 2 x 15 minutes)::
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.record import describe, provenance
+from bench.record import describe, provenance, publish
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration, user_errors
 from raygan.errors import RayganError
 from raygan.models import MODELS
-from raygan.records import append_jsonl
 
 PROG = "bench.search_vs_single"
 SPACES = Path(__file__).resolve().parents[1] / "search_spaces"
@@ -120,10 +118,7 @@ def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
         result = {**provenance(), **compare(args)}  # taken as the benchmark starts
-        print(format_table(result))
-        if args.json:
-            append_jsonl(args.json, result)
-        print(json.dumps(result))
+        publish(result, format_table(result), args.json)
 
 
 if __name__ == "__main__":

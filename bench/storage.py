@@ -26,13 +26,13 @@ from statistics import mean
 
 import pyarrow.fs
 
-from bench.record import describe, provenance
+from bench.record import describe, provenance, publish
 from raygan.cli import Parser, user_errors
 from raygan.errors import RayganError
 from raygan.layout import BEST_GENERATOR, FINAL_NAME, SAMPLES_DIR, TENSORBOARD_DIR
-from raygan.records import append_jsonl
 from raygan.tuning.pruning import CHECKPOINT_PREFIX
 from raygan.tuning.saving import SAVING
+from raygan.tuning.storage import file_sizes
 from raygan.tuning.summary import FINAL_PHASE
 
 PROG = "bench.storage"
@@ -45,13 +45,6 @@ def build_parser() -> Parser:
     parser.add_argument("experiment", help="a finished search's folder (runs/NAME) or s3://bucket/path/NAME")
     parser.add_argument("--json", default=None, help="append the result to this JSONL file")
     return parser
-
-
-def files(filesystem, root: str) -> dict[str, int]:
-    """Every file under ``root``: its path relative to ``root``, and its bytes."""
-    selector = pyarrow.fs.FileSelector(root, recursive=True)
-    return {posixpath.relpath(info.path, root): info.size for info in filesystem.get_file_info(selector)
-            if info.type == pyarrow.fs.FileType.File}
 
 
 def kind(path: str, trials: set[str]) -> str:
@@ -93,16 +86,15 @@ def trial_written(reports: list[dict], trial: str, sizes: dict[str, int], checkp
 def measure(experiment: str) -> dict:
     uri = experiment if "://" in experiment else os.path.abspath(experiment)
     filesystem, root = pyarrow.fs.FileSystem.from_uri(uri)
-    sizes = files(filesystem, root)
+    sizes = file_sizes(filesystem, root)
     if not sizes:
         raise RayganError(f"{experiment} holds no files; pass a search's experiment folder (runs/NAME)")
     trials = {posixpath.dirname(path) for path in sizes if posixpath.basename(path) == RESULTS}
-    kept = defaultdict(int)
+    kept, checkpoint_folders = defaultdict(int), defaultdict(int)
     for path, size in sizes.items():
-        kept[kind(path, trials)] += size
-    checkpoint_folders = defaultdict(int)
-    for path, size in sizes.items():
-        if kind(path, trials) == "checkpoints":
+        what = kind(path, trials)
+        kept[what] += size
+        if what == "checkpoints":
             checkpoint_folders[posixpath.dirname(path)] += size
     best_generators = [size for path, size in sizes.items() if posixpath.basename(path) == BEST_GENERATOR]
     checkpoint_bytes = mean(checkpoint_folders.values()) if checkpoint_folders else None
@@ -152,10 +144,7 @@ def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG):
         result = {**provenance(), **measure(args.experiment)}
-        print(format_table(result))
-        if args.json:
-            append_jsonl(args.json, result)
-        print(json.dumps(result))
+        publish(result, format_table(result), args.json)
 
 
 if __name__ == "__main__":

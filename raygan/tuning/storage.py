@@ -44,10 +44,16 @@ def fetched(filesystem: pyarrow.fs.FileSystem, path: str):
             yield local
 
 
+def file_sizes(filesystem: pyarrow.fs.FileSystem, path: str) -> dict[str, int]:
+    """Every file under ``path``: its path relative to ``path``, and its bytes (nothing if there is no ``path``)."""
+    selector = pyarrow.fs.FileSelector(path, recursive=True, allow_not_found=True)
+    return {posixpath.relpath(info.path, path): info.size for info in filesystem.get_file_info(selector)
+            if info.type == pyarrow.fs.FileType.File}
+
+
 def folder_bytes(filesystem: pyarrow.fs.FileSystem, path: str) -> int:
     """The bytes of every file under ``path`` (0 if there is nothing)."""
-    selector = pyarrow.fs.FileSelector(path, recursive=True, allow_not_found=True)
-    return sum(info.size for info in filesystem.get_file_info(selector) if info.type == pyarrow.fs.FileType.File)
+    return sum(file_sizes(filesystem, path).values())
 
 
 def local_bytes(folder) -> int:
