@@ -14,7 +14,7 @@ import raygan.tuning.trainable
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the trial wrapper below runs in Ray workers
 
-KILL_AFTER = 2  # reports the trial makes on the node that is then removed
+KILL_AFTER = 5  # reports the trial makes on the node that is then removed
 NOTED = ("trial", "kimg", "step", "node_id", "pid", "fid", "fid_best")  # of each report, for the test to compare
 
 
@@ -61,6 +61,10 @@ def test_trial_on_a_removed_node_restarts_elsewhere_from_its_checkpoint(tmp_path
     from raygan.tuning.trial_row import Status
 
     reported, removed = tmp_path / "reported.json", tmp_path / "node-removed"
+    # Tune's experiment snapshots (which upload the trial's result.json) only at the start and after every
+    # KEPT_CHECKPOINTS checkpoints (4): storage's copy of the reports is stale when the node dies, as a busy
+    # driver's can be, and the restarted trial must still keep every report
+    monkeypatch.setenv("TUNE_GLOBAL_CHECKPOINT_S", "3600")
     monkeypatch.setattr("raygan.tuning.driver.train_gan", lambda config, data, settings: held_after_reports(
         config, data, settings, str(reported), str(removed)))
     space = load_space(tiny_space(max_steps=120, grace_period=120, patience=50))  # 6 reports, each checkpointed

@@ -20,6 +20,7 @@ from raygan.space import SearchSpace
 from raygan.tuning.location import experiment_path, storage_uri
 from raygan.tuning.options import SearchOptions
 from raygan.tuning.progress_table import ProgressTable
+from raygan.tuning.restart_records import UploadRecordsBeforeRestart
 from raygan.tuning.summary import FINAL_PHASE
 
 BACKSTOP_S = 60.0  # Tune's own time limit on the final run, past the run's deadline
@@ -92,7 +93,9 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str, ph
                                      checkpoint_score_order=space.mode)
     else:
         kept = tune.CheckpointConfig(num_to_keep=None)
-    callbacks = [ProgressTable(phase, space.metric, space.mode)] if options.verbose == 1 else []
+    callbacks: list[tune.Callback] = [UploadRecordsBeforeRestart()]
+    if options.verbose == 1:
+        callbacks.append(ProgressTable(phase, space.metric, space.mode))
     if options.mlflow_uri:
         from raygan.tuning.mlflow_log import mlflow_callback
 
