@@ -16,7 +16,7 @@ from raygan.data import DATASETS
 from raygan.errors import RayganError
 from raygan.losses import LOSSES
 from raygan.models import MODELS, discriminator_norms, is_conditional, keys_without_effect, resolve_d_norm
-from raygan.models.conditioning import CONDITIONINGS
+from raygan.models.conditioning import CONDITIONINGS, D_METHODS, G_METHODS, resolve
 from raygan.schema import build, setting
 
 G_NORMS = ("batch", "none")
@@ -29,7 +29,13 @@ class GANConfig:
 
     model: str = setting("gan", choices=MODELS)
     dataset: str = setting("mnist", choices=DATASETS)
-    cond: str = setting("input", choices=CONDITIONINGS)  # conditional models: where the label joins (input or hidden)
+    cond: str = setting("input", choices=CONDITIONINGS)  # conditional models: where both nets concatenate the label
+    # each net's own conditioning (raygan.models.conditioning), "auto" for cond's: G concatenates at the
+    # input or a hidden layer or uses class-conditional batch norm ("cbn"); D concatenates, or ends in a
+    # "projection" head or an auxiliary classifier head ("ac")
+    g_cond: str = setting("auto", choices=("auto",) + G_METHODS)
+    d_cond: str = setting("auto", choices=("auto",) + D_METHODS)
+    ac_weight: float = setting(1.0, low=0, above=True, high=100)  # d_cond ac: the class loss's weight in both losses
     label_embedding: int = setting(0, low=0, high=512)  # 0: one-hot labels; >0: a learned embedding of this size
     latent_dim: int = setting(100, low=2, high=512)
     g_hidden: tuple[int, ...] = setting((256, 512, 1024), low=1, high=8192, count=(1, 8))  # MLP G widths, input first
@@ -56,6 +62,16 @@ class GANConfig:
     @property
     def conditional(self) -> bool:
         return is_conditional(self.model)
+
+    @property
+    def g_method(self) -> str:
+        """The generator's conditioning, ``auto`` resolved (meaningful for conditional models)."""
+        return resolve(self.cond, self.g_cond)
+
+    @property
+    def d_method(self) -> str:
+        """The discriminator's conditioning, ``auto`` resolved (meaningful for conditional models)."""
+        return resolve(self.cond, self.d_cond)
 
     @property
     def discriminator_norm(self) -> str:
@@ -97,9 +113,25 @@ class GANConfig:
         for key, message in keys_without_effect(self.model).items():
             if getattr(self, key) != getattr(default, key):  # a default is what every export stores: never an error
                 raise RayganError(f"{source}: {message}", key)
+        if self.conditional:
+            self._validate_conditioning(source, default)
         if self.label_smoothing and self.loss != "ns":
             raise RayganError(f"{source}: label_smoothing applies to loss 'ns' only, not '{self.loss}'; "
                               "set label_smoothing to 0 or loss to ns", ("label_smoothing", "loss"))
+
+    def _validate_conditioning(self, source: str, default: "GANConfig") -> None:
+        """The rules between the conditioning keys and the rest (a default value is never an error)."""
+        if self.ac_weight != default.ac_weight and self.d_method != "ac":
+            raise RayganError(f"{source}: ac_weight weighs the auxiliary classifier's loss and has no effect with "
+                              f"d_cond '{self.d_method}'; drop it or set d_cond=ac", ("ac_weight", "d_cond"))
+        concatenating = {self.g_method, self.d_method} & set(CONDITIONINGS)
+        if self.label_embedding != default.label_embedding and not concatenating:
+            raise RayganError(f"{source}: label_embedding sizes the label code that is concatenated, and neither "
+                              f"net concatenates (g_cond {self.g_method}, d_cond {self.d_method}); drop it or set "
+                              "g_cond or d_cond to input or hidden", ("label_embedding", "g_cond", "d_cond"))
+        if self.g_method == "cbn" and self.g_norm != "batch":
+            raise RayganError(f"{source}: g_cond 'cbn' makes the generator's batch norms class-conditional, and "
+                              "g_norm 'none' leaves it none; set g_norm=batch or another g_cond", ("g_cond", "g_norm"))
 
 
 def parse_overrides(pairs: list[str], source: str = "--set") -> dict:

@@ -12,6 +12,8 @@ sign of its output (:func:`confusion_counts`).
 * ``ls``: least squares (Mao et al. 2017), which pulls D's output to a target rather than
   saturating; the targets are +1 for real and -1 for fake (G aims at +1), so that the
   sign still means real or fake.
+
+An auxiliary classifier head (``d_cond: ac``) adds :func:`class_loss` to both, whatever the objective.
 """
 import torch
 from torch.nn import functional as F
@@ -49,6 +51,14 @@ def generator_loss(fake_logits: torch.Tensor, loss: str = "ns") -> torch.Tensor:
     if loss == "ls":
         return 0.5 * (fake_logits - 1.0).square().mean()
     raise ValueError(_unknown(loss))
+
+
+def class_loss(class_logits: torch.Tensor | None, labels: torch.Tensor | None, weight: float) -> torch.Tensor | float:
+    """An auxiliary classifier's term in either loss: ``weight`` times the cross-entropy of its class logits
+    against ``labels`` (the real images' classes in D's loss, the requested ones in G's); 0 without one."""
+    if class_logits is None:
+        return 0.0
+    return weight * F.cross_entropy(class_logits, labels)
 
 
 def _unknown(loss: str) -> str:

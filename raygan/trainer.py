@@ -18,7 +18,7 @@ import torch
 from raygan.budget import images_per_step
 from raygan.config import GANConfig
 from raygan.data import ImageData
-from raygan.losses import accuracies, confusion_counts, discriminator_loss, generator_loss
+from raygan.losses import accuracies, class_loss, confusion_counts, discriminator_loss, generator_loss
 from raygan.models import build_models
 
 ReportFn = Callable[[dict], "bool | None"]  # returns True to stop the run
@@ -64,25 +64,28 @@ class GANTrainer:
                   if self.config.conditional else None)
         return self.generator(z, labels), labels
 
-    def _judge(self, real, real_labels, fake, fake_labels) -> tuple[torch.Tensor, torch.Tensor]:
-        """D's logits on a real and a fake batch.
+    def _judge(self, real, real_labels, fake, fake_labels):
+        """D's logits on a real and a fake batch, and its class logits on the real one (an ``ac`` head's; else None).
 
         Without batch norm in D, the two batches go through as one (the same maths, half the
         kernel launches and larger matrix products); with it they stay separate, so batch
         statistics are never mixed across real and fake.
         """
         if self._d_has_batchnorm:
-            return self.discriminator(real, real_labels), self.discriminator(fake, fake_labels)
+            real_logits, real_classes = self.discriminator.judge(real, real_labels)
+            return real_logits, self.discriminator(fake, fake_labels), real_classes
         labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
-        logits = self.discriminator(torch.cat([real, fake]), labels)
-        return logits[:real.shape[0]], logits[real.shape[0]:]
+        logits, classes = self.discriminator.judge(torch.cat([real, fake]), labels)
+        n = real.shape[0]
+        return logits[:n], logits[n:], None if classes is None else classes[:n]
 
     def _d_update(self, fake: torch.Tensor, fake_labels) -> torch.Tensor:
         real, real_labels = self.data.batch(self.config.batch_size, self.rng)
         if not self.config.conditional:
             real_labels = None
-        real_logits, fake_logits = self._judge(real, real_labels, fake.detach(), fake_labels)
+        real_logits, fake_logits, real_classes = self._judge(real, real_labels, fake.detach(), fake_labels)
         loss = discriminator_loss(real_logits, fake_logits, self.config.loss, self.config.label_smoothing)
+        loss = loss + class_loss(real_classes, real_labels, self.config.ac_weight)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -107,7 +110,9 @@ class GANTrainer:
         # D's weights need no gradient for G's update: skipping them saves a third of the
         # backward pass through D.
         self.discriminator.requires_grad_(False)
-        loss_g = generator_loss(self.discriminator(fake, fake_labels), self.config.loss)
+        fake_logits, fake_classes = self.discriminator.judge(fake, fake_labels)
+        loss_g = generator_loss(fake_logits, self.config.loss) + class_loss(fake_classes, fake_labels,
+                                                                           self.config.ac_weight)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()

@@ -13,9 +13,10 @@ from raygan.models import build_generator
 from tests.conftest import small_nets
 
 
-@pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "cdcgan"])
-def test_reload_gives_identical_samples(tmp_path, model):
-    conditioning = {"cond": "hidden"} if model in ("cgan", "cdcgan") else {}
+@pytest.mark.parametrize("model, conditioning", [("gan", {}), ("dcgan", {}), ("cgan", {"cond": "hidden"}),
+                                                 ("cdcgan", {"cond": "hidden"}), ("cgan", {"g_cond": "cbn"}),
+                                                 ("cdcgan", {"g_cond": "cbn", "d_cond": "projection"})])
+def test_reload_gives_identical_samples(tmp_path, model, conditioning):
     config = GANConfig.from_dict({"model": model, "latent_dim": 16, **small_nets(model), **conditioning})
     torch.manual_seed(0)
     generator = build_generator(config)

@@ -38,6 +38,8 @@ CASES = {
     "dcgan-32-grey": ("dcgan", 1, 32, 0, {}),
     "cdcgan-28-grey-mnist": ("cdcgan", 1, 28, 10, {"cond": "hidden", "label_embedding": 4}),
     "cdcgan-32-colour": ("cdcgan", 3, 32, 3, {"cond": "input"}),
+    "cdcgan-32-colour-cbn": ("cdcgan", 3, 32, 3, {"g_cond": "cbn", "d_cond": "projection"}),
+    "cgan-28-grey-cbn-mnist": ("cgan", 1, 28, 10, {"g_cond": "cbn", "d_cond": "ac"}),
 }
 FORMATS = {"onnx": to_onnx, "torchscript": to_torchscript}
 BATCHES = (1, 5)

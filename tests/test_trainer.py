@@ -7,6 +7,7 @@ import torch
 
 from raygan.config import GANConfig
 from raygan.data import load_dataset
+from raygan.models.conditioning import ClassBatchNorm
 from raygan.trainer import GANTrainer
 from tests.conftest import small_nets
 
@@ -25,9 +26,13 @@ def mnist(mnist_dir):
     return load_dataset("mnist", mnist_dir, "train")
 
 
-@pytest.mark.parametrize("model", ["gan", "dcgan", "cgan", "cdcgan"])
-def test_reports_every_k_steps_with_finite_values(mnist, model):
-    config = GANConfig.from_dict({"model": model, **_small(model), "d_steps": 2})
+CONDITIONINGS = {"cbn-projection": {"g_cond": "cbn", "d_cond": "projection"}, "ac": {"d_cond": "ac"}}
+
+
+@pytest.mark.parametrize("model, conditioning", [("gan", ""), ("dcgan", ""), ("cgan", ""), ("cdcgan", ""),
+                                                 *[(m, c) for m in ("cgan", "cdcgan") for c in CONDITIONINGS]])
+def test_reports_every_k_steps_with_finite_values(mnist, model, conditioning):
+    config = GANConfig.from_dict({"model": model, **_small(model), "d_steps": 2, **CONDITIONINGS.get(conditioning, {})})
     reports = []
     GANTrainer(config, mnist).run_steps(7, 3, on_report=reports.append)
     assert [r["step"] for r in reports] == [3, 6, 7]
@@ -40,11 +45,12 @@ def test_reports_every_k_steps_with_finite_values(mnist, model):
     assert first["d_acc"] == pytest.approx((first["tp"] + first["tn"]) / (2 * 3 * 2 * 32))
 
 
-@pytest.mark.parametrize("model", ["dcgan", "gan"])
+@pytest.mark.parametrize("model, conditioning", [("dcgan", ""), ("gan", ""), ("cdcgan", "cbn-projection"),
+                                                 ("cgan", "ac")])
 @pytest.mark.parametrize("loss", ["ns", "hinge", "ls"])
-def test_every_loss_trains_a_spectral_discriminator_with_finite_losses(mnist, model, loss):
-    trainer = GANTrainer(GANConfig.from_dict({"model": model, **_small(model), "loss": loss, "d_norm": "spectral"}),
-                         mnist)
+def test_every_loss_trains_a_spectral_discriminator_with_finite_losses(mnist, model, conditioning, loss):
+    trainer = GANTrainer(GANConfig.from_dict({"model": model, **_small(model), "loss": loss, "d_norm": "spectral",
+                                              **CONDITIONINGS.get(conditioning, {})}), mnist)
     assert not trainer._d_has_batchnorm  # so real and fake go through D as one batch
     report = trainer.run_steps(3, 3)
     assert math.isfinite(report["loss_d"]) and math.isfinite(report["loss_g"])
@@ -73,8 +79,11 @@ def test_discriminator_learns_to_tell_real_digits_from_a_frozen_generator(mnist)
     assert last["loss_d"] < first["loss_d"]
 
 
-def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist):
-    config = GANConfig.from_dict({**SMALL, "seed": 3})
+@pytest.mark.parametrize("values", [SMALL, {**_small("cdcgan"), "model": "cdcgan", "g_cond": "cbn", "d_cond": "ac"},
+                                    {**_small("cgan"), "model": "cgan", "d_cond": "projection", "d_norm": "spectral"}],
+                         ids=["gan", "cdcgan-cbn-ac", "cgan-projection"])
+def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist, values):
+    config = GANConfig.from_dict({**values, "seed": 3})
     straight = GANTrainer(config, mnist)
     straight.run_steps(6, 6)
 
@@ -99,6 +108,36 @@ def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist):
     faster.load_state_dict(state)
     assert [g["lr"] for g in faster.opt_g.param_groups] == [1e-3]
     assert [g["lr"] for g in faster.opt_d.param_groups] == [5e-4]
+
+
+def test_an_auxiliary_classifier_learns_the_real_digits_classes(mnist, mnist_dir):
+    """D's class head is trained on real images' labels: after 150 steps it reads held-out digits far above chance."""
+    config = GANConfig.from_dict({**_small("cdcgan"), "model": "cdcgan", "d_cond": "ac", "d_norm": "spectral",
+                                  "loss": "hinge"})
+    trainer = GANTrainer(config, mnist)
+    test = load_dataset("mnist", mnist_dir, "test")
+    images, labels = test.floats()[:500], test.labels[:500]
+
+    def accuracy():
+        with torch.no_grad():
+            return (trainer.discriminator.judge(images, labels)[1].argmax(1) == labels).float().mean().item()
+
+    before = accuracy()
+    trainer.run_steps(150, 150)
+    assert before < 0.3 and accuracy() > 0.7
+
+
+def test_class_batch_norm_learns_parameters_of_its_own_for_each_class(mnist):
+    config = GANConfig.from_dict({**_small("cdcgan"), "model": "cdcgan", "g_cond": "cbn"})
+    trainer = GANTrainer(config, mnist)
+    norms = [m for m in trainer.generator.modules() if isinstance(m, ClassBatchNorm)]
+    assert all(torch.all(n.gain.weight == 1) and torch.all(n.bias.weight == 0) for n in norms)
+    trainer.run_steps(5, 5)
+    for norm in norms:  # every class's gains and biases moved, each its own way
+        gains, biases = norm.gain.weight, norm.bias.weight
+        assert not torch.any(torch.all(gains == 1, dim=1)) and not torch.any(torch.all(biases == 0, dim=1))
+        assert torch.cdist(gains, gains).fill_diagonal_(1).min() > 0
+        assert torch.cdist(biases, biases).fill_diagonal_(1).min() > 0
 
 
 def test_generator_ema_averages_weights_and_is_what_gets_measured_and_exported(mnist, tmp_path):

@@ -12,8 +12,8 @@ cgan    MLP           yes
 cdcgan  DCGAN         yes
 ======  ============  ===========
 
-How a conditional model takes its label is the config's ``cond``, handled in
-:mod:`raygan.models.conditioning` for both architectures.  The registry decides from a name
+How a conditional model takes its label is the config's ``g_cond`` and ``d_cond`` (or the
+shared ``cond``), handled in :mod:`raygan.models.conditioning` for both architectures.  The registry decides from a name
 alone whether the model is conditional, which discriminator norms it has (the first its own,
 what ``d_norm: auto`` means) and which config keys have an effect on it.  It never imports
 :mod:`raygan.config`: its functions take a model name and plain values, and its builders any
@@ -37,8 +37,8 @@ class Architecture:
     """One kind of net: how to build its generator and discriminator, and what it reads from a config."""
 
     description: str  # what a model of it is, as in "it is an MLP"
-    generator: Callable[..., Generator]  # (config, info, cond) -> generator
-    discriminator: Callable[..., nn.Module]  # (config, info, cond, resolved d_norm) -> discriminator
+    generator: Callable[..., Generator]  # (config, info, G's conditioning method or None) -> generator
+    discriminator: Callable[..., nn.Module]  # (config, info, D's method or None, resolved d_norm) -> discriminator
     d_norms: tuple[str, ...]  # the discriminator norms it supports; the first is its own (d_norm "auto")
     keys: tuple[str, ...]  # the config keys only this architecture reads
 
@@ -100,28 +100,29 @@ def keys_without_effect(model: str) -> dict[str, str]:
     return messages
 
 
-def _cond(config, info: DatasetInfo) -> str | None:
+def _method(config, info: DatasetInfo, net: str) -> str | None:
+    """``net``'s ("g" or "d") conditioning method under ``config``; None for an unconditional model."""
     if not is_conditional(config.model):
         return None
     if not info.labelled:
         raise RayganError(f"{config.model} is conditional and needs labelled images, but dataset '{info.name}' "
                           "has no classes; put the images in class subfolders (FOLDER/<class>/*.png) or use "
                           f"{config.model.removeprefix('c')}")
-    return config.cond
+    return conditioning.resolve(config.cond, getattr(config, f"{net}_cond"))
 
 
 def build_generator(config, info: DatasetInfo | None = None) -> Generator:
     """A fresh generator for a validated config (a GANConfig, or any object with its fields);
     ``info`` defaults to the config's dataset."""
     info = info or dataset_info(config.dataset)
-    return FAMILIES[config.model].architecture.generator(config, info, _cond(config, info))
+    return FAMILIES[config.model].architecture.generator(config, info, _method(config, info, "g"))
 
 
 def build_discriminator(config, info: DatasetInfo | None = None) -> nn.Module:
     """A fresh discriminator, with spectral norm on every layer when ``d_norm`` is spectral."""
     info = info or dataset_info(config.dataset)
     norm = resolve_d_norm(config.model, config.d_norm)
-    discriminator = FAMILIES[config.model].architecture.discriminator(config, info, _cond(config, info), norm)
+    discriminator = FAMILIES[config.model].architecture.discriminator(config, info, _method(config, info, "d"), norm)
     return spectral_norm_all(discriminator) if norm == "spectral" else discriminator
 
 

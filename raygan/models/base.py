@@ -1,4 +1,4 @@
-"""What every generator and discriminator shares: label checks, sampling and spectral norm."""
+"""What every generator and discriminator shares: label checks, sampling, the logit and spectral norm."""
 from __future__ import annotations
 
 from typing import Callable
@@ -65,6 +65,26 @@ class Generator(nn.Module):
         finally:
             self.train(was_training)
         return torch.cat(chunks) if chunks else torch.empty(0, *self.image_shape, device=device)
+
+
+class Discriminator(nn.Module):
+    """A discriminator's common end: its last features through a dense layer ``out`` to one logit, plus the
+    projection of its label head (:class:`~raygan.models.conditioning.LabelHead`).  Subclasses build ``out``
+    and ``head`` and define :meth:`features`."""
+
+    out: nn.Linear
+    head: nn.Module  # a conditioning.LabelHead
+
+    def features(self, images: torch.Tensor, labels) -> torch.Tensor:
+        raise NotImplementedError
+
+    def judge(self, images: torch.Tensor, labels=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(one logit per image, > 0 meaning real; the class logits of an ``ac`` head, else None)."""
+        h = self.features(images, labels)
+        return self.out(h.flatten(1)).squeeze(1) + self.head.projection(h, labels), self.head.classes(h)
+
+    def forward(self, images: torch.Tensor, labels=None) -> torch.Tensor:
+        return self.judge(images, labels)[0]
 
 
 def spectral_norm_all(module: nn.Module) -> nn.Module:

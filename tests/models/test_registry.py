@@ -18,9 +18,10 @@ def test_the_four_models_are_an_architecture_with_or_without_conditioning():
 
 
 @pytest.mark.parametrize("model, keys", [
-    ("gan", {"cond", "label_embedding", "g_width", "d_width"}),
+    ("gan", {"cond", "g_cond", "d_cond", "label_embedding", "ac_weight", "g_width", "d_width"}),
     ("cgan", {"g_width", "d_width"}),
-    ("dcgan", {"cond", "label_embedding", "g_hidden", "d_hidden", "g_norm", "d_dropout"}),
+    ("dcgan", {"cond", "g_cond", "d_cond", "label_embedding", "ac_weight", "g_hidden", "d_hidden", "g_norm",
+               "d_dropout"}),
     ("cdcgan", {"g_hidden", "d_hidden", "g_norm", "d_dropout"}),
 ])
 def test_keys_without_effect_name_the_nearest_model_that_reads_them(model, keys):

@@ -24,6 +24,11 @@ VARIANTS = [
     {"model": "cdcgan", "cond": "input"},
     {"model": "cdcgan", "cond": "hidden"},
     {"model": "cdcgan", "cond": "hidden", "label_embedding": 8},
+    {"model": "cgan", "g_cond": "cbn", "d_cond": "projection"},
+    {"model": "cgan", "cond": "hidden", "d_cond": "ac"},
+    {"model": "cdcgan", "g_cond": "cbn", "d_cond": "projection"},
+    {"model": "cdcgan", "g_cond": "cbn", "d_cond": "projection", "d_norm": "spectral"},
+    {"model": "cdcgan", "d_cond": "ac"},
 ]
 # (image size, channels, latent_dim): every size, both channel counts and the latent range's ends
 SHAPES = [(28, 1, 2), (28, 1, 100), (28, 3, 8), (32, 1, 8), (32, 3, 512), (64, 1, 8), (64, 3, 8)]
@@ -39,7 +44,9 @@ def test_every_model_builds_for_every_size_channel_count_and_latent_size(values,
     labels = torch.arange(6) % len(CLASSES) if config.conditional else None
     images = generator(torch.randn(6, latent_dim), labels)
     assert images.shape == (6, channels, size, size) and images.abs().max() <= 1
-    assert discriminator(images, labels).shape == (6,)
+    logits, classes = discriminator.judge(images, labels)
+    assert logits.shape == (6,) and (classes is None) == (values.get("d_cond") != "ac")
+    assert classes is None or classes.shape == (6, len(CLASSES))
     assert generator.sample(3, labels=0 if config.conditional else None).shape == (3, channels, size, size)
 
 
