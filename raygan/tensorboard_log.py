@@ -14,7 +14,7 @@ from raygan import metrics
 from raygan.plots import grid_image
 from raygan.records import is_finite_number
 
-NOT_PLOTTED = ("step", "kimg", "pid", "num_samples", "time_this_iter_s", "time_total_s")
+NOT_PLOTTED = ("step", "kimg", "pid", "num_samples", "samples_per_class", "time_this_iter_s", "time_total_s")
 
 
 def tag(key: str) -> str:

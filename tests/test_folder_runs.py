@@ -34,6 +34,7 @@ def test_a_colour_folder_trains_evaluates_and_draws_colour_grids(tmp_path, colou
     assert meta["dataset_name"] == "colour_digits" and meta["data_fingerprint"] == test_set.info.fingerprint
     assert summary["evaluator"] == meta["metrics"]["evaluator"] and summary["evaluator"].startswith("colour_digits-")
     assert "classes_covered" in summary
+    assert summary["samples_per_class"] == 50 and summary["intra_fid"] > 0 and "label_acc_worst" in summary
     # label_acc is the share of the export's 500 seeded samples (labels 0..9 in turn) that the folder's evaluator
     # classifies as the label asked for, computed here from the export and the stored evaluator alone
     labels = torch.arange(500) % 10

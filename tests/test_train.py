@@ -36,14 +36,21 @@ def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys, t
         for key in ("loss_d", "loss_g", "d_acc", "d_acc_real", "d_acc_fake", "images_per_s", "fid"):
             assert math.isfinite(report[key]), key
         assert report["tp"] + report["fn"] == 10 * 16 and report["num_samples"] == 200
-    if model == "cdcgan":
-        assert "label_acc" in reports[0] and "label_acc" in summary
+    per_class = {"label_acc", "label_acc_worst", "intra_fid", "samples_per_class"}
+    final_record = read_jsonl(out / "final_metrics.jsonl")[0]
+    if model == "cdcgan":  # per report on 200 samples (20 per class); intra_fid only in the final record (50)
+        assert per_class - {"intra_fid"} <= set(reports[0]) and "intra_fid" not in reports[0]
+        assert reports[0]["samples_per_class"] == 20
+        assert per_class <= set(summary) and summary["samples_per_class"] == 50 and summary["intra_fid"] > 0
+    else:  # unconditional: absent, not 0
+        assert not per_class & (set(reports[0]) | set(summary) | set(final_record))
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["kimg_000000160.png", "kimg_000000320.png"]
     (scalars, images), = tensorboard_runs(out / "tensorboard").values()
     assert images == {"samples": [160, 320]}  # x: images shown to D
     assert scalars["quality/fid"] == [(160, pytest.approx(reports[0]["fid"], rel=1e-6)),
                                       (320, pytest.approx(reports[1]["fid"], rel=1e-6))]
     assert {"train/loss_d", "train/d_acc", "train/tp", "optimizer/lr_g_in_use", "system/images_per_s"} <= set(scalars)
+    assert ("quality/label_acc_worst" in scalars) == (model == "cdcgan") and "train/samples_per_class" not in scalars
     assert (out / "curves.png").stat().st_size > 1000
     generator = load_generator(out / "generator.safetensors")
     labels = 3 if model == "cdcgan" else None

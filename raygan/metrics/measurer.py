@@ -9,9 +9,11 @@ driver and ships it to every trial through Ray's object store, so nothing is loo
 module state, keyed by ``id()`` or cached per process.
 
 Every result is a *metric record*: the requested metrics plus ``num_samples`` (how many
-samples they were measured on) and ``evaluator`` (which evaluator weights, see
-:attr:`~raygan.metrics.evaluator.Evaluator.id`), so that two values are only compared
-when both match, the way stylegan2-ada names ``fid50k_full``.
+samples they were measured on), ``samples_per_class`` (beside the per-class metrics of
+conditional samples: the fewest samples of any class they were measured on) and
+``evaluator`` (which evaluator weights, see :attr:`~raygan.metrics.evaluator.Evaluator.id`),
+so that two values are only compared when these match, the way stylegan2-ada names
+``fid50k_full``.
 """
 from __future__ import annotations
 
@@ -24,11 +26,14 @@ from raygan.data.images import ImageData
 from raygan.data.info import DatasetInfo
 from raygan.errors import RayganError
 from raygan.metrics.evaluator import Evaluator, embed
+from raygan.metrics.intra_fid import shortfall
+from raygan.metrics.modes import class_counts
 from raygan.metrics.references import Reference
-from raygan.metrics.registry import METRICS, NEEDS_CLASSES, NEEDS_LABELS, Samples
+from raygan.metrics.registry import METRICS, NEEDS_CLASSES, NEEDS_LABELS, PER_CLASS, Samples
 from raygan.progress import counting, steps
 
-RECORD_KEYS = ("num_samples", "evaluator")  # what a metric record adds to the metric values
+# what a metric record adds to the metric values (samples_per_class only beside a per-class metric)
+RECORD_KEYS = ("num_samples", "samples_per_class", "evaluator")
 
 
 class Measurer:
@@ -81,7 +86,8 @@ class Measurer:
             if self.test is None:
                 raise RayganError(f"metrics against real {self.info.name} data need its test split; pass data_dir",
                                   fields="data_dir")
-            self.reference = Reference(embed(self.net, self.test.to(self.device).floats())[0])
+            test = self.test.to(self.device)
+            self.reference = Reference(embed(self.net, test.floats())[0], test.labels if self.info.labelled else None)
         return self.reference
 
     def measure(self, samples: torch.Tensor, labels=None, metrics: Sequence[str] | None = None,
@@ -89,9 +95,10 @@ class Measurer:
         """The metric record of ``samples`` (N, C, H, W) in [-1, 1], embedded in batches on this device.
 
         ``labels`` (N,) are the classes a conditional generator was asked for (enables
-        ``label_acc``).  ``metrics`` defaults to every metric that applies (no class metrics for
-        an unlabelled folder).  ``progress``: in a terminal, a bar over the embedded samples,
-        then one over the metrics naming the one under way.
+        ``label_acc`` and the per-class metrics).  ``metrics`` defaults to every metric that
+        applies (no class metrics for an unlabelled folder, no ``intra_fid`` with fewer than 2
+        samples or test images of a class).  ``progress``: in a terminal, a bar over the
+        embedded samples, then one over the metrics naming the one under way.
         """
         labels = None if labels is None else torch.as_tensor(labels)
         names = check_metrics(metrics, labels is not None, self.info.labelled)
@@ -100,8 +107,11 @@ class Measurer:
         with counting(len(samples), "img", "embedding", progress) as done:
             features, probs = embed(self.net, samples, batch_size, on_batch=done)
         context = Samples(features, probs, None if labels is None else labels.to(self.device), self.real)
-        return {**{name: METRICS[name](context) for name in steps(names, "metrics", progress)},
-                "num_samples": int(samples.shape[0]), "evaluator": self.evaluator.id}
+        if metrics is None and "intra_fid" in names and shortfall(context.labels, context.reference.class_stats):
+            names.remove("intra_fid")  # unavailable on these samples, rather than a made-up value
+        values = {name: METRICS[name](context) for name in steps(names, "metrics", progress)}
+        per_class = {"samples_per_class": min(class_counts(labels).values())} if set(PER_CLASS) & set(names) else {}
+        return {**values, "num_samples": int(samples.shape[0]), **per_class, "evaluator": self.evaluator.id}
 
     def measure_generator(self, generator, num: int = FINAL_NUM, metrics: Sequence[str] | None = None,
                           batch_size: int = 1000, seed: int = 0, progress: bool = False) -> dict:

@@ -1,5 +1,10 @@
 """Mode collapse and conditioning: which classes the evaluator sees in the samples.
 
+For conditional generators, ``label_accuracy`` is the share of all samples classified as
+the label they were generated for, and :func:`per_class_accuracy` the same share within
+each requested class, whose lowest (``label_acc_worst``) shows a class the generator fails
+at even when the mean looks good.
+
 ``classes_covered`` counts the classes that receive at least ``min_share`` of the uniform
 share of the samples' predicted labels.  With the default 0.1 and 10 classes a class
 counts once it holds 1 % of the samples, so stray misclassifications (the evaluator errs
@@ -30,9 +35,27 @@ def class_kl(probs: torch.Tensor) -> float:
     return (torch.special.xlogy(histogram, histogram).sum() + math.log(histogram.numel())).item()
 
 
+def _hits(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Whether each sample is classified as the label it was generated for (float64 0/1)."""
+    return (probs.argmax(dim=1) == labels.to(probs.device)).double()
+
+
 def label_accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
     """Fraction of samples classified as the label they were generated for."""
-    return (probs.argmax(dim=1) == labels.to(probs.device)).double().mean().item()
+    return _hits(probs, labels).mean().item()
+
+
+def class_counts(labels: torch.Tensor) -> dict[int, int]:
+    """How many samples were generated for each class, for the classes in ``labels`` only."""
+    classes, counts = torch.unique(labels, return_counts=True)
+    return dict(zip(classes.tolist(), counts.tolist()))
+
+
+def per_class_accuracy(probs: torch.Tensor, labels: torch.Tensor) -> dict[int, float]:
+    """For each class in ``labels``: the fraction of the samples generated for it classified as it."""
+    labels = labels.to(probs.device)
+    hits = torch.bincount(labels, weights=_hits(probs, labels))
+    return {c: hits[c].item() / n for c, n in class_counts(labels).items()}
 
 
 def median_nn_distance(features: torch.Tensor) -> float:

@@ -14,13 +14,17 @@ from typing import Callable
 import numpy as np
 import torch
 
-from raygan.metrics import inception_score, kid, modes, prdc
+from raygan.metrics import inception_score, intra_fid, kid, modes, prdc
 from raygan.metrics.fid import frechet_distance, gaussian_stats
 from raygan.metrics.references import Reference
 
 QUICK_METRICS = ("fid", "classes_covered", "class_kl", "diversity")  # cheap enough for every training report
-NEEDS_LABELS = ("label_acc",)
-NEEDS_CLASSES = ("inception_score", "classes_covered", "class_kl", "label_acc")  # meaningless without classes
+# ... and for conditional generators.  Not intra_fid: its ten FIDs on ~200 samples each added 12-40 % to a
+# quick report on 2,000 MNIST samples (one or two BLAS threads, 2 CPU cores, 2026-12), so it is final-only.
+QUICK_CONDITIONAL = ("label_acc", "label_acc_worst")
+PER_CLASS = ("label_acc_worst", "intra_fid")  # measured class by class: their record names samples_per_class
+NEEDS_LABELS = ("label_acc", *PER_CLASS)
+NEEDS_CLASSES = ("inception_score", "classes_covered", "class_kl", *NEEDS_LABELS)  # meaningless without classes
 DIVERSITY_MAX_N = 1000  # points per set for diversity: 1000x1000 distances, a few ms
 
 
@@ -69,6 +73,10 @@ def _diversity(s: Samples) -> float:
     return modes.median_nn_distance(s.features[:n]) / max(s.reference.median_nn_distance(n), 1e-12)
 
 
+def _intra_fid(s: Samples) -> float:
+    return intra_fid.intra_fid(s.features, s.labels, s.reference.class_stats)
+
+
 def _prdc_entry(name: str) -> Callable[[Samples], float]:
     return lambda s: s.prdc_values()[name]
 
@@ -86,6 +94,8 @@ METRICS: dict[str, Callable[[Samples], float]] = {
     "class_kl": lambda s: modes.class_kl(s.probs),
     "diversity": _diversity,
     "label_acc": lambda s: modes.label_accuracy(s.probs, s.labels),
+    "label_acc_worst": lambda s: min(modes.per_class_accuracy(s.probs, s.labels).values()),
+    "intra_fid": _intra_fid,
 }
 DESCRIPTIONS = {
     "fid": "Frechet distance of evaluator features (lower is better)",
@@ -100,13 +110,15 @@ DESCRIPTIONS = {
     "class_kl": "KL of the predicted-class histogram from uniform (0: balanced)",
     "diversity": "samples' nearest-neighbour spread over the real data's (about 1 for real)",
     "label_acc": "conditional models: share of samples classified as the label asked for",
+    "label_acc_worst": "conditional models: label_acc of the class where it is lowest",
+    "intra_fid": "conditional models: FID of each class's samples against its test images, averaged (lower is better)",
 }
 
 
 def quick_metrics(conditional: bool, classes: bool = True) -> tuple[str, ...]:
-    """The cheap per-report subset; with ``label_acc`` for conditional generators, without the class
-    metrics for data without classes."""
-    names = QUICK_METRICS + (NEEDS_LABELS if conditional else ())
+    """The cheap per-report subset; with ``label_acc`` and ``label_acc_worst`` for conditional generators,
+    without the class metrics for data without classes."""
+    names = QUICK_METRICS + (QUICK_CONDITIONAL if conditional else ())
     return names if classes else tuple(n for n in names if n not in NEEDS_CLASSES)
 
 

@@ -12,9 +12,10 @@ from raygan.config import GANConfig
 from raygan.data import dataset_info, load_dataset
 from raygan.errors import RayganError
 from raygan.generator_file import save_generator
-from raygan.metrics import (METRICS, QUICK_METRICS, RECORD_KEYS, Evaluator, Measurer, evaluate, evaluate_generator,
+from raygan.metrics import (METRICS, QUICK_METRICS, Evaluator, Measurer, evaluate, evaluate_generator,
                             quick_metrics)
 from raygan.metrics.evaluator import weights_path
+from raygan.metrics.registry import NEEDS_LABELS
 
 
 def evaluator_id(dataset: str) -> str:
@@ -31,7 +32,7 @@ def mnist(mnist_dir):
 def test_real_images_score_well_on_every_metric(mnist, mnist_dir):
     train, _ = mnist
     result = evaluate(train.floats(0, 2000), "mnist", mnist_dir)
-    assert list(result) == [name for name in METRICS if name != "label_acc"] + list(RECORD_KEYS)
+    assert list(result) == [name for name in METRICS if name not in NEEDS_LABELS] + ["num_samples", "evaluator"]
     assert result["num_samples"] == 2000 and result["evaluator"] == evaluator_id("mnist")
     assert 0 < result["kid_std"] < 2  # KID's spread over its subsets (about 1 here), reported next to its mean
     assert result["fid"] < 15 and result["kid"] < 1.0 and result["inception_score"] > 9.5
@@ -51,7 +52,7 @@ def test_non_finite_samples_give_finite_bad_values(value, mnist, mnist_dir):
     broken = evaluate(samples, "mnist", mnist_dir, labels=train.labels[:500])
     assert all(math.isfinite(broken[name]) for name in METRICS), broken
     everywhere = evaluate(torch.full((500, 1, 28, 28), value), "mnist", mnist_dir)
-    assert all(math.isfinite(everywhere[name]) for name in METRICS if name != "label_acc"), everywhere
+    assert all(math.isfinite(everywhere[name]) for name in METRICS if name not in NEEDS_LABELS), everywhere
     real = evaluate(train.floats(500, 1000), "mnist", mnist_dir, metrics=["fid"])["fid"]
     assert everywhere["fid"] > broken["fid"] > 5 * real
 
@@ -124,13 +125,24 @@ def test_evaluate_generator_balances_labels_and_is_seeded(mnist, mnist_dir):
     conditional = LookupGenerator(test, conditional=True)
     result = evaluate_generator(conditional, "mnist", mnist_dir, num=1000, metrics=quick_metrics(True))
     assert torch.bincount(conditional.asked).tolist() == [100] * 10
-    assert list(result) == [*QUICK_METRICS, "label_acc", *RECORD_KEYS]
-    assert result["label_acc"] > 0.98 and result["classes_covered"] == 10
+    assert list(result) == [*QUICK_METRICS, "label_acc", "label_acc_worst", "num_samples", "samples_per_class",
+                            "evaluator"]  # no intra_fid per report: ten more FIDs cost too much
+    assert result["label_acc"] > 0.98 and result["classes_covered"] == 10 and result["samples_per_class"] == 100
     unconditional = LookupGenerator(test, conditional=False)
     first = evaluate_generator(unconditional, "mnist", mnist_dir, num=500, metrics=["fid"], seed=1)
     assert first == evaluate_generator(unconditional, "mnist", mnist_dir, num=500, metrics=["fid"], seed=1)
     assert first != evaluate_generator(unconditional, "mnist", mnist_dir, num=500, metrics=["fid"], seed=2)
     assert quick_metrics(False) == QUICK_METRICS
+
+
+def test_per_class_metrics_and_their_sample_count_come_only_with_a_conditional_generator(mnist):
+    _, test = mnist
+    measurer = Measurer(Evaluator.load("mnist"), test)
+    conditional = measurer.measure_generator(LookupGenerator(test, conditional=True), num=500)
+    unconditional = measurer.measure_generator(LookupGenerator(test, conditional=False), num=500)
+    assert set(conditional) - set(unconditional) == {*NEEDS_LABELS, "samples_per_class"}
+    assert conditional["samples_per_class"] == 50  # the balanced labels: 500 samples over 10 classes
+    assert conditional["label_acc_worst"] > 0.9 and 0 < conditional["intra_fid"] < math.inf
 
 
 @pytest.fixture(scope="module")

@@ -57,9 +57,15 @@ def test_an_unlabelled_folder_has_no_class_metrics(flat_folder, folder_with_eval
     _, test_set = folder_with_evaluator(flat_folder)
     record = evaluate(test_set.floats(), test_set.info, test_set)
     assert {"fid", "kid", "precision", "recall", "diversity"} <= set(record)
-    assert not {"inception_score", "classes_covered", "class_kl", "label_acc"} & set(record)
+    assert not {"inception_score", "classes_covered", "class_kl", "label_acc", "label_acc_worst", "intra_fid",
+                "samples_per_class"} & set(record)
     with pytest.raises(RayganError, match="'classes_covered' needs a dataset with classes"):
         evaluate(test_set.floats(), test_set.info, test_set, metrics=["classes_covered"])
+    for name in ("label_acc_worst", "intra_fid"):  # labels or not, a flat folder has no classes to measure them by
+        for labels in (None, torch.zeros(len(test_set), dtype=torch.int64)):
+            with pytest.raises(RayganError, match=f"'{name}' needs ") as err:
+                evaluate(test_set.floats(), test_set.info, test_set, labels=labels, metrics=[name])
+            assert "\n" not in str(err.value)
 
 
 def test_a_missing_evaluator_says_how_to_train_it(tmp_path, digit_folder, mnist_arrays):
