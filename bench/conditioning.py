@@ -18,6 +18,7 @@ Example (2 CPU cores: 5 variants x 4 minutes, plus about a minute each to measur
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -28,7 +29,8 @@ from bench.record import describe, provenance, publish
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration, user_errors
-from raygan.config import parse_overrides
+from raygan.config import GANConfig, parse_overrides
+from raygan.models.conditioning import KEYS as CONDITIONING_KEYS
 
 PROG = "bench.conditioning"
 # variant: (what it is, its conditioning keys)
@@ -101,7 +103,12 @@ def compare(args, log=print) -> dict:
     if unknown or not names:
         raise raygan.RayganError(f"--variants: unknown {', '.join(unknown) or 'empty list'}; "
                                  f"choose from {', '.join(VARIANTS)}")
-    recipe = parse_overrides(args.set)
+    given = parse_overrides(args.set)
+    for key in given:
+        if key in CONDITIONING_KEYS:
+            raise raygan.RayganError(f"--set: {key} is what the variants set; drop it and choose --variants")
+    checked = GANConfig.from_dict({"model": args.model, **given}, "--set").to_dict()  # a bad recipe fails first
+    recipe = {key: checked[key] for key in given}
     out = output_folder(args.out, "out")
     source = open_source(None, args.data_dir)
     test = load_dataset(source.dataset, args.data_dir, "test")
@@ -116,6 +123,7 @@ def compare(args, log=print) -> dict:
                               config={**recipe, **conditioning}, out=out / name, overwrite=True, final_num=0,
                               device=args.device)
         rows[name] = {"conditioning": conditioning, "seconds": time.time() - started,
+                      "load_average": os.getloadavg()[1],  # other work on the machine over the last 5 minutes
                       **measure_variant(result.generator, measurer, real_statistics)}
         if args.grids:
             rows[name]["grid"] = str(write_grid(result.generator, Path(args.grids),

@@ -248,3 +248,49 @@ def test_every_stored_record_says_when_where_with_what_and_at_which_commit(name)
             assert _git("cat-file", "-t", record["commit"]) == "commit"
         unknown = [key for key in PROVENANCE if record[key] is None]
         assert not unknown or record["provenance"].startswith("recovered from git history"), unknown
+
+
+def test_conditioning_benchmark_trains_and_measures_each_variant(tmp_path, mnist_dir, capsys, monkeypatch):
+    import bench.conditioning as conditioning
+
+    monkeypatch.setattr(conditioning, "FINAL_NUM", 500)  # a small sample, as every metric still applies
+    conditioning.main(["--data-dir", str(mnist_dir), "--time-budget", "2s", "--variants", "input,cbn-projection",
+                       "--set", "g_width=8", "--set", "d_width=8", "--out", str(tmp_path / "runs"),
+                       "--grids", str(tmp_path / "grids"), "--json", str(tmp_path / "c.jsonl")])
+    record = read_jsonl(tmp_path / "c.jsonl")[0]
+    assert record["recipe"]["g_width"] == 8 and record["recipe"]["loss"] == "hinge"
+    rows = record["variants"]
+    assert list(rows) == ["input", "cbn-projection"] and rows["cbn-projection"]["conditioning"]["d_cond"] == "projection"
+    for row in rows.values():
+        assert row["num_samples"] == 500 and row["samples_per_class"] == 50 and row["kimg"] > 0
+        assert 0 <= row["label_acc_worst"] <= row["label_acc"] <= 1 and row["intra_fid"] > 0 and row["fid"] > 0
+        assert row["sharpness"] > 0 and row["speckle"] > 0 and Path(row["grid"]).stat().st_size > 1000
+    assert "| cbn-projection |" in capsys.readouterr().out
+
+
+def test_image_statistics_fall_with_blur_and_rise_with_speckle(mnist_dir):
+    from bench.conditioning import image_statistics
+    from raygan.data import load_dataset
+
+    images = load_dataset("mnist", mnist_dir, "test").floats(0, 200)
+    sharpness, speckle = image_statistics(images)
+    blurred = torch.nn.functional.avg_pool2d(images, 3, stride=1, padding=1, count_include_pad=False)
+    speckled = images.clone()
+    speckled.view(-1)[torch.randperm(speckled.numel(), generator=torch.Generator().manual_seed(0))[:5000]] = 1.0
+    assert image_statistics(blurred)[0] < 0.5 * sharpness
+    assert image_statistics(speckled)[1] > 2 * speckle
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--variants", "input,concat"], "--variants: unknown concat; choose from input, hidden"),
+    (["--set", "d_cond=ac"], "--set: d_cond is what the variants set; drop it and choose --variants"),
+    (["--set", "lr_g=-1"], "--set: lr_g must be in (0, 10], got -1.0"),
+])
+def test_conditioning_benchmark_bad_input_is_one_line(tmp_path, mnist_dir, capsys, args, message):
+    from bench.conditioning import main as conditioning
+
+    with pytest.raises(SystemExit) as exit_:
+        conditioning(["--data-dir", str(mnist_dir), "--time-budget", "1s", "--out", str(tmp_path / "o"),
+                      "--model", "cdcgan", *args])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
