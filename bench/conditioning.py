@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-from bench.record import describe, provenance, publish
+from bench.record import cell, describe, provenance, publish
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration, user_errors
@@ -137,12 +137,8 @@ def format_table(result: dict) -> str:
              f"({result['device']}), {result['num_samples']:,} samples (balanced); {describe(result)}",
              "| variant | " + " | ".join(SHOWN) + " |", "| --- " * (len(SHOWN) + 1) + "|"]
     for name, row in result["variants"].items():
-        lines.append(f"| {name} | " + " | ".join(_cell(row.get(key)) for key in SHOWN) + " |")
+        lines.append(f"| {name} | " + " | ".join(cell(row.get(key)) for key in SHOWN) + " |")
     return "\n".join(lines)
-
-
-def _cell(value) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value if value is not None else "-")
 
 
 def main(argv=None) -> None:

@@ -62,6 +62,11 @@ def publish(record: dict, table: str, json_path=None) -> None:
     print(json.dumps(record))
 
 
+def cell(value) -> str:
+    """A value in a printed table: floats to 4 significant digits, None as ``-``."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value if value is not None else "-")
+
+
 def describe(record: dict) -> str:
     """One line for a printed table: ``date, cpu, torch X, commit abc1234 (+ uncommitted changes)``."""
     commit = (record["commit"] or "unknown")[:12] + (" + uncommitted changes" if record["dirty"] else "")

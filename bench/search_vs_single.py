@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.record import describe, provenance, publish
+from bench.record import cell, describe, provenance, publish
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration, user_errors
@@ -106,12 +106,8 @@ def format_table(result: dict) -> str:
         if key in search or key in single:
             a, b = search.get(key), single.get(key)
             ratio = f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else ""
-            lines.append(f"| {key} | {_cell(a)} | {_cell(b)} | {ratio} |")
+            lines.append(f"| {key} | {cell(a)} | {cell(b)} | {ratio} |")
     return "\n".join(lines + [f"- {line}" for line in search["budget"]])
-
-
-def _cell(value) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value if value is not None else "-")
 
 
 def main(argv=None) -> None:

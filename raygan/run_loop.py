@@ -104,7 +104,8 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face,
         nonlocal last_report_at
         report.update(tags)
         if budget.quick_num:
-            report.update(measurer.measure_generator(trainer.sampling_generator, num=budget.quick_num, metrics=quick))
+            report.update(measurer.measure_generator(trainer.sampling_generator, num=budget.quick_num, metrics=quick,
+                                                     strict=False))
         reason = collapse_reason(history + [report], plan.rules)
         report.update(collapsed=reason is not None, collapse_reason=reason or "",
                       lr_g_in_use=trainer.opt_g.param_groups[0]["lr"],

@@ -91,14 +91,15 @@ class Measurer:
         return self.reference
 
     def measure(self, samples: torch.Tensor, labels=None, metrics: Sequence[str] | None = None,
-                batch_size: int = 1000, progress: bool = False) -> dict:
+                batch_size: int = 1000, progress: bool = False, strict: bool = True) -> dict:
         """The metric record of ``samples`` (N, C, H, W) in [-1, 1], embedded in batches on this device.
 
         ``labels`` (N,) are the classes a conditional generator was asked for (enables
         ``label_acc`` and the per-class metrics).  ``metrics`` defaults to every metric that
         applies (no class metrics for an unlabelled folder, no ``intra_fid`` with fewer than 2
-        samples or test images of a class).  ``progress``: in a terminal, a bar over the
-        embedded samples, then one over the metrics naming the one under way.
+        samples or test images of a class; asked for, that is an error unless ``strict`` is
+        False, which leaves it out too: a training report's quick metrics).  ``progress``: in a
+        terminal, a bar over the embedded samples, then one over the metrics naming the one under way.
         """
         labels = None if labels is None else torch.as_tensor(labels)
         names = check_metrics(metrics, labels is not None, self.info.labelled)
@@ -107,15 +108,16 @@ class Measurer:
         with counting(len(samples), "img", "embedding", progress) as done:
             features, probs = embed(self.net, samples, batch_size, on_batch=done)
         context = Samples(features, probs, None if labels is None else labels.to(self.device), self.real)
-        if metrics is None and "intra_fid" in names and shortfall(context.labels, context.reference.class_stats):
+        if (metrics is None or not strict) and "intra_fid" in names and shortfall(context.labels, context.reference.class_stats):
             names.remove("intra_fid")  # unavailable on these samples, rather than a made-up value
         values = {name: METRICS[name](context) for name in steps(names, "metrics", progress)}
         per_class = {"samples_per_class": min(class_counts(labels).values())} if set(PER_CLASS) & set(names) else {}
         return {**values, "num_samples": int(samples.shape[0]), **per_class, "evaluator": self.evaluator.id}
 
     def measure_generator(self, generator, num: int = FINAL_NUM, metrics: Sequence[str] | None = None,
-                          batch_size: int = 1000, seed: int = 0, progress: bool = False) -> dict:
-        """Draw ``num`` seeded samples from ``generator`` (balanced labels if conditional) and measure them.
+                          batch_size: int = 1000, seed: int = 0, progress: bool = False,
+                          strict: bool = True) -> dict:
+        """Draw ``num`` seeded samples from ``generator`` (balanced labels if conditional) and :meth:`measure` them.
 
         ``progress``: in a terminal, a bar over the samples drawn (through ``sample``'s
         ``on_batch`` of a raygan generator; without it, any module with ``sample(n, labels,
@@ -126,7 +128,8 @@ class Measurer:
         with counting(num, "img", "sampling", progress) as done:
             samples = generator.sample(num, labels=labels, generator=torch.Generator(device=device).manual_seed(seed),
                                        **({"on_batch": done} if progress else {}))
-        return self.measure(samples, labels=labels, metrics=metrics, batch_size=batch_size, progress=progress)
+        return self.measure(samples, labels=labels, metrics=metrics, batch_size=batch_size, progress=progress,
+                            strict=strict)
 
     def measure_final(self, generator, raw_generator, num: int = FINAL_NUM, progress: bool = False) -> dict:
         """Every metric of the generator a run exports, plus ``fid_raw`` when that generator is the weight
