@@ -21,6 +21,9 @@ from raygan.metrics.references import Reference
 QUICK_METRICS = ("fid", "classes_covered", "class_kl", "diversity")  # cheap enough for every training report
 NEEDS_LABELS = ("label_acc",)
 NEEDS_CLASSES = ("inception_score", "classes_covered", "class_kl", "label_acc")  # meaningless without classes
+# The values each per-report metric can take (low, high; None: unbounded), where a search's constraint must leave room.
+LIMITS = {"fid": (0.0, None), "classes_covered": (0.0, None), "class_kl": (0.0, None), "diversity": (0.0, None),
+          "label_acc": (0.0, 1.0)}
 DIVERSITY_MAX_N = 1000  # points per set for diversity: 1000x1000 distances, a few ms
 
 
