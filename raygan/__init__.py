@@ -10,6 +10,7 @@ here; once imported they shadow the functions of the same name, and call them wh
 from raygan.budget import Budget
 from raygan.collapse import CollapseRules, collapse_reason
 from raygan.config import GANConfig
+from raygan.constraints import Constraint
 from raygan.data import DatasetInfo, ImageData, dataset_info, load_dataset, open_source
 from raygan.data.prepare import Prepared, prepare
 from raygan.devices import pick_device
@@ -26,8 +27,8 @@ from raygan.train_api import TrainResult, train
 from raygan.trainer import GANTrainer
 from raygan.version import __version__
 
-__all__ = ["Budget", "CollapseRules", "DatasetInfo", "Evaluator", "GANConfig", "GANTrainer", "ImageData", "METRICS",
-           "MODELS", "Measurer", "Prepared", "RayganError", "RunPlan", "SearchResult", "SearchSpace", "TrainResult",
-           "build_models", "collapse_reason", "dataset_info", "evaluate", "evaluate_generator", "load_dataset",
-           "load_generator", "load_space", "open_source", "pick_device", "prepare", "read_metadata", "run_loop",
-           "save_generator", "to_onnx", "to_torchscript", "search", "train", "train_run", "__version__"]
+__all__ = ["Budget", "CollapseRules", "Constraint", "DatasetInfo", "Evaluator", "GANConfig", "GANTrainer", "ImageData",
+           "METRICS", "MODELS", "Measurer", "Prepared", "RayganError", "RunPlan", "SearchResult", "SearchSpace",
+           "TrainResult", "build_models", "collapse_reason", "dataset_info", "evaluate", "evaluate_generator",
+           "load_dataset", "load_generator", "load_space", "open_source", "pick_device", "prepare", "read_metadata",
+           "run_loop", "save_generator", "to_onnx", "to_torchscript", "search", "train", "train_run", "__version__"]

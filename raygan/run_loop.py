@@ -7,7 +7,8 @@ One loop serves both ways of running a GAN; each supplies a thin :class:`Face`:
 - :class:`raygan.tuning.trainable.TuneFace` (a Ray Tune trial) hands them to ``tune.report``.
 
 At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples)
-and the best value of the tracked metric so far (``fid_best``), appends the report to the
+and the best value of the tracked metric so far (``fid_best``; under a search's constraints,
+of its ranked value ``fid_ranked``: :mod:`raygan.constraints`), appends the report to the
 run's history, annotates it with :func:`~raygan.collapse.collapse_reason`, the learning
 rates in use and the face's tags, decides whether the run needs a checkpoint to go on
 from (every ``checkpoint_every`` reports, on collapse, at the end and at the last report
@@ -29,6 +30,7 @@ from raygan import metrics
 from raygan.budget import Budget
 from raygan.checkpoint import read_checkpoint, write_checkpoint
 from raygan.collapse import CollapseRules, collapse_reason
+from raygan.constraints import ranked_key, ranked_value
 from raygan.generator_file import save_trainer_generator
 from raygan.metrics.measurer import Measurer
 from raygan.records import is_finite_number
@@ -44,6 +46,12 @@ class RunPlan:
     metric: str = "fid"
     mode: str = "min"
     deadline: float | None = None  # wall-clock time (time.time()) by which the run stops, checkpointed
+    constraints: tuple = ()  # a search's (raygan.constraints): reports that miss them rank behind the rest
+
+    @property
+    def ranked(self) -> str:
+        """The report key the run ranks its reports by: ``metric``, or with constraints ``<metric>_ranked``."""
+        return ranked_key(self.metric, self.constraints)
 
 
 @dataclass
@@ -110,11 +118,13 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face,
         report.update(collapsed=reason is not None, collapse_reason=reason or "",
                       lr_g_in_use=trainer.opt_g.param_groups[0]["lr"],
                       lr_d_in_use=trainer.opt_d.param_groups[0]["lr"])
+        if plan.constraints:
+            report[plan.ranked] = ranked_value(report, plan.metric, plan.mode, plan.constraints)
         history.append(report)
-        best = is_new_best(history, plan.metric, plan.mode)
-        if is_finite_number(report.get(plan.metric)):
-            previous = history[-2].get(best_key(plan.metric)) if len(history) > 1 else None
-            report[best_key(plan.metric)] = report[plan.metric] if best or previous is None else previous
+        best = is_new_best(history, plan.ranked, plan.mode)
+        if is_finite_number(report.get(plan.ranked)):
+            previous = history[-2].get(best_key(plan.ranked)) if len(history) > 1 else None
+            report[best_key(plan.ranked)] = report[plan.ranked] if best or previous is None else previous
         # Stop at the last report before the deadline: the next would come as long after this one.
         now = time.time()
         report["out_of_time"] = plan.deadline is not None and 2 * now - last_report_at > plan.deadline

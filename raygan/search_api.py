@@ -116,7 +116,8 @@ class SearchResult:
         return next((row for row in self.rows if row.trial == self.best_trial), None)
 
     def summary(self) -> str:
-        """The table, the time spent per phase, resources, folders and the export, as the command prints them."""
+        """The table, the time spent per phase, resources, folders and the export, as the command prints them; under
+        constraints, then what they are, and a last line when no trial met them."""
         lines = [self.outcome.table(), *self.outcome.budget_lines(), f"resources: {self.outcome.resources}",
                  f"experiment: {self.experiment_dir}", f"report: {self.report_path}"]
         if self.export_path and not self.export_error:
@@ -126,7 +127,7 @@ class SearchResult:
             lines.append(f"best generator: {self.export_path} (trial {self.best_trial}, {metric} "
                          f"{self.best_value:.4g} at {self.best_kimg:g} kimg on {self.space.budget.quick_num} samples"
                          f"{measured})")
-        return "\n".join(lines)
+        return "\n".join(lines + self.outcome.constraint_lines())
 
     def __repr__(self) -> str:
         best = (f"best trial {self.best_trial}: {self.space.metric} {self.best_value:.4g} at {self.best_kimg:g} kimg"

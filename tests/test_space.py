@@ -116,6 +116,48 @@ def test_a_search_command_shows_the_old_place_warning_once(tmp_path):
     assert len(warned) == 1 and warned[0].startswith("warning: "), done.stderr
 
 
+CONDITIONAL = GOOD.replace("model: gan", "model: cgan")
+
+
+def test_constraints_load_round_trip_and_rank_by_their_own_key(tmp_path):
+    from raygan.constraints import Constraint
+    from raygan.tuning.search_record import read_search_record, write_search_record
+
+    path = tmp_path / "constrained.yaml"
+    path.write_text(CONDITIONAL + "constraints:\n  label_acc: \">= 0.95\"\n  fid: <=40\n")
+    space = load_space(path)
+    assert space.constraints == (Constraint("label_acc", ">=", 0.95), Constraint("fid", "<=", 40.0))
+    assert space.ranked == "fid_ranked" and load_space(SPACES / "cgan.yaml").ranked == "fid"
+    written = space.to_dict()
+    assert written["constraints"] == {"label_acc": ">= 0.95", "fid": "<= 40.0"}
+    assert parse_space(written, "search.json").constraints == space.constraints  # export headers hold this form
+    write_search_record(tmp_path / "run", "python -m raygan.search", space)  # search.json, which report.html reads
+    assert read_search_record(tmp_path / "run")[1].constraints == space.constraints
+    assert "constraints" not in load_space(SPACES / "cgan.yaml").to_dict()  # a space without them: as before
+
+
+def test_a_constraint_on_a_class_metric_is_refused_for_images_without_classes(tmp_path):
+    from types import SimpleNamespace
+
+    from raygan.tuning.driver import check_metric_fits
+
+    path = tmp_path / "flat.yaml"
+    path.write_text(GOOD + "constraints:\n  classes_covered: \">= 8\"\n")
+    space = load_space(path)
+    check_metric_fits(space, SimpleNamespace(labelled=True, name="mnist"))
+    with pytest.raises(RayganError) as err:
+        check_metric_fits(space, SimpleNamespace(labelled=False, name="clothes"))
+    assert str(err.value) == (f"{path}: constraints.classes_covered: classes_covered needs classes, which dataset "
+                              "'clothes' has not; drop the constraint or constrain one of fid, diversity")
+
+
+def test_every_metric_a_constraint_may_name_has_its_limits():
+    from raygan.metrics import quick_metrics
+    from raygan.metrics.registry import LIMITS
+
+    assert set(LIMITS) == set(quick_metrics(True))
+
+
 def test_each_param_has_its_optuna_distribution():
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
@@ -175,6 +217,21 @@ def test_each_param_has_its_optuna_distribution():
     (GOOD + "  latent_dim: {dist: int, low: 16, high: 64}\nstart_with: [{latent_dim: 20.5}]\n",
      ["start_with[0].latent_dim", "whole number"]),
     ("model: vae\n" + GOOD.split("\n", 2)[2], ["unknown model 'vae'"]),
+    (GOOD + "constraints:\n  label_acc: \">= 0.95\"\n",
+     ["constraints.label_acc", "conditional models only (cgan, cdcgan)", "not gan", "drop the constraint"]),
+    (CONDITIONAL + "constraints:\n  label_acc: \"> 0.95\"\n",
+     ["constraints.label_acc", "'> 0.95' is not a bound", "'>= NUMBER' or '<= NUMBER'"]),
+    (CONDITIONAL + "constraints:\n  label_acc: 0.95\n", ["constraints.label_acc", "0.95 is not a bound"]),
+    (CONDITIONAL + "constraints:\n  label_acc: \">= 1.01\"\n",
+     ["constraints.label_acc", "'>= 1.01' can never be met", "at most 1", "lower the bound"]),
+    (CONDITIONAL + "constraints:\n  fid: \"<= -1\"\n", ["constraints.fid", "never be met", "raise the bound"]),
+    (CONDITIONAL + "constraints:\n  kid: \"<= 0.1\"\n",
+     ["constraints.kid", "not reported every report", "fid, classes_covered, class_kl, diversity, label_acc"]),
+    ("scheduler: pb2\n" + CONDITIONAL + "constraints:\n  fid: \"<= 100\"\n",
+     ["constraints: pb2", "scheduler: pbt or asha"]),
+    (CONDITIONAL + "constraints: [label_acc]\n", ["constraints must be a mapping", 'label_acc: ">= 0.95"']),
+    (CONDITIONAL + "constraints:\n  label_acc: >= 0.95\n",
+     ["malformed YAML at line 6", "quote a constraint's bound", 'label_acc: ">= 0.95"']),
 ])
 def test_bad_spaces_are_rejected(tmp_path, text, words):
     path = tmp_path / "bad.yaml"

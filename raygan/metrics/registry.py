@@ -26,6 +26,9 @@ QUICK_CONDITIONAL = ("label_acc", "label_acc_worst", "intra_fid")
 PER_CLASS = ("label_acc_worst", "intra_fid")  # measured class by class: their record names samples_per_class
 NEEDS_LABELS = ("label_acc", *PER_CLASS)
 NEEDS_CLASSES = ("inception_score", "classes_covered", "class_kl", *NEEDS_LABELS)  # meaningless without classes
+# The values each per-report metric can take (low, high; None: unbounded), where a search's constraint must leave room.
+LIMITS = {"fid": (0.0, None), "classes_covered": (0.0, None), "class_kl": (0.0, None), "diversity": (0.0, None),
+          "label_acc": (0.0, 1.0), "label_acc_worst": (0.0, 1.0), "intra_fid": (0.0, None)}
 DIVERSITY_MAX_N = 1000  # points per set for diversity: 1000x1000 distances, a few ms
 
 

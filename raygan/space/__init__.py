@@ -32,6 +32,8 @@ The format (every top-level key but ``params`` is optional)::
       batch_size: {dist: choice, values: [32, 64, 128]}
     start_with:                 # asha only: configurations Optuna tries first (a measured winner),
       - {lr_g: 2.0e-4, beta1: 0.5}  #   each a value in range for some of params; the rest are sampled
+    constraints:                # what a report must meet to rank before every report that does not
+      label_acc: ">= 0.95"      #   (raygan.constraints): a per-report metric, '>= NUMBER' or '<= NUMBER'
 
 Every value is checked before any trial starts, against the same validation as
 ``--set``: each range's ends and each choice must make a valid config.  Files written

@@ -50,7 +50,10 @@ def _read_space(entry, source: str) -> SearchSpace:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or "syntax error"
-        raise RayganError(f"{source}: malformed YAML{where} ({problem}); fix the syntax") from None
+        line = (entry.read_text(encoding="utf-8").splitlines()[mark.line:] or [""])[0] if mark else ""
+        # YAML reads an unquoted '>' as the start of a folded block: a constraint's bound needs quotes
+        fix = "quote a constraint's bound, e.g. label_acc: \">= 0.95\"" if ": >" in line else "fix the syntax"
+        raise RayganError(f"{source}: malformed YAML{where} ({problem}); {fix}") from None
     except UnicodeDecodeError:
         raise RayganError(f"{source} is not a text file; pass a YAML search space") from None
     return parse_space(raw, source)

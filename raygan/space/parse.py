@@ -8,8 +8,10 @@ from pathlib import Path
 from raygan.budget import Budget
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
+from raygan.constraints import Constraint
 from raygan.data import DATASETS, FOLDER, check_data_options
 from raygan.errors import RayganError
+from raygan.models import MODELS, is_conditional
 from raygan.schema import check_keys, coerce
 from raygan.space.params import parse_param
 from raygan.space.search_space import PERTURBABLE, SearchSettings, SearchSpace
@@ -17,7 +19,7 @@ from raygan.space.search_space import PERTURBABLE, SearchSettings, SearchSpace
 MODES = ("min", "max")
 SCHEDULERS = ("asha", "pbt", "pb2")
 TOP_LEVEL = ("model", "dataset", "image_size", "channels", "metric", "mode", "scheduler", "budget", "search",
-             "collapse", "fixed", "params", "start_with")
+             "collapse", "fixed", "params", "start_with", "constraints")
 SEARCH_QUICK_MIN = 100  # per-report samples the search metric needs to be worth optimising
 
 
@@ -44,6 +46,7 @@ def parse_space(raw, source: str) -> SearchSpace:
         raise RayganError(f"{source}: metric '{metric}' is not reported every step; choose one of {', '.join(allowed)}")
     if mode not in MODES:
         raise RayganError(f"{source}: mode must be min or max, got '{mode}'")
+    constraints = _constraints(raw.get("constraints"), base, f"{source}: constraints")
     scheduler = top.get("scheduler", "asha")
     if scheduler not in SCHEDULERS:
         raise RayganError(f"{source}: unknown scheduler '{scheduler}'; choose one of {', '.join(SCHEDULERS)}")
@@ -64,7 +67,7 @@ def parse_space(raw, source: str) -> SearchSpace:
     space = SearchSpace(source, base.model, base.dataset, metric, mode, scheduler, budget, search,
                         CollapseRules.from_dict(_mapping(raw.get("collapse"), f"{source}: collapse"),
                                                 source=f"{source}: collapse"),
-                        fixed, params, data_dir, **shape, start_with=start_with)
+                        fixed, params, data_dir, **shape, start_with=start_with, constraints=constraints)
     if scheduler != "asha" and not space.mutations():
         raise RayganError(f"{source}: scheduler {scheduler} perturbs running trials but params has none of "
                           f"{', '.join(PERTURBABLE)}; search at least one of them (e.g. lr_g)")
@@ -73,6 +76,10 @@ def parse_space(raw, source: str) -> SearchSpace:
         if bad:
             raise RayganError(f"{source}: params.{bad[0]}: pb2 models continuous ranges only; give it a "
                               "low/high distribution or use scheduler: pbt")
+        if constraints:  # PB2 fits a Gaussian process to the ranked value's changes, which jump by 2e9 at a bound
+            raise RayganError(f"{source}: constraints: pb2 models the metric's progress as a smooth function, which "
+                              "a constraint's jump breaks; use scheduler: pbt or asha, or drop constraints",
+                              "constraints")
     return space
 
 
@@ -96,6 +103,39 @@ def _check_loss_and_smoothing(params: dict, base: GANConfig, source: str) -> Non
     if ("label_smoothing" in params or base.label_smoothing > 0) and losses - {"ns"}:
         raise RayganError(f"{source}: label_smoothing applies to loss ns only, but trials may use loss "
                           f"{sorted(losses - {'ns'})[0]}; search or fix one of them, not both")
+
+
+def _constraints(raw, base: GANConfig, where: str) -> tuple:
+    """``constraints``: per-report metrics each kept on one side of a bound, ``{label_acc: ">= 0.95"}``.
+
+    Each must be a metric every report of ``base``'s model holds, with a bound that some value of it can meet.
+    """
+    from raygan.metrics import quick_metrics
+    from raygan.metrics.registry import LIMITS
+
+    allowed = quick_metrics(base.conditional)
+    if raw is not None and not isinstance(raw, dict):
+        raise RayganError(f"{where} must be a mapping of metrics to bounds, e.g. {{label_acc: \">= 0.95\"}}; "
+                          f"got {_kind(raw)}", "constraints")
+    constraints = []
+    for metric, text in (raw or {}).items():
+        at = f"{where}.{metric}"
+        if metric in quick_metrics(True) and metric not in allowed:
+            conditional = ", ".join(m for m in MODELS if is_conditional(m))
+            raise RayganError(f"{at}: {metric} is measured for conditional models only ({conditional}), not "
+                              f"{base.model}; drop the constraint or search a conditional model", "constraints")
+        if metric not in allowed:
+            raise RayganError(f"{at}: '{metric}' is not reported every report; constrain one of "
+                              f"{', '.join(allowed)}", "constraints")
+        constraint = Constraint.parse(metric, text, at)
+        low, high = LIMITS[metric]
+        if (constraint.op == ">=" and high is not None and constraint.bound > high) or (
+                constraint.op == "<=" and constraint.bound < low):
+            edge = f"at most {high:g}" if constraint.op == ">=" else f"at least {low:g}"
+            raise RayganError(f"{at}: '{constraint.text}' can never be met ({metric} is {edge}); "
+                              f"{'lower' if constraint.op == '>=' else 'raise'} the bound", "constraints")
+        constraints.append(constraint)
+    return tuple(constraints)
 
 
 def _start_points(raw, params: dict, base: GANConfig, scheduler: str, where: str) -> tuple:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from raygan.budget import Budget
 from raygan.collapse import CollapseRules
+from raygan.constraints import ranked_key
 from raygan.data import FOLDER
 from raygan.errors import RayganError
 from raygan.schema import build, setting
@@ -57,6 +58,13 @@ class SearchSpace:
     image_size: int | None = None  # image folders: the size and channels to read them at (None: the images')
     channels: int | None = None
     start_with: tuple = ()  # points Optuna evaluates first: dicts of searched values
+    constraints: tuple = ()  # raygan.constraints.Constraint: what a report must meet to rank before the rest
+
+    @property
+    def ranked(self) -> str:
+        """The report key the search ranks reports and trials by: the metric, or with constraints
+        ``<metric>_ranked`` (:mod:`raygan.constraints`)."""
+        return ranked_key(self.metric, self.constraints)
 
     def with_source(self, source) -> "SearchSpace":
         """This space on ``source``'s data (:func:`raygan.data.resolve_source`: what ``--data-dir`` holds,
@@ -102,4 +110,5 @@ class SearchSpace:
                 "budget": self.budget.to_dict(), "search": self.search.to_dict(),
                 "collapse": self.collapse.to_dict(),
                 "fixed": self.fixed, "params": {n: p.to_dict() for n, p in self.params.items()},
-                **({"start_with": [dict(point) for point in self.start_with]} if self.start_with else {})}
+                **({"start_with": [dict(point) for point in self.start_with]} if self.start_with else {}),
+                **({"constraints": {c.metric: c.text for c in self.constraints}} if self.constraints else {})}

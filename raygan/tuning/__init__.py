@@ -4,7 +4,8 @@ Imported on use (``import raygan`` does not import Ray):
 
 - :mod:`.ray_session`: start a local Ray or join a cluster, failing fast with the fix;
 - :mod:`.resources`: per-trial resources and concurrency (:mod:`.autoscaler`: what an autoscaling cluster can grow to);
-- :mod:`.tuner`: the Tuners (Optuna + ASHA, PBT or PB2; the final run);
+- :mod:`.tuner`: the Tuners (Optuna + ASHA, PBT or PB2; the final run; :mod:`.constrained_search`: Optuna told
+  each trial's violation of the space's constraints);
 - :mod:`.location`: where the experiment lives (a folder or a bucket) and where its summary goes;
 - :mod:`.summary`: per-trial rows (:mod:`.trial_row`: a row and how its trial ended), lineage, the budget's
   breakdown, table, summary.jsonl and plots;

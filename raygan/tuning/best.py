@@ -4,7 +4,10 @@ Each trial keeps its best generator, by the search metric on the per-report samp
 (``quick_num``), in its folder (:mod:`raygan.tuning.saving`); the export then measures the
 best trial's with every metric on ``final_num`` samples, so an export from a search and one
 from ``python -m raygan.train`` carry the same kind of metric record.  The per-report value
-it was chosen by is kept beside it as ``search_metric``.
+it was chosen by is kept beside it as ``search_metric``.  Under the space's constraints the
+best trial and its best generator are ranked feasible first (:mod:`raygan.constraints`): the
+export is feasible whenever any trial's report was, and the least violating one otherwise
+(the summary says so: :meth:`~raygan.tuning.summary.Outcome.constraint_lines`).
 """
 from __future__ import annotations
 
@@ -27,9 +30,10 @@ class Best(NamedTuple):
 
 
 def best_checkpoint(result, space: SearchSpace):
-    """The trial's best checkpoint by the metric (not its last), or None if it saved none."""
+    """The trial's best checkpoint by the metric (its ranked value under constraints; not its last), or None if it
+    saved none."""
     try:
-        return result.get_best_checkpoint(space.metric, space.mode)
+        return result.get_best_checkpoint(space.ranked, space.mode)
     except RuntimeError:  # Tune's answer for a trial without checkpoints
         return None
 

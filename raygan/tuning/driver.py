@@ -76,7 +76,8 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
     if options.time_budget_s:
         share = space.search.final_share if final_kimg else 0.0
         search_end = started + options.time_budget_s * (1 - share)
-    plan = RunPlan(space.budget, space.collapse, space.metric, space.mode, deadline=search_end)
+    plan = RunPlan(space.budget, space.collapse, space.metric, space.mode, deadline=search_end,
+                   constraints=space.constraints)
     trainable = _trainable(data, TrialSettings(space.base_config(), plan, int(resources["cpu"]),
                                                       quiet=options.verbose < 2), resources)
     phase_start = time.time()
@@ -115,13 +116,19 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
 
 
 def check_metric_fits(space: SearchSpace, info) -> None:
-    """The space's metric is one the data can report (no class metrics on unlabelled images)."""
+    """The space's metric and constrained metrics are ones the data can report (no class metrics on unlabelled
+    images)."""
     from raygan.metrics import quick_metrics
 
     allowed = quick_metrics(is_conditional(space.model), info.labelled)
     if space.metric not in allowed:
         raise RayganError(f"{space.source}: metric '{space.metric}' needs classes, which dataset '{info.name}' "
                           f"has not; choose one of {', '.join(allowed)}")
+    for constraint in space.constraints:
+        if constraint.metric not in allowed:
+            raise RayganError(f"{space.source}: constraints.{constraint.metric}: {constraint.metric} needs classes, "
+                              f"which dataset '{info.name}' has not; drop the constraint or constrain one of "
+                              f"{', '.join(allowed)}", "constraints")
 
 
 def final_run_kimg(space: SearchSpace, options: SearchOptions) -> float:
@@ -161,7 +168,7 @@ def _final_run(space, options, result, checkpoint, data: Prepared, resources, fi
     searched = {name: config[name] for name in space.params}
     deadline = started + options.time_budget_s if options.time_budget_s else None
     budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)
-    plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline)
+    plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline, constraints=space.constraints)
     final_resources = final_run_resources(resources, options)
     settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint,
                              quiet=options.verbose < 2, checkpoint_best=False)

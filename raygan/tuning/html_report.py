@@ -55,7 +55,8 @@ def _page(name: str, record: dict, outcome, importances, images: dict[str, Path]
     if outcome.phases:
         parts += ["<h2>Budget</h2>", "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in outcome.budget_lines())
                   + "</ul>"]
-    parts += ["<h2>Trials</h2>", _table(outcome.cells()) if outcome.rows else "<p>No trial finished a report.</p>"]
+    parts += ["<h2>Trials</h2>", *(f"<p>{esc(line)}</p>" for line in outcome.constraint_lines()),
+              _table(outcome.cells()) if outcome.rows else "<p>No trial finished a report.</p>"]
     for title, path in images.items():
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         parts.append(f"<h2>{esc(title)}</h2><img alt='{esc(title)}' src='data:image/png;base64,{data}'>")

@@ -20,6 +20,7 @@ from collections import Counter
 
 from ray import tune
 
+from raygan.constraints import ranked_key, violation_of
 from raygan.progress import LiveText
 from raygan.run_loop import best_key
 from raygan.tables import cell, text_table
@@ -30,10 +31,17 @@ LIVE = ("RUNNING", "PAUSED")  # Ray's statuses of trials that still train
 
 
 class ProgressTable(tune.Callback):
-    """Prints ``phase``'s trials: id, Ray's status, kimg, the metric, its best so far, D accuracy, classes."""
+    """Prints ``phase``'s trials: id, Ray's status, kimg, the metric, its best so far, D accuracy, classes.
 
-    def __init__(self, phase: str, metric: str, mode: str, every_s: float = EVERY_S):
-        self.phase, self.metric, self.sign = phase, metric, 1 if mode == "min" else -1
+    Under ``constraints`` (:mod:`raygan.constraints`) the best so far is the best of the reports that met them
+    ("-" while none did), each constrained metric's last value follows it, and trials rank by the ranked value.
+    """
+
+    def __init__(self, phase: str, metric: str, mode: str, constraints: tuple = (), every_s: float = EVERY_S):
+        self.phase, self.metric, self.mode, self.sign = phase, metric, mode, 1 if mode == "min" else -1
+        self.constraints = constraints
+        self.constrained = [m for m in dict.fromkeys(c.metric for c in constraints) if m != metric]  # own columns
+        self.ranked = best_key(ranked_key(metric, constraints))
         self.every_s = every_s
         self.started = time.time()
         self.printed_at = float("-inf")
@@ -68,13 +76,23 @@ class ProgressTable(tune.Callback):
         shown = (live + done)[:MAX_ROWS]
         if not shown:
             return heading
-        header = ["trial", "status", "kimg", self.metric, f"best {self.metric}", "D acc", "classes"]
-        keys = ("kimg", self.metric, best_key(self.metric), "d_acc", "classes_covered")
-        lines = [header] + [[trial.trial_id, trial.status, *(cell(trial.last_result.get(key)) for key in keys)]
-                            for trial in shown]
+        header = ["trial", "status", "kimg", self.metric, f"best {self.metric}", *self.constrained, "D acc", "classes"]
+        lines = [header] + [self._row(trial) for trial in shown]
         more = len(reported) - len(shown)
         return "\n".join([heading, text_table(lines), *([f"({more} more)"] if more else [])])
 
+    def _row(self, trial) -> list[str]:
+        result = trial.last_result
+        return [trial.trial_id, trial.status, cell(result.get("kimg")), cell(result.get(self.metric)),
+                self._best(result), *(cell(result.get(key)) for key in (*self.constrained, "d_acc", "classes_covered"))]
+
     def _rank(self, trial) -> float:
-        best = trial.last_result.get(best_key(self.metric))
+        best = trial.last_result.get(self.ranked)
         return self.sign * best if isinstance(best, (int, float)) else float("inf")
+
+    def _best(self, result: dict) -> str:
+        """The best metric so far: under constraints, the ranked best while a report met them."""
+        best = result.get(self.ranked)
+        if self.constraints and isinstance(best, (int, float)) and violation_of(best, self.mode) > 0:
+            return "-"
+        return cell(best)

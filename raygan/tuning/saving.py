@@ -2,7 +2,8 @@
 
 A trial (:class:`~raygan.tuning.trainable.TuneFace`) saves into its folder in the experiment's storage:
 
-- its **best generator** (``best_generator.safetensors``) whenever its metric improves on the best of
+- its **best generator** (``best_generator.safetensors``) whenever its metric (its ranked value under a
+  search's constraints: :mod:`raygan.constraints`) improves on the best of
   *its own* reports (the ones Tune records for it, which the summary's row and the export go by; under
   PBT an exploiting trial's history is its donor's, so its own best comes back from storage here);
 - its **artifacts**, the report's sample grid and TensorBoard events, which Ray copies whole from the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
+from raygan.constraints import ranked_value
 from raygan.generator_file import read_metadata
 from raygan.layout import BEST_GENERATOR
 from raygan.records import finite_or_big
@@ -59,10 +61,11 @@ def timing_uploads(storage, record: dict):
         del storage.persist_current_checkpoint  # the class's own method again
 
 
-def stored_best(storage, metric: str) -> float | None:
-    """The ``metric`` of the best generator in the trial's folder in storage as Tune recorded it (finite), or None
-    if it has none."""
+def stored_best(storage, plan) -> float | None:
+    """The ranked value (``plan.ranked``: the metric, or with constraints its ranked value) of the best generator in
+    the trial's folder in storage as Tune recorded it (finite), or None if it has none."""
     with fetched(storage.storage_filesystem, f"{storage.trial_fs_path}/{BEST_GENERATOR}") as path:
         if path is None:
             return None
-        return finite_or_big(read_metadata(path).get("metrics") or {}).get(metric)
+        record = read_metadata(path).get("metrics") or {}
+    return finite_or_big({"best": ranked_value(record, plan.metric, plan.mode, plan.constraints)})["best"]

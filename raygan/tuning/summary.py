@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from raygan.constraints import describe, violation_of
 from raygan.errors import RayganError
 from raygan.layout import BEST_CURVES, BEST_SAMPLES, PHASES_FILE, SUMMARY_FILE, by_trial_plot
 from raygan.plots import sample_grid, save_curves, save_grid, save_metric_by_trial
@@ -45,16 +47,45 @@ class Outcome:
         return text_table(self.cells())
 
     def cells(self) -> list[list[str]]:
-        """The summary's header and rows as strings, best trial first (for the text and HTML tables)."""
+        """The summary's header and rows as strings, best trial first (for the text and HTML tables).
+
+        Under constraints, each constrained metric at the trial's best report and whether that report met them
+        all (``feasible``) follow its best metric."""
         names = list(self.space.params)
         num = self.space.budget.quick_num
         lineage = any(row.lineage for row in self.rows)
-        header = ["trial", *names, f"best {self.space.metric} ({num} samples)", "at kimg", "kimg",
+        constraints = self.space.constraints
+        header = ["trial", *names, f"best {self.space.metric} ({num} samples)",
+                  *([*map(str, constraints), "feasible"] if constraints else []), "at kimg", "kimg",
                   *(["continued from"] if lineage else []), "status"]
-        lines = [header] + [[row.trial, *(cell(row.config.get(n)) for n in names),
-                             cell(row.best), cell(row.best_kimg), cell(row.kimg),
+        lines = [header] + [[row.trial, *(cell(row.config.get(n)) for n in names), cell(row.best),
+                             *self._constraint_cells(row), cell(row.best_kimg), cell(row.kimg),
                              *([row.lineage or "-"] if lineage else []), row.status_text]
                             for row in self.rows]
+        return lines
+
+    def _constraint_cells(self, row: TrialRow) -> list[str]:
+        """Under constraints: each constrained metric at ``row``'s best report, and whether that report met them."""
+        if not self.space.constraints:
+            return []
+        return [*(cell(row.constrained.get(c.metric)) for c in self.space.constraints),
+                {True: "yes", False: "no"}.get(row.feasible, "-")]
+
+    def constraint_lines(self) -> list[str]:
+        """Under constraints: what they are and how many trials met them, then, when none did, a warning that the
+        best trial (its generator is the export) is the one that missed them least."""
+        constraints = self.space.constraints
+        if not constraints:
+            return []
+        measured = [row for row in self.rows if row.feasible is not None]
+        lines = [f"constraints: {describe(constraints)}; {sum(row.feasible for row in measured)} of "
+                 f"{len(measured)} measured trial(s) met them at their best report (the rest rank last)"]
+        best = self.rows[0] if self.rows else None  # best first: feasible ones, then the measured, then the rest
+        if best is not None and best.feasible is False:
+            values = ", ".join(f"{name} {cell(value)}" for name, value in best.constrained.items())
+            lines.append(f"warning: no trial met {describe(constraints)}; the best generator (the one exported) is "
+                         f"trial {best.trial}'s, which missed them least ({values} at {cell(best.best_kimg)} kimg): "
+                         "loosen the constraints or search longer")
         return lines
 
     def budget_lines(self) -> list[str]:
@@ -83,13 +114,16 @@ def megabytes(size: int) -> str:
 
 def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = ()) -> Outcome:
     """One row per trial of every phase's result grid, best first: hyper-parameters, best metric
-    and where it was reached, how far the trial trained, where its weights came from, status."""
+    and where it was reached, how far the trial trained, where its weights came from, status.
+
+    Under constraints, "best" goes by the ranked value (:mod:`raygan.constraints`): a trial's best report is its
+    best feasible one, else the one that missed them least, and the trials that met them come first."""
     sign = 1 if space.mode == "min" else -1
     rows = []
     for phase, grid in zip(phases or [Phase("search", 0.0)], grids):
         for result in grid:
             rows.append(_row(result, space, phase, sign))
-    rows.sort(key=lambda r: sign * r.best if r.best == r.best else float("inf"))
+    rows.sort(key=lambda r: (r.violation or 0.0, sign * r.best) if r.best == r.best else (math.inf, math.inf))
     outcome = Outcome(space, path, rows, list(phases), grids=list(grids))
     if rows and rows[0].best == rows[0].best:
         outcome.best_trial, outcome.best_value, outcome.best_kimg = rows[0].trial, rows[0].best, rows[0].best_kimg
@@ -103,12 +137,16 @@ def _row(result, space: SearchSpace, phase: Phase, sign: int) -> TrialRow:
     last = frame.iloc[-1].to_dict() if frame is not None and len(frame) else (result.metrics or {})
     trained = kimg_trained(frame.to_dict("records")) if frame is not None and "kimg" in frame else 0.0
     best, best_kimg, kimg, history, best_report = float("nan"), "-", 0.0, [], {}
-    if frame is not None and space.metric in frame and frame[space.metric].notna().any():
-        measured = frame.dropna(subset=[space.metric])
-        top = measured.loc[(sign * measured[space.metric]).idxmin()]
+    violation, constrained = None, {}
+    if frame is not None and space.ranked in frame and frame[space.ranked].notna().any():
+        measured = frame.dropna(subset=[space.ranked])
+        top = measured.loc[(sign * measured[space.ranked]).idxmin()]
         best, best_kimg, kimg = float(top[space.metric]), float(top["kimg"]), float(measured["kimg"].max())
         history = measured[["kimg", space.metric]].values.tolist()
         best_report = {key: value for key, value in top.to_dict().items() if not key.startswith("config/")}
+        if space.constraints:
+            violation = violation_of(float(top[space.ranked]), space.mode)
+            constrained = {c.metric: float(top[c.metric]) for c in space.constraints if c.metric in top}
     # a final run ends at its end unless stopped: it has no scheduler, and out_of_time marks its deadline
     reached_end = not phase.interrupted if phase.name == FINAL_PHASE else kimg >= space.budget.max_kimg
     status, detail = trial_status(last, result.error, reached_end, phase.interrupted)
@@ -118,7 +156,8 @@ def _row(result, space: SearchSpace, phase: Phase, sign: int) -> TrialRow:
                     best_kimg=best_kimg, kimg=kimg, kimg_trained=trained, seconds=float(last.get("time_total_s", 0.0)),
                     lineage=last.get("lineage", ""), status=status, detail=detail,
                     reports=0 if frame is None else len(frame), saved_bytes=int(saved["bytes"]),
-                    save_s=saved["seconds"], history=history, best_report=best_report, result=result)
+                    save_s=saved["seconds"], violation=violation, constrained=constrained, history=history,
+                    best_report=best_report, result=result)
 
 
 def trial_status(last: dict, error, reached_end: bool, interrupted: bool = False) -> tuple[Status, str]:

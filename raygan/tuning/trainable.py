@@ -69,14 +69,14 @@ class TuneFace:
 
     def __init__(self, plan: RunPlan, placement: dict, start_from: tune.Checkpoint | None = None,
                  checkpoint_best: bool = True):
-        self.metric, self.mode = plan.metric, plan.mode
+        self.plan, self.ranked, self.mode = plan, plan.ranked, plan.mode
         # Ray's own progress table (--verbose 2) shows the first four metrics of a result: the telling ones first.
-        self.shown_first = (best_key(self.metric), self.metric, "d_acc", "classes_covered", "kimg")
+        self.shown_first = (best_key(self.ranked), plan.metric, "d_acc", "classes_covered", "kimg")
         self.placement = placement
         self.start_from = start_from
         self.checkpoint_best = checkpoint_best
         self.artifacts: ReportArtifacts | None = None  # opened by start(), in the trial's folder
-        self.best = None  # the best metric of this trial's own reports (start() reads it from storage)
+        self.best = None  # the best ranked value of this trial's own reports (start() reads it from storage)
 
     def close(self) -> None:
         if self.artifacts is not None:
@@ -102,7 +102,7 @@ class TuneFace:
         # answers the driver's staging folder there, which is never synced from a worker's node.
         self.storage = tune.get_context().get_storage()
         self.artifacts = ReportArtifacts(self.storage.trial_working_directory, history)
-        self.best = stored_best(self.storage, self.metric)
+        self.best = stored_best(self.storage, self.plan)
         return {**self.placement, "trial": trial, "lineage": lineage}
 
     def publish(self, event: ReportEvent) -> None:
@@ -112,13 +112,13 @@ class TuneFace:
         report = finite_or_big({**{key: report[key] for key in self.shown_first if key in report}, **report})
         self.artifacts.write(report, event.trainer.sampling_generator)
         report[SAVING] = saving = new_record()  # filled in below, and by Tune's upload (see timing_uploads)
-        own_best = improves(report.get(self.metric), self.best, self.mode)  # as Tune records it (finite)
+        own_best = improves(report.get(self.ranked), self.best, self.mode)  # as Tune records it (finite)
         with tempfile.TemporaryDirectory() as folder, timed(saving):
             if own_best:
                 saved = event.write_generator(Path(folder) / BEST_GENERATOR, with_raw=True)
                 saving["bytes"] += upload(saved, self.storage.storage_filesystem,
                                           f"{self.storage.trial_fs_path}/{BEST_GENERATOR}")
-                self.best = report[self.metric]
+                self.best = report[self.ranked]
             saving["bytes"] += local_bytes(self.storage.trial_working_directory)  # Ray copies the folder whole
             self.storage.persist_artifacts(force=True)
         if not (event.checkpoint_due or (own_best and self.checkpoint_best)):

@@ -28,12 +28,16 @@ _AT_KIMG = (Status.STOPPED_BY_ASHA, Status.OUT_OF_TIME, Status.STOPPED_BY_TIME_B
             Status.INTERRUPTED)
 _WITH_DETAIL = (Status.COLLAPSED, Status.ERROR)
 _NOT_WRITTEN = ("detail", "history", "best_report", "result")  # the detail is part of the status's text
+_CONSTRAINED = ("violation", "constrained")  # written only where the space has constraints and the trial measured
 
 
 @dataclass
 class TrialRow:
     """A trial's hyper-parameters, best metric and where it was reached, how far it trained, where
-    its weights came from and how it ended."""
+    its weights came from and how it ended.
+
+    Under the space's constraints its best report is the best by the ranked value (the best feasible one, else
+    the one that missed them least), and ``best`` is the metric at that report."""
 
     trial: str
     phase: str  # "search" or the final run
@@ -49,9 +53,17 @@ class TrialRow:
     reports: int = 0  # Tune's records of it
     saved_bytes: int = 0  # what its reports wrote to storage (raygan.tuning.saving)
     save_s: float = 0.0  # the seconds its reports spent saving that
+    violation: float | None = None  # how far its best report missed the space's constraints (0: met them; None: the
+    #                                 space has none, or nothing was measured; see raygan.constraints)
+    constrained: dict = field(default_factory=dict)  # the constrained metrics' values at its best report
     history: list = field(default_factory=list)  # [kimg, metric] per measured report (not written)
     best_report: dict = field(default_factory=dict)  # the report at ``best``, as Tune recorded it (not written)
     result: object = None  # Tune's Result (not written, so None once read back)
+
+    @property
+    def feasible(self) -> bool | None:
+        """Whether its best report met the space's constraints (None: no constraints, or nothing measured)."""
+        return None if self.violation is None else self.violation == 0
 
     @property
     def status_text(self) -> str:
@@ -63,8 +75,9 @@ class TrialRow:
         return self.status.value
 
     def to_record(self) -> dict:
-        """The row's summary.jsonl line."""
-        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_WRITTEN}
+        """The row's summary.jsonl line (without constraints, as before they existed)."""
+        unwritten = _NOT_WRITTEN + (_CONSTRAINED if self.violation is None else ())
+        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in unwritten}
         return {**record, "status": self.status_text}
 
     @classmethod

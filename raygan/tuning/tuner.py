@@ -34,8 +34,11 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
     The searcher and scheduler judge a trial by its best value so far (``fid_best``), not
     its last: a trial stopped early, or one whose metric wobbles at the end, counts for what
     it reached.  Checkpoints are still ranked by the metric itself, so the export is the
-    best checkpoint.  At ``deadline`` (``time.time()``) Tune stops every trial; the searcher
-    stops proposing trials earlier, when a new one could not report before it.  ASHA's
+    best checkpoint.  Under the space's constraints each of these goes by the ranked value
+    instead (``fid_ranked_best``, ``fid_ranked``: :mod:`raygan.constraints`), and Optuna's TPE
+    is told each trial's violation (:mod:`.constrained_search`).  At ``deadline``
+    (``time.time()``) Tune stops every trial; the searcher stops proposing trials earlier,
+    when a new one could not report before it.  ASHA's
     trials reuse their workers (no process start, data fetch or evaluator set-up per trial:
     about 10 s of two cores each, bench/RESULTS.md); PBT and PB2 start each restore afresh.
     """
@@ -51,7 +54,7 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
     run_config = _run_config(space, options, options.name, "search")
     num_samples = num_trials(space, options, concurrent)
     searcher = _searcher(space, options, concurrent, num_samples, deadline) if space.scheduler == "asha" else None
-    tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, search_alg=searcher,
+    tune_config = tune.TuneConfig(metric=best_key(space.ranked), mode=space.mode, search_alg=searcher,
                                   scheduler=_scheduler(space), num_samples=num_samples,
                                   time_budget_s=None if deadline is None else max(1.0, deadline - time.time()),
                                   reuse_actors=space.scheduler == "asha")
@@ -66,7 +69,7 @@ def final_tuner(space: SearchSpace, options: SearchOptions, trainable, config: d
         return tune.Tuner.restore(experiment_path(final), trainable, resume_unfinished=True, resume_errored=True)
     run_config = _run_config(space, final, options.name, FINAL_PHASE)
     # The run stops itself at its last report before the deadline; Tune's limit is only a backstop.
-    tune_config = tune.TuneConfig(metric=best_key(space.metric), mode=space.mode, num_samples=1,
+    tune_config = tune.TuneConfig(metric=best_key(space.ranked), mode=space.mode, num_samples=1,
                                   time_budget_s=None if time_budget_s is None else time_budget_s + BACKSTOP_S)
     return tune.Tuner(trainable, param_space=dict(config), run_config=run_config, tune_config=tune_config)
 
@@ -89,13 +92,13 @@ def _run_config(space: SearchSpace, options: SearchOptions, search_name: str, ph
     Once a phase has ended, what no run can continue from is deleted (:mod:`.pruning`).
     """
     if space.scheduler == "asha":
-        kept = tune.CheckpointConfig(num_to_keep=KEPT_CHECKPOINTS, checkpoint_score_attribute=space.metric,
+        kept = tune.CheckpointConfig(num_to_keep=KEPT_CHECKPOINTS, checkpoint_score_attribute=space.ranked,
                                      checkpoint_score_order=space.mode)
     else:
         kept = tune.CheckpointConfig(num_to_keep=None)
     callbacks: list[tune.Callback] = [UploadRecordsBeforeRestart()]
     if options.verbose == 1:
-        callbacks.append(ProgressTable(phase, space.metric, space.mode))
+        callbacks.append(ProgressTable(phase, space.metric, space.mode, space.constraints))
     if options.mlflow_uri:
         from raygan.tuning.mlflow_log import mlflow_callback
 
@@ -149,6 +152,7 @@ def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_s
     from optuna.samplers import TPESampler
     from ray.tune.search.optuna import OptunaSearch
 
+    from raygan.tuning.constrained_search import ConstrainedOptunaSearch
     from raygan.tuning.late_start import DeadlineLimiter
 
     startup = 5 if num_samples < 0 else max(2, min(10, num_samples // 2))
@@ -158,8 +162,9 @@ def _searcher(space: SearchSpace, options: SearchOptions, concurrent: int, num_s
     if options.verbose < 2:  # "A new study created ...": the progress table says what matters
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage_db = optuna.storages.RDBStorage(options.study_db) if options.study_db else None
-    searcher = OptunaSearch(sampler=sampler, study_name=options.name, storage=storage_db,
-                            points_to_evaluate=[dict(point) for point in space.start_with])
+    settings = {"sampler": sampler, "study_name": options.name, "storage": storage_db,
+                "points_to_evaluate": [dict(point) for point in space.start_with]}
+    searcher = ConstrainedOptunaSearch(space.constraints, **settings) if space.constraints else OptunaSearch(**settings)
     return DeadlineLimiter(searcher, max_concurrent=concurrent, deadline=deadline)
 
 

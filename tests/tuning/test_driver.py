@@ -118,6 +118,7 @@ def test_trial_results_hold_every_report_under_the_trials_own_values(e2e):
         assert results[-1]["kimg"] == pytest.approx(row["kimg"])
         for r in results:
             assert r["config"] == row["config"] and r["trial"] == row["trial"] and r["lineage"] == ""
+            assert "fid_best" in r and "fid_ranked" not in r  # without constraints: the metric's keys, as ever
             assert r["lr_g_in_use"] == row["config"]["lr_g"] and r["lr_d_in_use"] == row["config"]["lr_d"]
         best = min(results, key=lambda r: r["fid"])
         assert (best["fid"], best["kimg"]) == (pytest.approx(row["best"]), pytest.approx(row["best_kimg"]))
@@ -359,6 +360,87 @@ def test_a_finished_search_keeps_best_generators_and_no_training_state(tmp_path,
     assert again.keys() == exported.keys() and all(torch.equal(again[k], exported[k]) for k in exported)
     assert read_metadata(tmp_path / "again.safetensors")["metrics"] == meta["metrics"]
     assert [row["trial"] for row in read_jsonl(experiment / "summary.jsonl")] == [row["trial"] for row in rows]
+
+
+# A conditional MLP whose label embedding joins at a hidden layer learns its labels within 200 steps: label_acc is
+# 0.1 for about 6 kimg, then between 0.2 and 0.6 (seeded: the same on every run, about 20 s a trial on one core).
+# So label_acc >= 0.25 is missed by the early reports and met by later ones, and >= 0.999 by none.
+CONSTRAINED_SPACE = """model: cgan
+budget: {{max_kimg: {max_kimg}, report_kimg: 1.28, checkpoint_every: 4, quick_num: 200, final_num: 500}}
+search: {{grace_kimg: {grace_kimg}, reduction_factor: 2}}
+collapse: {{min_classes: 0, min_diversity: 0}}
+fixed: {{g_ema: 0, cond: hidden, label_embedding: 16, lr_d: 5.0e-4}}
+params:
+  lr_g: {{dist: loguniform, low: 3.0e-4, high: 8.0e-4}}
+constraints:
+  label_acc: ">= {bound}"
+"""
+
+
+def constrained_search(folder: Path, mnist_dir: Path, name: str, bound: float, max_kimg: float, grace_kimg: float,
+                       *flags: str) -> tuple[str, Path, list[dict]]:
+    """A two-trial search under ``label_acc >= bound`` through the CLI: its output, experiment and summary rows."""
+    space = folder / f"{name}.yaml"
+    space.write_text(CONSTRAINED_SPACE.format(max_kimg=max_kimg, grace_kimg=grace_kimg, bound=bound))
+    out = io.StringIO()
+    with redirect_stdout(out):
+        search_main(["--space", str(space), "--data-dir", str(mnist_dir), "--num-samples", "2", "--storage-path",
+                     str(folder / "runs"), "--name", name, "--export", str(folder / f"{name}.safetensors"), *flags])
+    experiment = folder / "runs" / name
+    return out.getvalue(), experiment, read_jsonl(experiment / "summary.jsonl")
+
+
+def test_a_constrained_search_exports_the_best_generator_among_those_that_met_the_constraint(tmp_path, mnist_dir):
+    study_db = f"sqlite:///{tmp_path / 'study.db'}"
+    # both trials train to their end (which one ASHA would stop depends on which reaches its rung first)
+    out, experiment, rows = constrained_search(tmp_path, mnist_dir, "feasible", 0.25, 12.8, 12.8,
+                                               "--study-db", study_db)
+    reports = trial_reports(experiment)
+    assert len(rows) == 2 and all(row["violation"] == 0.0 for row in rows)  # both trials met it at some report
+    passed_over = 0
+    for row in rows:
+        met = [r for r in reports[row["trial"]] if r["label_acc"] >= 0.25]
+        best = min(met, key=lambda r: r["fid"])
+        # each trial's best is its best report that met the constraint, whatever fid the others reached
+        assert (row["best"], row["best_kimg"], row["constrained"]) == \
+            (best["fid"], best["kimg"], {"label_acc": best["label_acc"]})
+        passed_over += sum(r["fid"] < best["fid"] for r in reports[row["trial"]] if r["label_acc"] < 0.25)
+        for r in reports[row["trial"]]:  # fid as ever, and the ranked value beside it
+            assert r["fid_ranked"] == (r["fid"] if r["label_acc"] >= 0.25 else
+                                       pytest.approx(2e9 + 0.25 - r["label_acc"]))
+    assert passed_over > 0  # a better fid that missed the constraint was there, and did not count
+    assert rows[0]["best"] <= rows[1]["best"]
+    meta = load_generator(tmp_path / "feasible.safetensors").metadata  # the export: the best that met it
+    assert meta["trial"] == rows[0]["trial"] and meta["kimg"] == rows[0]["best_kimg"]
+    assert meta["search_metric"]["fid"] == rows[0]["best"] and meta["search_metric"]["label_acc"] >= 0.25
+    assert meta["search_space"]["constraints"] == {"label_acc": ">= 0.25"}
+    # what the command printed: the constrained metric beside fid while it ran, then the summary's columns and line
+    assert re.search(r"^trial +status +kimg +fid +best fid +label_acc +D acc +classes$", out, re.MULTILINE)
+    assert re.search(r"^trial +lr_g +best fid \(200 samples\) +label_acc >= 0.25 +feasible +at kimg", out, re.M)
+    assert out.rstrip().splitlines()[-1] == ("constraints: label_acc >= 0.25; 2 of 2 measured trial(s) met them at "
+                                             "their best report (the rest rank last)")
+    assert "<p>constraints: label_acc &gt;= 0.25; 2 of 2" in (experiment / "report.html").read_text()
+    # Optuna learned each trial's best value that met it, as a feasible trial
+    import optuna
+
+    study = optuna.load_study(study_name="feasible", storage=study_db)
+    assert sorted((t.value, t.constraints["label_acc >= 0.25"]) for t in study.trials) == sorted(
+        (row["best"], 0.0) for row in rows)
+
+
+def test_a_search_whose_trials_all_miss_the_constraint_exports_the_nearest_and_says_so_last(tmp_path, mnist_dir):
+    out, experiment, rows = constrained_search(tmp_path, mnist_dir, "infeasible", 0.999, 2.56, 1.28, "--verbose", "0")
+    reports = [r for trial in trial_reports(experiment).values() for r in trial]
+    assert all(row["violation"] > 0 for row in rows)
+    nearest = max(r["label_acc"] for r in reports)
+    assert rows[0]["constrained"] == {"label_acc": nearest}  # the best trial: the one that missed it least
+    assert rows[0]["violation"] == pytest.approx(0.999 - nearest)
+    meta = load_generator(tmp_path / "infeasible.safetensors").metadata  # exported all the same
+    assert meta["trial"] == rows[0]["trial"] and meta["search_metric"]["label_acc"] == nearest
+    assert out.rstrip().splitlines()[-1] == (
+        f"warning: no trial met label_acc >= 0.999; the best generator (the one exported) is trial "
+        f"{rows[0]['trial']}'s, which missed them least (label_acc {nearest:.3g} at {rows[0]['best_kimg']:g} kimg): "
+        "loosen the constraints or search longer")
 
 
 PBT_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-5, high: 2.0e-3}

@@ -64,3 +64,27 @@ def test_a_summary_with_an_unknown_status_is_a_one_line_error_with_the_fix(tmp_p
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1
     assert f"{summary} is not a summary raygan wrote" in err and "delete it and run python -m raygan.report" in err
+
+
+def test_the_page_says_the_constraints_marks_each_trial_and_warns_when_none_met_them(tmp_path):
+    from raygan.space import parse_space
+
+    space = parse_space({**load_space("cgan").to_dict(), "constraints": {"label_acc": ">= 0.95"}}, "cgan.yaml")
+    config = {name: 1e-4 for name in space.params}
+
+    def row(trial, best, label_acc):
+        return TrialRow(trial=trial, phase="search", config=config, best=best, best_kimg=32.0, kimg=96.0,
+                        kimg_trained=96.0, seconds=60.0, lineage="", status=Status.COMPLETED,
+                        violation=max(0.0, 0.95 - label_acc), constrained={"label_acc": label_acc})
+
+    for folder, rows in ((tmp_path / "some", [row("t_00002", 40.0, 0.97), row("t_00001", 30.0, 0.90)]),
+                         (tmp_path / "none", [row("t_00001", 30.0, 0.90), row("t_00002", 20.0, 0.80)])):
+        write_search_record(folder, "python -m raygan.search --space constrained.yaml", space)
+        write_reports(Outcome(space, str(folder), rows), folder, None)
+        page = build_report(folder).read_text()
+        assert "<th>label_acc &gt;= 0.95</th><th>feasible</th>" in page
+        assert "<td>0.9</td><td>no</td>" in page
+        met = "1 of 2" if folder.name == "some" else "0 of 2"
+        assert f"<p>constraints: label_acc &gt;= 0.95; {met} measured trial(s) met them" in page
+        assert ("warning: no trial met label_acc &gt;= 0.95; the best generator (the one exported) is trial "
+                "t_00001&#x27;s" in page) == (folder.name == "none")

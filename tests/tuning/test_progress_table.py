@@ -36,6 +36,24 @@ def test_a_long_search_shows_the_best_rows_and_counts_the_rest():
     assert ProgressTable("search", "fid", "min").render([trial("x", "PENDING")]).endswith(": 1 PENDING")
 
 
+def test_under_constraints_the_best_is_the_best_that_met_them_and_those_trials_rank_first():
+    from raygan.constraints import INFEASIBLE, Constraint
+
+    trials = [trial("low", "TERMINATED", kimg=2.56, fid=30.0, fid_ranked_best=INFEASIBLE + 0.2, label_acc=0.75,
+                    d_acc=0.6, classes_covered=7.0),
+              trial("met", "TERMINATED", kimg=2.56, fid=55.0, fid_ranked_best=48.0, label_acc=0.97, d_acc=0.7,
+                    classes_covered=10.0),
+              trial("near", "TERMINATED", kimg=2.56, fid=40.0, fid_ranked_best=INFEASIBLE + 0.01, label_acc=0.94,
+                    d_acc=0.7, classes_covered=10.0)]
+    text = ProgressTable("search", "fid", "min", (Constraint("label_acc", ">=", 0.95),)).render(trials)
+    _, header, *rows = text.splitlines()
+    assert re.split(r"\s{2,}", header) == ["trial", "status", "kimg", "fid", "best fid", "label_acc", "D acc",
+                                           "classes"]
+    assert [row.split() for row in rows] == [["met", "TERMINATED", "2.56", "55", "48", "0.97", "0.7", "10"],
+                                             ["near", "TERMINATED", "2.56", "40", "-", "0.94", "0.7", "10"],
+                                             ["low", "TERMINATED", "2.56", "30", "-", "0.75", "0.6", "7"]]
+
+
 def test_in_a_notebook_the_table_is_redrawn_in_one_output(fake_notebook, capsys):
     table = ProgressTable("search", "fid", "min")
     table.show([trial("a", "RUNNING", kimg=1.0, fid=90.0, fid_best=90.0)])

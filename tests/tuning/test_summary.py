@@ -79,3 +79,74 @@ def test_trials_asha_stopped_are_told_apart_live_and_from_tunes_records(tmp_path
             0: (Status.COMPLETED, 5.12), 1: (Status.STOPPED_BY_ASHA, 2.56), 2: (Status.STOPPED_BY_ASHA, 2.56),
             3: (Status.COLLAPSED, 1.28)}
         assert rows[1].status_text == "stopped by ASHA at 2.56 kimg"
+
+
+def constrained_reports(space, fids_and_accuracies):
+    """A trial's reports as the run loop and Tune record them: fid and label_acc, and the ranked value."""
+    from raygan.constraints import ranked_value
+
+    reports = []
+    for i, (fid, label_acc) in enumerate(fids_and_accuracies):
+        report = {**REPORT, "kimg": 1.28 * (i + 1), "fid": fid, "label_acc": label_acc}
+        if space.constraints:
+            report[space.ranked] = ranked_value(report, "fid", "min", space.constraints)
+        reports.append(report)
+    return reports
+
+
+def hand_made_results(space, trials: dict):
+    """Tune's results of ``trials`` (name -> [(fid, label_acc) per report]), as the summary reads them."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    results = []
+    for name, reports in trials.items():
+        frame = pd.DataFrame(constrained_reports(space, reports))
+        results.append(SimpleNamespace(metrics_dataframe=frame, metrics={"trial_id": name}, error=None,
+                                       config={"lr_g": 1e-4}, path=f"/runs/x/{name}"))
+    return results
+
+
+TRIALS = {"a": [(90.0, 0.3), (60.0, 0.6), (50.0, 0.4)],  # best feasible: 60, not its best fid 50
+          "b": [(70.0, 0.55), (45.0, 0.7)],
+          "c": [(20.0, 0.2), (30.0, 0.45)],  # never feasible: closest to it at 30
+          "d": [(10.0, 0.1)]}
+
+
+def test_under_constraints_trials_that_met_them_rank_first_by_their_best_feasible_report():
+    from raygan.space import parse_space
+    from raygan.tuning.summary import summarize
+    from raygan.tuning.trial_row import TrialRow
+
+    raw = {"model": "cgan", "budget": {"max_kimg": 3.84, "report_kimg": 1.28}, "search": {"grace_kimg": 1.28},
+           "params": {"lr_g": {"dist": "loguniform", "low": 1e-5, "high": 1e-3}}}
+    space = parse_space({**raw, "constraints": {"label_acc": ">= 0.5"}}, "space.yaml")
+    outcome = summarize([hand_made_results(space, TRIALS)], space, "/runs/x")
+    rows = {row.trial: row for row in outcome.rows}
+    assert [row.trial for row in outcome.rows] == ["b", "a", "c", "d"]
+    assert {t: (r.best, r.best_kimg, r.feasible, r.constrained) for t, r in rows.items()} == {
+        "b": (45.0, 2.56, True, {"label_acc": 0.7}), "a": (60.0, 2.56, True, {"label_acc": 0.6}),
+        "c": (30.0, 2.56, False, {"label_acc": 0.45}), "d": (10.0, 1.28, False, {"label_acc": 0.1})}
+    assert rows["c"].violation == pytest.approx(0.05) and rows["d"].violation == pytest.approx(0.4)
+    assert (outcome.best_trial, outcome.best_value) == ("b", 45.0)
+    header, *lines = outcome.cells()
+    assert header[:5] == ["trial", "lr_g", "best fid (2000 samples)", "label_acc >= 0.5", "feasible"]
+    assert [line[3:5] for line in lines] == [["0.7", "yes"], ["0.6", "yes"], ["0.45", "no"], ["0.1", "no"]]
+    assert outcome.constraint_lines() == [
+        "constraints: label_acc >= 0.5; 2 of 4 measured trial(s) met them at their best report (the rest rank last)"]
+    # summary.jsonl keeps how far each missed, and reads it back
+    assert TrialRow.from_record(rows["c"].to_record()).violation == rows["c"].violation
+    assert TrialRow.from_record(rows["c"].to_record()).constrained == {"label_acc": 0.45}
+    # when none met them: the best trial is the one that missed them least, and one line says so
+    none_met = summarize([hand_made_results(space, {k: TRIALS[k] for k in "cd"})], space, "/runs/x")
+    assert none_met.best_trial == "c" and none_met.constraint_lines()[-1] == (
+        "warning: no trial met label_acc >= 0.5; the best generator (the one exported) is trial c's, which missed "
+        "them least (label_acc 0.45 at 2.56 kimg): loosen the constraints or search longer")
+    # the same reports without constraints: ranked by fid alone, the rows written as before
+    plain = parse_space(raw, "space.yaml")
+    unconstrained = summarize([hand_made_results(plain, TRIALS)], plain, "/runs/x")
+    assert [(row.trial, row.best) for row in unconstrained.rows] == [("d", 10.0), ("c", 20.0), ("b", 45.0),
+                                                                   ("a", 50.0)]
+    assert unconstrained.constraint_lines() == [] and "feasible" not in unconstrained.cells()[0]
+    assert not {"violation", "constrained"} & set(unconstrained.rows[0].to_record())
