@@ -1,15 +1,16 @@
 """``python -m bench.conditioning``: which way of conditioning a GAN on its labels pays, for the same wall time?
 
 Trains one conditional model per conditioning variant, one after the other, each for the
-same wall time on the same data and from the same base recipe (``--set``; the defaults are
-the DCGAN recipe the ``dcgan`` space starts with), then measures each last generator the same
+same wall time on the same data and from the same base recipe (:data:`RECIPES`, changed with
+``--set``), then measures each last generator the same
 way on 10,000 seeded samples, 1,000 per class: FID, intra-class FID, label accuracy (mean and
 worst class), precision, recall, and two image statistics relative to the real test images
 (1 is real): ``sharpness``, the Laplacian's variance (lower: blurrier), and ``speckle``, the
 mean distance of each pixel from its 3x3 median (higher: noisier).  They test the old
 observation that the label at the input gives less noisy but blurrier samples than at a
-hidden layer.  It writes one per-class sample grid per variant and prints one markdown table
-(and a JSON line; ``--json`` appends it).  Nothing else should run on the machine meanwhile.
+hidden layer.  (On ``cgan``, ``cbn`` also puts a norm on G's first hidden layer, which the
+concatenating variants leave without one.)  It writes one per-class sample grid per variant
+and prints one markdown table (and a JSON line; ``--json`` appends it).  Nothing else should run on the machine meanwhile.
 
 Example (2 CPU cores: 5 variants x 4 minutes, plus about a minute each to measure)::
 
@@ -30,7 +31,6 @@ from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration, user_errors
 from raygan.config import GANConfig, parse_overrides
-from raygan.models.conditioning import KEYS as CONDITIONING_KEYS
 
 PROG = "bench.conditioning"
 # variant: (what it is, its conditioning keys)
@@ -41,8 +41,11 @@ VARIANTS = {
     "input-ac": ("label at G's input, auxiliary classifier D", {"g_cond": "input", "d_cond": "ac"}),
     "cbn-ac": ("class-conditional batch norm G, auxiliary classifier D", {"g_cond": "cbn", "d_cond": "ac"}),
 }
-RECIPE = ("loss=hinge", "d_norm=spectral", "beta1=0", "beta2=0.9", "lr_g=2e-3", "lr_d=4e-3", "g_width=32",
-          "d_width=32")
+# each model's base recipe: the measured start of the dcgan space; the gan search's measured best (README)
+RECIPES = {"cdcgan": ("loss=hinge", "d_norm=spectral", "beta1=0", "beta2=0.9", "lr_g=2e-3", "lr_d=4e-3",
+                      "g_width=32", "d_width=32"),
+           "cgan": ("loss=hinge", "lr_g=3.2e-4", "lr_d=5.4e-4")}
+VARIED = {key for _, conditioning in VARIANTS.values() for key in conditioning}  # what --set must leave alone
 METRICS = ("fid", "intra_fid", "label_acc", "label_acc_worst", "precision", "recall")
 SHOWN = ("seconds", "kimg", *METRICS, "sharpness", "speckle")
 
@@ -53,8 +56,9 @@ def build_parser() -> Parser:
     parser.add_argument("--data-dir", required=True, help="folder with the data (MNIST or Fashion-MNIST IDX files)")
     parser.add_argument("--time-budget", type=duration, required=True, help="wall time per variant, e.g. 4m")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"a subset of {','.join(VARIANTS)}")
-    parser.add_argument("--set", action="append", default=list(RECIPE), metavar="KEY=VALUE",
-                        help="the base recipe every variant shares (default: the dcgan space's start)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="changes to the base recipe every variant shares (cdcgan: the dcgan space's start, "
+                             "cgan: the gan search's best)")
     parser.add_argument("--out", required=True, help="folder for the runs")
     parser.add_argument("--grids", default=None, help="folder for one per-class sample grid per variant")
     parser.add_argument("--json", default=None, help="append the result to this JSONL file")
@@ -76,9 +80,9 @@ def measure_variant(path: Path, measurer, real_statistics: tuple[float, float]) 
     from raygan import load_generator
 
     generator = load_generator(path, device=measurer.device)
-    record = measurer.measure_generator(generator, num=FINAL_NUM, metrics=METRICS)
-    labels = torch.arange(FINAL_NUM) % generator.num_classes
-    samples = generator.sample(FINAL_NUM, labels=labels, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(FINAL_NUM, device=measurer.device) % generator.num_classes  # balanced, seeded
+    samples = generator.sample(FINAL_NUM, labels=labels, generator=torch.Generator(measurer.device).manual_seed(0))
+    record = measurer.measure(samples, labels, METRICS)
     sharpness, speckle = image_statistics(samples.cpu())
     return {**record, "kimg": generator.metadata.get("kimg"), "sharpness": sharpness / real_statistics[0],
             "speckle": speckle / real_statistics[1]}
@@ -103,9 +107,9 @@ def compare(args, log=print) -> dict:
     if unknown or not names:
         raise raygan.RayganError(f"--variants: unknown {', '.join(unknown) or 'empty list'}; "
                                  f"choose from {', '.join(VARIANTS)}")
-    given = parse_overrides(args.set)
+    given = parse_overrides([*RECIPES[args.model], *args.set])
     for key in given:
-        if key in CONDITIONING_KEYS:
+        if key in VARIED:
             raise raygan.RayganError(f"--set: {key} is what the variants set; drop it and choose --variants")
     checked = GANConfig.from_dict({"model": args.model, **given}, "--set").to_dict()  # a bad recipe fails first
     recipe = {key: checked[key] for key in given}

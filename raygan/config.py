@@ -29,7 +29,8 @@ class GANConfig:
 
     model: str = setting("gan", choices=MODELS)
     dataset: str = setting("mnist", choices=DATASETS)
-    cond: str = setting("input", choices=CONDITIONINGS)  # conditional models: where both nets concatenate the label
+    # conditional models: where the nets whose g_cond/d_cond is "auto" concatenate the label
+    cond: str = setting("input", choices=CONDITIONINGS)
     # each net's own conditioning (raygan.models.conditioning), "auto" for cond's: G concatenates at the
     # input or a hidden layer or uses class-conditional batch norm ("cbn"); D concatenates, or ends in a
     # "projection" head or an auxiliary classifier head ("ac")
@@ -124,6 +125,9 @@ class GANConfig:
         if self.ac_weight != default.ac_weight and self.d_method != "ac":
             raise RayganError(f"{source}: ac_weight weighs the auxiliary classifier's loss and has no effect with "
                               f"d_cond '{self.d_method}'; drop it or set d_cond=ac", ("ac_weight", "d_cond"))
+        if self.cond != default.cond and "auto" not in (self.g_cond, self.d_cond):
+            raise RayganError(f"{source}: cond has no effect when g_cond and d_cond are both set; drop it",
+                              ("cond", "g_cond", "d_cond"))
         concatenating = {self.g_method, self.d_method} & set(CONDITIONINGS)
         if self.label_embedding != default.label_embedding and not concatenating:
             raise RayganError(f"{source}: label_embedding sizes the label code that is concatenated, and neither "
@@ -131,7 +135,7 @@ class GANConfig:
                               "g_cond or d_cond to input or hidden", ("label_embedding", "g_cond", "d_cond"))
         if self.g_method == "cbn" and self.g_norm != "batch":
             raise RayganError(f"{source}: g_cond 'cbn' makes the generator's batch norms class-conditional, and "
-                              "g_norm 'none' leaves it none; set g_norm=batch or another g_cond", ("g_cond", "g_norm"))
+                              "g_norm 'none' gives it none; set g_norm=batch or another g_cond", ("g_cond", "g_norm"))
 
 
 def parse_overrides(pairs: list[str], source: str = "--set") -> dict:

@@ -55,7 +55,8 @@ def generator_loss(fake_logits: torch.Tensor, loss: str = "ns") -> torch.Tensor:
 
 def class_loss(class_logits: torch.Tensor | None, labels: torch.Tensor | None, weight: float) -> torch.Tensor | float:
     """An auxiliary classifier's term in either loss: ``weight`` times the cross-entropy of its class logits
-    against ``labels`` (the real images' classes in D's loss, the requested ones in G's); 0 without one."""
+    against ``labels`` (the real images' classes in D's loss, the requested ones in G's: D learns to classify
+    real images only); 0 without one."""
     if class_logits is None:
         return 0.0
     return weight * F.cross_entropy(class_logits, labels)

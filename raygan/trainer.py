@@ -64,7 +64,7 @@ class GANTrainer:
                   if self.config.conditional else None)
         return self.generator(z, labels), labels
 
-    def _judge(self, real, real_labels, fake, fake_labels):
+    def _judge(self, real, real_labels, fake, fake_labels) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """D's logits on a real and a fake batch, and its class logits on the real one (an ``ac`` head's; else None).
 
         Without batch norm in D, the two batches go through as one (the same maths, half the

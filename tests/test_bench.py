@@ -260,7 +260,8 @@ def test_conditioning_benchmark_trains_and_measures_each_variant(tmp_path, mnist
     record = read_jsonl(tmp_path / "c.jsonl")[0]
     assert record["recipe"]["g_width"] == 8 and record["recipe"]["loss"] == "hinge"
     rows = record["variants"]
-    assert list(rows) == ["input", "cbn-projection"] and rows["cbn-projection"]["conditioning"]["d_cond"] == "projection"
+    assert list(rows) == ["input", "cbn-projection"]
+    assert rows["cbn-projection"]["conditioning"]["d_cond"] == "projection"
     for row in rows.values():
         assert row["num_samples"] == 500 and row["samples_per_class"] == 50 and row["kimg"] > 0
         assert 0 <= row["label_acc_worst"] <= row["label_acc"] <= 1 and row["intra_fid"] > 0 and row["fid"] > 0

@@ -108,7 +108,8 @@ class Measurer:
         with counting(len(samples), "img", "embedding", progress) as done:
             features, probs = embed(self.net, samples, batch_size, on_batch=done)
         context = Samples(features, probs, None if labels is None else labels.to(self.device), self.real)
-        if (metrics is None or not strict) and "intra_fid" in names and shortfall(context.labels, context.reference.class_stats):
+        if (metrics is None or not strict) and "intra_fid" in names \
+                and shortfall(context.labels, context.reference.class_stats):
             names.remove("intra_fid")  # unavailable on these samples, rather than a made-up value
         values = {name: METRICS[name](context) for name in steps(names, "metrics", progress)}
         per_class = {"samples_per_class": min(class_counts(labels).values())} if set(PER_CLASS) & set(names) else {}

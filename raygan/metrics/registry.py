@@ -120,8 +120,8 @@ DESCRIPTIONS = {
 
 
 def quick_metrics(conditional: bool, classes: bool = True) -> tuple[str, ...]:
-    """The cheap per-report subset; with ``label_acc``, ``label_acc_worst`` and ``intra_fid`` for conditional generators,
-    without the class metrics for data without classes."""
+    """The cheap per-report subset; with ``label_acc``, ``label_acc_worst`` and ``intra_fid`` for conditional
+    generators, without the class metrics for data without classes."""
     names = QUICK_METRICS + (QUICK_CONDITIONAL if conditional else ())
     return names if classes else tuple(n for n in names if n not in NEEDS_CLASSES)
 

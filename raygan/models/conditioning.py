@@ -3,20 +3,23 @@
 Each net has its own method, chosen by the config's ``g_cond`` and ``d_cond`` (``auto``: the
 shared ``cond``, which is ``input`` or ``hidden``):
 
-=============  ==========================================================================
-``input``      the label's code concatenated with G's latent vector, with D's image
-``hidden``     concatenated after the first layer: the first hidden layer of an MLP, the
-               DCGAN generator's start map, the output of the DCGAN discriminator's first
-               convolution
-``cbn``        (G) class-conditional batch norm: every batch norm of G normalises without
-               its own gain and bias and takes a gain and a bias per class instead
-               (de Vries et al. 2017; BigGAN, SNGAN's conditional generator)
-``projection`` (D) a projection head: the inner product of a learned class embedding with D's
-               last features, summed over positions, is added to its logit (Miyato & Koyama 2018)
-``ac``         (D) an auxiliary classifier head: D also predicts the class of what it sees, and
-               the cross-entropy of that prediction (weighted by ``ac_weight``) is added to D's
-               loss on real images and to G's loss on generated ones (Odena et al. 2017)
-=============  ==========================================================================
+==============  ========================================================================
+``input``       the label's code concatenated with G's latent vector, with D's image
+``hidden``      concatenated after the first layer: the first hidden layer of an MLP, the
+                DCGAN generator's start map, the output of the DCGAN discriminator's first
+                convolution
+``cbn``         (G) class-conditional batch norm: every batch norm of G normalises without
+                its own gain and bias and takes a gain and a bias per class instead
+                (de Vries et al. 2017; BigGAN, SNGAN's conditional generator)
+``projection``  (D) a projection head: the inner product of a learned class embedding with
+                D's last features, summed over positions, is added to its logit (Miyato &
+                Koyama 2018)
+``ac``          (D) an auxiliary classifier head: D also predicts the class of what it sees,
+                and the cross-entropy of that prediction (weighted by ``ac_weight``) is added
+                to D's loss on real images and to G's loss on generated ones (after Odena et
+                al. 2017, whose D also learns to classify generated images; here it learns
+                from real ones only, so that G cannot teach it wrong classes)
+==============  ========================================================================
 
 The concatenating methods turn each label into a *code* (:class:`LabelCode`: one-hot, or a
 learned embedding when ``label_embedding`` > 0) and join it to the activations at their point
@@ -156,10 +159,6 @@ class LabelHead(nn.Module):
         self.num_classes = num_classes
         self.embed = nn.Linear(num_classes, channels, bias=False) if method == "projection" else None
         self.classify = nn.Linear(flat_features, num_classes) if method == "ac" else None
-
-    @property
-    def classifies(self) -> bool:
-        return self.classify is not None
 
     def projection(self, h: torch.Tensor, labels) -> torch.Tensor | float:
         """The projection term of each sample's logit (0 without a projection head)."""

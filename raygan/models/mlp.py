@@ -63,7 +63,8 @@ class MLPGenerator(Generator):
         super().__init__(latent_dim, image_shape, num_classes, conditional=method is not None)
         self.join = DenseHiddenJoin(num_classes, label_embedding, join_point(method), hidden[0])
         norm = (lambda width: generator_norm(width, False, num_classes, method)) if batch_norm else None
-        # No batch norm on the first layer when its output is joined with the label code.
+        # No batch norm on the first layer (its output may be joined with the label code), except under cbn,
+        # where class-conditional batch norm is how the label gets in
         self.first = nn.Sequential(*_dense(latent_dim + self.join.width_at("input"), hidden[0],
                                            norm if method == "cbn" else None))
         widths = [hidden[0] + self.join.width_at("hidden"), *hidden[1:]]

@@ -47,7 +47,8 @@ def _page(name: str, record: dict, outcome, importances, images: dict[str, Path]
     esc = html.escape
     collapsed = [row for row in outcome.rows if row.status in (Status.COLLAPSED, Status.ERROR)]
     parts = [f"<h1>raygan search <code>{esc(name)}</code></h1>",
-             f"<p>{esc(space.model)} on {esc(space.data_dir or space.dataset)}, scheduler {esc(space.scheduler)}, optimising "
+             f"<p>{esc(space.model)} on {esc(space.data_dir or space.dataset)}, scheduler {esc(space.scheduler)}, "
+             "optimising "
              f"{esc(space.metric)} ({esc(space.mode)}) on {space.budget.quick_num} samples per report; "
              f"space {esc(str(record.get('space_source')))}; raygan {esc(str(record.get('raygan_version')))}.</p>",
              "<h2>Reproduce</h2>",

@@ -10,11 +10,11 @@ MIN_TRIALS_FOR_IMPORTANCE = 4
 
 def param_importances(rows: list[TrialRow], space: SearchSpace) -> dict[str, float] | str:
     """Optuna's importance of each searched value for the metric (over the search phase's measured
-    trials), or why there is none yet."""
+    trials that met the space's constraints, if it has any), or why there is none yet."""
     import optuna
 
     measured = [row for row in rows if row.phase == "search" and is_finite_number(row.best)
-                and all(name in row.config for name in space.params)]
+                and row.feasible is not False and all(name in row.config for name in space.params)]
     if len(space.params) < 2:
         return "one searched value: nothing to compare"
     if len(measured) < MIN_TRIALS_FOR_IMPORTANCE:

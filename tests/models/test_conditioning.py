@@ -112,7 +112,7 @@ def test_a_projection_head_adds_the_class_embedding_s_inner_product_with_the_poo
     labels = torch.tensor([0, 2])  # embeddings (1, 2) and (-1, 0)
     expected = torch.tensor([1 * pooled[0, 0] + 2 * pooled[0, 1], -1 * pooled[1, 0] + 0 * pooled[1, 1]])
     assert torch.allclose(head.projection(h, labels), expected)
-    assert head.classes(h) is None and not head.classifies
+    assert head.classes(h) is None and head.classify is None
     assert torch.allclose(head.projection(pooled, labels), expected)  # an MLP's features are already vectors
 
 
@@ -141,7 +141,7 @@ def test_an_auxiliary_classifier_head_gives_class_logits_and_its_cross_entropy()
     head.requires_grad_(False)
     h = torch.tensor([[[[2.0, 0.0]], [[0.0, 0.0]]], [[[0.0, 1.0]], [[1.0, 1.0]]]])  # flattens to 4 features
     classes = head.classes(h)
-    assert torch.equal(classes, torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 2.0]])) and head.classifies
+    assert torch.equal(classes, torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 2.0]])) and head.embed is None
     assert head.projection(h, torch.tensor([0, 1])) == 0.0
     labels = torch.tensor([0, 2])
     e = math.e  # softmax of (2, 0, 0) at class 0 and of (0, 1, 2) at class 2
@@ -182,13 +182,15 @@ def test_a_cbn_generator_normalises_with_class_parameters_and_concatenates_nothi
 
 
 @pytest.mark.parametrize("values, message", [
+    ({"model": "cgan", "cond": "hidden", "g_cond": "cbn", "d_cond": "ac"},
+     "cond has no effect when g_cond and d_cond are both set; drop it"),
     ({"model": "cdcgan", "ac_weight": 0.5}, "ac_weight weighs the auxiliary classifier's loss and has no effect "
                                              "with d_cond 'input'; drop it or set d_cond=ac"),
     ({"model": "cgan", "g_cond": "cbn", "d_cond": "projection", "label_embedding": 8},
      "label_embedding sizes the label code that is concatenated, and neither net concatenates (g_cond cbn, "
      "d_cond projection); drop it or set g_cond or d_cond to input or hidden"),
     ({"model": "cgan", "g_cond": "cbn", "g_norm": "none"},
-     "g_cond 'cbn' makes the generator's batch norms class-conditional, and g_norm 'none' leaves it none"),
+     "g_cond 'cbn' makes the generator's batch norms class-conditional, and g_norm 'none' gives it none"),
     ({"model": "dcgan", "d_cond": "projection"}, "d_cond has no effect on model dcgan (it is unconditional); "
                                                  "drop it or use cdcgan"),
     ({"model": "cgan", "g_cond": "projection"}, "unknown g_cond 'projection'; choose one of auto, input, hidden, cbn"),
