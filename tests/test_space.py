@@ -36,8 +36,10 @@ def test_shipped_spaces_load_and_tune_the_required_parameters(name):
     space = load_space(SPACES / f"{name}.yaml")
     assert space.model == name and space.metric == "fid" and space.mode == "min"
     assert {"lr_g", "lr_d", "beta1", "latent_dim", "batch_size"} <= set(space.params)
-    if name == "cgan":
-        assert space.params["cond"].values == ("input", "hidden")
+    if name == "cgan":  # measured by bench.conditioning from the gan search's best recipe
+        assert space.params["g_cond"].values == ("cbn", "input")
+        assert space.params["d_cond"].values == ("projection", "ac", "input")
+        assert space.start_with[0]["d_cond"] == "projection"
     if name == "cdcgan":  # measured by bench.conditioning: each net's own method, from the dcgan recipe
         assert space.params["g_cond"].values == ("input", "cbn")
         assert space.params["d_cond"].values == ("input", "projection")
@@ -206,6 +208,11 @@ def test_each_param_has_its_optuna_distribution():
     (GOOD + "  d_norm: {dist: choice, values: [none, batch]}\n", ["params.d_norm", "batch"]),
     (GOOD + "  loss: {dist: choice, values: [ns, hinge]}\n  label_smoothing: {dist: uniform, low: 0.0, high: 0.2}\n",
      ["label_smoothing applies to loss ns only", "hinge"]),
+    (CONDITIONAL + "  d_cond: {dist: choice, values: [input, projection]}\n"
+     "  label_embedding: {dist: choice, values: [0, 16]}\n  g_cond: {dist: choice, values: [input, cbn]}\n",
+     ["params may draw g_cond cbn, d_cond projection, label_embedding 16 together", "neither net concatenates",
+      "search fewer of them"]),
+    (CONDITIONAL + "fixed: {ac_weight: 0.5}\n", ["ac_weight", "d_cond 'input'", "set d_cond=ac"]),
     (GOOD + "collapse: {patience: 0}\n", ["collapse", "patience"]),
     (GOOD + "fixed: {lr_g: 1.0e-4}\n", ["params.lr_g", "also fixed"]),
     (GOOD + "fixed: {g_hiden: [64]}\n", ["fixed", "unknown key 'g_hiden'"]),

@@ -2,6 +2,7 @@
 :class:`~raygan.space.search_space.SearchSpace`, each mistake a one-line RayganError naming file and key."""
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from raygan.config import GANConfig
 from raygan.constraints import Constraint
 from raygan.data import DATASETS, FOLDER, check_data_options
 from raygan.errors import RayganError
-from raygan.models import MODELS, is_conditional
+from raygan.models import MODELS, conditioning, is_conditional
 from raygan.schema import check_keys, coerce
 from raygan.space.params import parse_param
 from raygan.space.search_space import PERTURBABLE, SearchSettings, SearchSpace
@@ -62,6 +63,7 @@ def parse_space(raw, source: str) -> SearchSpace:
         for value in params[name].extremes():
             GANConfig.from_dict({**base.to_dict(), name: value}, source=where)
     _check_loss_and_smoothing(params, base, source)
+    _check_conditioning_pairs(params, base, source)
     start_with = _start_points(raw.get("start_with"), params, base, scheduler, f"{source}: start_with")
     budget, search = _budget_and_search(raw, source)
     space = SearchSpace(source, base.model, base.dataset, metric, mode, scheduler, budget, search,
@@ -103,6 +105,23 @@ def _check_loss_and_smoothing(params: dict, base: GANConfig, source: str) -> Non
     if ("label_smoothing" in params or base.label_smoothing > 0) and losses - {"ns"}:
         raise RayganError(f"{source}: label_smoothing applies to loss ns only, but trials may use loss "
                           f"{sorted(losses - {'ns'})[0]}; search or fix one of them, not both")
+
+
+def _check_conditioning_pairs(params: dict, base: GANConfig, source: str) -> None:
+    """Every pairing of the searched conditioning values (and g_norm, which cbn needs) is a valid config: a
+    space that could draw ``label_embedding`` 16 with neither net concatenating would fail trials instead."""
+    names = [name for name in (*conditioning.KEYS, "g_norm") if name in params]
+    if len(names) < 2:
+        return  # each value alone was checked against the fixed ones
+    for values in itertools.product(*(params[name].extremes() for name in names)):
+        pairing = dict(zip(names, values))
+        try:
+            GANConfig.from_dict({**base.to_dict(), **pairing}, source="trial")
+        except RayganError as err:
+            drawn = ", ".join(f"{name} {value}" for name, value in pairing.items())
+            raise RayganError(f"{source}: params may draw {drawn} together, which is no valid config "
+                              f"({str(err).removeprefix('trial: ')}); search fewer of them or narrow their "
+                              "values", names) from None
 
 
 def _constraints(raw, base: GANConfig, where: str) -> tuple:
