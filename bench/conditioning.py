@@ -26,10 +26,10 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-from bench.record import cell, describe, provenance, publish
+from bench.record import cell, describe, measure_and_publish
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
-from raygan.cli import Parser, duration, user_errors
+from raygan.cli import Parser, duration
 from raygan.config import GANConfig, parse_overrides
 
 PROG = "bench.conditioning"
@@ -147,9 +147,7 @@ def format_table(result: dict) -> str:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG):
-        result = {**provenance(), **compare(args)}  # taken as the benchmark starts
-        publish(result, format_table(result), args.json)
+    measure_and_publish(PROG, lambda: compare(args), format_table, args.json)
 
 
 if __name__ == "__main__":

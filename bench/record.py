@@ -11,6 +11,7 @@ import platform
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -51,6 +52,16 @@ def git_state(repo: Path = REPO) -> tuple[str | None, bool | None]:
     except (OSError, subprocess.CalledProcessError):
         return None, None
     return head, bool(changed)
+
+
+def measure_and_publish(prog: str, measure: Callable[[], dict], table: Callable[[dict], str], json_path=None) -> None:
+    """A benchmark's end: :func:`provenance` (taken first, as it starts) with what ``measure()`` returns,
+    published with its ``table``; a RayganError is ``prog``'s one-line error and exit 2."""
+    from raygan.cli import user_errors
+
+    with user_errors(prog):
+        record = {**provenance(), **measure()}
+        publish(record, table(record), json_path)
 
 
 def publish(record: dict, table: str, json_path=None) -> None:

@@ -25,10 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-from bench.record import cell, describe, provenance, publish
+from bench.record import cell, describe, measure_and_publish
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
-from raygan.cli import Parser, duration, user_errors
+from raygan.cli import Parser, duration
 from raygan.errors import RayganError
 from raygan.models import MODELS
 
@@ -112,9 +112,7 @@ def format_table(result: dict) -> str:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG):
-        result = {**provenance(), **compare(args)}  # taken as the benchmark starts
-        publish(result, format_table(result), args.json)
+    measure_and_publish(PROG, lambda: compare(args), format_table, args.json)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from statistics import mean
 
 import pyarrow.fs
 
-from bench.record import describe, provenance, publish
-from raygan.cli import Parser, user_errors
+from bench.record import describe, measure_and_publish
+from raygan.cli import Parser
 from raygan.errors import RayganError
 from raygan.layout import BEST_GENERATOR, FINAL_NAME, SAMPLES_DIR, TENSORBOARD_DIR
 from raygan.tuning.pruning import CHECKPOINT_PREFIX
@@ -142,9 +142,7 @@ def format_table(result: dict) -> str:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    with user_errors(PROG):
-        result = {**provenance(), **measure(args.experiment)}
-        publish(result, format_table(result), args.json)
+    measure_and_publish(PROG, lambda: measure(args.experiment), format_table, args.json)
 
 
 if __name__ == "__main__":
