@@ -16,7 +16,7 @@ from raygan.data import DATASETS
 from raygan.errors import RayganError
 from raygan.losses import LOSSES
 from raygan.models import MODELS, discriminator_norms, is_conditional, keys_without_effect, resolve_d_norm
-from raygan.models.conditioning import CONDITIONINGS, D_METHODS, G_METHODS, resolve
+from raygan.models.conditioning import CONDITIONINGS, D_METHODS, G_METHODS, join_point, resolve
 from raygan.schema import build, setting
 
 G_NORMS = ("batch", "none")
@@ -128,7 +128,7 @@ class GANConfig:
         if self.cond != default.cond and "auto" not in (self.g_cond, self.d_cond):
             raise RayganError(f"{source}: cond has no effect when g_cond and d_cond are both set; drop it",
                               ("cond", "g_cond", "d_cond"))
-        concatenating = {self.g_method, self.d_method} & set(CONDITIONINGS)
+        concatenating = any(join_point(method) for method in (self.g_method, self.d_method))
         if self.label_embedding != default.label_embedding and not concatenating:
             raise RayganError(f"{source}: label_embedding sizes the label code that is concatenated, and neither "
                               f"net concatenates (g_cond {self.g_method}, d_cond {self.d_method}); drop it or set "
