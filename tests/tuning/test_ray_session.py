@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ray_head import NO_DRAIN
 
 from raygan.errors import RayganError
 from raygan.tuning import ray_session
@@ -78,7 +79,7 @@ def _head_node(env: dict):
     """``ray start --head --block`` on a free port under ``env``; its address, then it is ended by process group."""
     port = _free_port()
     head = subprocess.Popen([RAY_CLI, "start", "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
-                             "--disable-usage-stats", "--block"], env=env, stdout=subprocess.DEVNULL,
+                             "--disable-usage-stats", "--block"], env={**env, **NO_DRAIN}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         while True:  # (pytest-timeout ends a hang)
