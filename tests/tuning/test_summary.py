@@ -68,7 +68,9 @@ def test_trials_asha_stopped_are_told_apart_live_and_from_tunes_records(tmp_path
     ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR")
     try:
         tuner = tune.Tuner(reports_like_a_trial, param_space={"x": tune.grid_search([0, 1, 2, 3])},
-                           tune_config=tune.TuneConfig(metric="fid_best", mode="min", scheduler=_scheduler(space)),
+                           # reuse_actors as in raygan's ASHA searches: one worker process for the four trials
+                           tune_config=tune.TuneConfig(metric="fid_best", mode="min", scheduler=_scheduler(space),
+                                                       reuse_actors=True),
                            run_config=tune.RunConfig(name="asha", storage_path=str(tmp_path), verbose=0))
         live = tuner.fit()
     finally:
