@@ -4,8 +4,10 @@ For one model and a wall-time budget ``T`` on the machine at hand, runs, one aft
 
 (a) the default search, ``python -m raygan.search --space search_spaces/MODEL.yaml
     --time-budget T --export ...``;
-(b) one untuned run of the same wall time, ``python -m raygan.train --model MODEL
-    --time-budget T`` (default hyper-parameters, a length it cannot reach in ``T``);
+(b) one run of the same wall time, ``python -m raygan.train --model MODEL --time-budget T``
+    (a length it cannot reach in ``T``): with every default (``--single defaults``), or with
+    the space's fixed values and its first ``start_with`` point, the best single recipe the
+    space knows (``--single start``: does the search beat the recipe it starts from?);
 
 then measures both exported generators the same way (every metric on 10,000 seeded
 samples with raygan's evaluator; for the single run, its last generator, as a user would
@@ -34,6 +36,8 @@ from raygan.models import MODELS
 
 PROG = "bench.search_vs_single"
 SPACES = Path(__file__).resolve().parents[1] / "search_spaces"
+SINGLE = ("defaults", "start")
+SINGLE_NAMES = {"defaults": "every default", "start": "the space's start_with recipe"}
 SHOWN = ("fid", "kid", "inception_score", "classes_covered", "precision", "recall", "fid_raw")
 
 
@@ -46,7 +50,20 @@ def build_parser() -> Parser:
     parser.add_argument("--out", required=True, help="folder for both arms' runs")
     parser.add_argument("--json", default=None, help="append the result to this JSONL file")
     parser.add_argument("--device", default="auto", help="for the single run and the evaluation (default auto)")
+    parser.add_argument("--single", default="defaults", choices=SINGLE,
+                        help="the single run's recipe: train's defaults, or the space's fixed values and first "
+                             "start_with point (default defaults)")
     return parser
+
+
+def single_recipe(space, single: str) -> dict:
+    """The config the single run sets (``--set``): nothing for ``defaults``; for ``start`` the space's
+    fixed values and its first ``start_with`` point."""
+    if single == "defaults":
+        return {}
+    if not space.start_with:
+        raise RayganError(f"--single start needs a space with start_with; {space.source} has none")
+    return {**space.fixed, **space.start_with[0]}
 
 
 def timed(command: list[str], log) -> tuple[float, str]:
@@ -79,6 +96,7 @@ def compare(args, log=print) -> dict:
     space = load_space(space_file)
     device = pick_device(args.device)
     budget = f"{args.time_budget:g}"
+    recipe = single_recipe(space, args.single)
     search_seconds, search_out = timed(
         ["raygan.search", "--space", space_file, "--time-budget", budget, "--data-dir", args.data_dir,
          "--storage-path", str(out), "--name", "search", "--export", str(out / "search.safetensors"),
@@ -86,22 +104,23 @@ def compare(args, log=print) -> dict:
     log(search_out)
     single_seconds, _ = timed(
         ["raygan.train", "--model", space.model, "--dataset", space.dataset, "--data-dir", args.data_dir,
-         "--time-budget", budget, "--out", str(out / "single"),
-         "--device", args.device], log)
+         "--time-budget", budget, "--out", str(out / "single"), "--device", args.device,
+         *(flag for key, value in recipe.items() for flag in ("--set", f"{key}={value}"))], log)
     breakdown = [line for line in search_out.splitlines() if line.startswith(("search: ", "final run: "))]
     return {"model": space.model, "dataset": space.dataset, "time_budget_s": args.time_budget,
             "space": Path(space_file).name, "device": device.type,
             "search": {"seconds": search_seconds, "budget": breakdown,
                        **measure(out / "search.safetensors", space.dataset, args.data_dir, device)},
-            "single": {"seconds": single_seconds,
+            "single": {"seconds": single_seconds, "recipe": args.single, "config": recipe,
                        **measure(out / "single" / "generator.safetensors", space.dataset, args.data_dir, device)}}
 
 
 def format_table(result: dict) -> str:
     search, single = result["search"], result["single"]
+    single_name = SINGLE_NAMES[single.get("recipe", "defaults")]  # records before --single ran the defaults
     lines = [f"{result['model']} on {result['dataset']}, T = {result['time_budget_s'] / 60:g} min "
              f"({result['device']}), {FINAL_NUM:,} samples, evaluator {search['evaluator']}; {describe(result)}",
-             "| | search (exported) | one untuned run | search / single |", "| --- | --- | --- | --- |"]
+             f"| | search (exported) | one run ({single_name}) | search / single |", "| --- | --- | --- | --- |"]
     for key in ("seconds", "kimg", *SHOWN):
         if key in search or key in single:
             a, b = search.get(key), single.get(key)

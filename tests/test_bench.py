@@ -295,3 +295,38 @@ def test_conditioning_benchmark_bad_input_is_one_line(tmp_path, mnist_dir, capsy
                       "--model", "cdcgan", *args])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("single", ["defaults", "start"])
+def test_search_vs_single_trains_the_recipe_it_is_asked_for(tmp_path, monkeypatch, single):
+    """The single arm runs train with every default, or with the space's fixed values and first start_with point."""
+    from bench import search_vs_single
+    from raygan.space import load_space
+
+    commands = []
+    monkeypatch.setattr(search_vs_single, "timed", lambda command, log: (commands.append(command) or 1.0, ""))
+    monkeypatch.setattr(search_vs_single, "measure", lambda path, dataset, data_dir, device: {"fid": 1.0, "evaluator": "e"})
+    args = search_vs_single.build_parser().parse_args(
+        ["--model", "cdcgan", "--time-budget", "1m", "--data-dir", "unused", "--out", str(tmp_path / "out"),
+         "--single", single])
+    result = search_vs_single.compare(args, log=lambda text: None)
+    train = commands[1]
+    sets = dict(flag.split("=", 1) for flag in train[train.index("--out"):] if "=" in flag)
+    space = load_space("cdcgan")
+    expected = {} if single == "defaults" else {**space.fixed, **space.start_with[0]}
+    assert sets == {key: str(value) for key, value in expected.items()}
+    assert result["single"]["recipe"] == single and result["single"]["config"] == expected
+    assert ("the space's start_with recipe" if single == "start" else "every default") in \
+        search_vs_single.format_table({**result, **provenance()})
+
+
+def test_search_vs_single_start_without_start_with_is_one_line(tmp_path, capsys):
+    from bench import search_vs_single
+
+    space = tmp_path / "plain.yaml"
+    space.write_text("model: gan\nparams:\n  lr_g: {dist: loguniform, low: 1.0e-4, high: 1.0e-3}\n")
+    with pytest.raises(SystemExit) as exit_info:
+        search_vs_single.main(["--space", str(space), "--time-budget", "1m", "--data-dir", "unused",
+                               "--out", str(tmp_path / "out"), "--single", "start"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and "start_with" in err, err
