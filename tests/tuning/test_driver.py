@@ -537,14 +537,12 @@ def test_population_search_exploits_a_donor_with_its_own_new_learning_rates(tmp_
             break  # asynchronous PBT exploits only when the other trial's result is in when one reaches a
             # perturbation point, which two trials on two busy cores need not give every time
     (still,) = [trial for trial, rows in reports.items() if rows[0]["config"]["lr_g"] == STILL_LR]
-    (moving,) = set(reports) - {still}
     per_report = reports[still][0]["step"]  # steps from one report to the next
     for rows in reports.values():  # between exploits a trial trains on (an exploit may take it back in kimg)
         assert all(after["kimg"] > before["kimg"] for before, after in zip(rows, rows[1:]) if continued(before, after))
-    # the moving trial was the worse at every perturbation point until it copied the still one
-    copied = [i for trial, i in exploits if trial == moving]
-    assert copied, "the moving trial never exploited the still one"
-    assert reports[moving][copied[0]]["lineage"].rsplit(" > ", 1)[-1].rsplit("@", 1)[0] == still
+    # which of the two copies the other is not asserted: the moving trial is the worse one at the seeded run's
+    # perturbation points, but under PB2 the still one was once seen copying it (CI, 2026-12-03); every exploit,
+    # whichever way, is checked below
     for trial, i in exploits:
         rows = reports[trial]
         after = rows[i]
