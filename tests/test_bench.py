@@ -305,7 +305,8 @@ def test_search_vs_single_trains_the_recipe_it_is_asked_for(tmp_path, monkeypatc
 
     commands = []
     monkeypatch.setattr(search_vs_single, "timed", lambda command, log: (commands.append(command) or 1.0, ""))
-    monkeypatch.setattr(search_vs_single, "measure", lambda path, dataset, data_dir, device: {"fid": 1.0, "evaluator": "e"})
+    monkeypatch.setattr(search_vs_single, "measure",
+                        lambda path, dataset, data_dir, device: {"fid": 1.0, "evaluator": "e"})
     args = search_vs_single.build_parser().parse_args(
         ["--model", "cdcgan", "--time-budget", "1m", "--data-dir", "unused", "--out", str(tmp_path / "out"),
          "--single", single])
