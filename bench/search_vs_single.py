@@ -45,11 +45,16 @@ def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="gan", choices=MODELS)
     parser.add_argument("--time-budget", type=duration, required=True, help="T for each arm, e.g. 15m")
-    parser.add_argument("--data-dir", required=True, help="folder with the MNIST IDX .gz files")
+    parser.add_argument("--data-dir", required=True, help="MNIST or Fashion-MNIST IDX files, or an image folder")
     parser.add_argument("--space", default=None, help="search space (default search_spaces/MODEL.yaml)")
     parser.add_argument("--out", required=True, help="folder for both arms' runs")
     parser.add_argument("--json", default=None, help="append the result to this JSONL file")
     parser.add_argument("--device", default="auto", help="for the single run and the evaluation (default auto)")
+    parser.add_argument("--search-export", default=None, metavar="FILE",
+                        help="export the search arm here, running exactly the user's command (python -m "
+                             "raygan.search --space MODEL --time-budget T --data-dir D --export FILE, its experiment "
+                             "under ./runs), so that one run also checks that command (default OUT/search.safetensors, "
+                             "experiment in OUT)")
     parser.add_argument("--single", default="defaults", choices=SINGLE,
                         help="the single run's recipe: train's defaults, or the space's fixed values and first "
                              "start_with point (default defaults)")
@@ -87,32 +92,48 @@ def measure(path: Path, dataset: str, data_dir, device) -> dict:
     return {**record, "kimg": generator.metadata.get("kimg"), "steps": generator.metadata.get("steps")}
 
 
+def typed(seconds: float) -> str:
+    """A time budget as a user types it: ``15m``, else seconds."""
+    return f"{seconds / 60:g}m" if seconds % 60 == 0 else f"{seconds:g}"
+
+
+def search_command(args, space_file: str, out: Path) -> list[str]:
+    """The search arm: the user's own command with ``--search-export``, else one that keeps its runs in ``out``."""
+    budget = typed(args.time_budget)
+    if args.search_export:
+        return ["raygan.search", "--space", args.space or args.model, "--time-budget", budget,
+                "--data-dir", args.data_dir, "--export", args.search_export]
+    return ["raygan.search", "--space", space_file, "--time-budget", budget, "--data-dir", args.data_dir,
+            "--storage-path", str(out), "--name", "search", "--export", str(out / "search.safetensors"),
+            "--verbose", "0"]
+
+
 def compare(args, log=print) -> dict:
+    from raygan.data import resolve_dataset
     from raygan.devices import pick_device
     from raygan.space import load_space
 
     out = output_folder(args.out, "out")
     space_file = args.space or str(SPACES / f"{args.model}.yaml")
     space = load_space(space_file)
+    dataset = resolve_dataset(space.dataset, args.data_dir)  # Fashion-MNIST files make a Fashion-MNIST run
     device = pick_device(args.device)
-    budget = f"{args.time_budget:g}"
     recipe = single_recipe(space, args.single)
-    search_seconds, search_out = timed(
-        ["raygan.search", "--space", space_file, "--time-budget", budget, "--data-dir", args.data_dir,
-         "--storage-path", str(out), "--name", "search", "--export", str(out / "search.safetensors"),
-         "--verbose", "0"], log)
+    search = search_command(args, space_file, out)
+    search_seconds, search_out = timed(search, log)
     log(search_out)
     single_seconds, _ = timed(
-        ["raygan.train", "--model", space.model, "--dataset", space.dataset, "--data-dir", args.data_dir,
-         "--time-budget", budget, "--out", str(out / "single"), "--device", args.device,
+        ["raygan.train", "--model", space.model, "--dataset", dataset, "--data-dir", args.data_dir,
+         "--time-budget", typed(args.time_budget), "--out", str(out / "single"), "--device", args.device,
          *(flag for key, value in recipe.items() for flag in ("--set", f"{key}={value}"))], log)
     breakdown = [line for line in search_out.splitlines() if line.startswith(("search: ", "final run: "))]
-    return {"model": space.model, "dataset": space.dataset, "time_budget_s": args.time_budget,
+    return {"model": space.model, "dataset": dataset, "time_budget_s": args.time_budget,
             "space": Path(space_file).name, "device": device.type,
             "search": {"seconds": search_seconds, "budget": breakdown,
-                       **measure(out / "search.safetensors", space.dataset, args.data_dir, device)},
+                       "command": "python -m " + " ".join(search),
+                       **measure(Path(search[search.index("--export") + 1]), dataset, args.data_dir, device)},
             "single": {"seconds": single_seconds, "recipe": args.single, "config": recipe,
-                       **measure(out / "single" / "generator.safetensors", space.dataset, args.data_dir, device)}}
+                       **measure(out / "single" / "generator.safetensors", dataset, args.data_dir, device)}}
 
 
 def format_table(result: dict) -> str:

@@ -321,6 +321,45 @@ def test_search_vs_single_trains_the_recipe_it_is_asked_for(tmp_path, monkeypatc
         search_vs_single.format_table({**result, **provenance()})
 
 
+@pytest.mark.parametrize("search_export", [None, "c.safetensors"])
+def test_search_vs_single_search_arm_is_the_users_command_when_asked(tmp_path, monkeypatch, search_export):
+    """With --search-export the search arm is exactly the command a user (or an issue's check) types."""
+    from bench import search_vs_single
+
+    commands = []
+    monkeypatch.setattr(search_vs_single, "timed", lambda command, log: (commands.append(command) or 1.0, ""))
+    monkeypatch.setattr(search_vs_single, "measure",
+                        lambda path, dataset, data_dir, device: {"fid": 1.0, "evaluator": "e", "path": str(path)})
+    out = tmp_path / "out"
+    args = search_vs_single.build_parser().parse_args(
+        ["--model", "cdcgan", "--time-budget", "15m", "--data-dir", "../shared/data/mnist", "--out", str(out),
+         *(["--search-export", search_export] if search_export else [])])
+    result = search_vs_single.compare(args, log=lambda text: None)
+    if search_export:
+        assert result["search"]["command"] == ("python -m raygan.search --space cdcgan --time-budget 15m "
+                                               "--data-dir ../shared/data/mnist --export c.safetensors")
+        assert result["search"]["path"] == "c.safetensors"
+    else:
+        assert commands[0][commands[0].index("--storage-path") + 1] == str(out)
+        assert result["search"]["path"] == str(out / "search.safetensors")
+    assert commands[1][commands[1].index("--time-budget") + 1] == "15m"
+
+
+def test_search_vs_single_on_fashion_files_trains_and_measures_fashion(tmp_path, monkeypatch, fashion_dir):
+    """A space that declares mnist, run on Fashion-MNIST files: both arms train and are measured on Fashion-MNIST."""
+    from bench import search_vs_single
+
+    commands, measured = [], []
+    monkeypatch.setattr(search_vs_single, "timed", lambda command, log: (commands.append(command) or 1.0, ""))
+    monkeypatch.setattr(search_vs_single, "measure",
+                        lambda path, dataset, data_dir, device: measured.append(dataset) or {"fid": 1.0})
+    args = search_vs_single.build_parser().parse_args(
+        ["--model", "cgan", "--time-budget", "1m", "--data-dir", str(fashion_dir), "--out", str(tmp_path / "o")])
+    result = search_vs_single.compare(args, log=lambda text: None)
+    assert commands[1][commands[1].index("--dataset") + 1] == "fashion_mnist"
+    assert measured == ["fashion_mnist", "fashion_mnist"] and result["dataset"] == "fashion_mnist"
+
+
 def test_search_vs_single_start_without_start_with_is_one_line(tmp_path, capsys):
     from bench import search_vs_single
 
