@@ -1,36 +1,63 @@
-"""Pictures a person reads: sample grids and training curves (written atomically)."""
+"""Pictures a person reads: sample grids and training curves (written atomically).
+
+Neither torchvision nor matplotlib is imported with this module: every trial worker imports it, and
+``torchvision.utils`` alone pulls in torchvision's models and torch's compiler (seconds per process on
+two cores).  The grid is a few lines of torch; pyplot is imported by the plots that draw with it.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import torch
 
-matplotlib.use("Agg")  # no display on servers and cluster nodes
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from torchvision.utils import make_grid, save_image  # noqa: E402
+from raygan.atomic import atomic_path
 
-from raygan.atomic import atomic_path  # noqa: E402
+PADDING = 2  # black pixels around every image of a grid
 
 
 def grid_image(images: torch.Tensor, nrow: int = 8) -> torch.Tensor:
-    """(N, C, H, W) images in [-1, 1] as one (C, H', W') grid in [0, 1], ``nrow`` images per row."""
-    return make_grid(images.detach().float().cpu().clamp(-1, 1), nrow=nrow, normalize=True, value_range=(-1, 1),
-                     padding=2)
+    """(N, C, H, W) images in [-1, 1] as one RGB (3, H', W') grid in [0, 1], ``nrow`` images per row, each
+    framed by ``PADDING`` black pixels (grey images as RGB: torchvision's ``make_grid`` layout)."""
+    images = images.detach().float().cpu().clamp(-1, 1).add(1).div(2)
+    if images.shape[1] == 1:
+        images = images.expand(-1, 3, -1, -1)
+    count, channels, height, width = images.shape
+    per_row = min(nrow, count)
+    rows = -(-count // per_row)
+    cell_h, cell_w = height + PADDING, width + PADDING
+    grid = torch.zeros(channels, rows * cell_h + PADDING, per_row * cell_w + PADDING)
+    for index, image in enumerate(images):
+        top, left = (index // per_row) * cell_h + PADDING, (index % per_row) * cell_w + PADDING
+        grid[:, top:top + height, left:left + width] = image
+    return grid
 
 
 def save_grid(images: torch.Tensor, path, nrow: int = 8) -> Path:
     """Save (N, C, H, W) images in [-1, 1] as one PNG grid, ``nrow`` images per row."""
+    from PIL import Image
+
+    pixels = grid_image(images, nrow).mul(255).add(0.5).clamp(0, 255).permute(1, 2, 0).to(torch.uint8).numpy()
     path = Path(path)
     with atomic_path(path) as tmp:
-        save_image(grid_image(images, nrow), str(tmp), format="png")
+        Image.fromarray(pixels).save(tmp, format="png")
     return path
+
+
+def _pyplot():
+    """matplotlib's pyplot, drawing off-screen (no display on servers and cluster nodes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def save_labelled_grid(images: torch.Tensor, path, nrow: int, row_names) -> Path:
     """Save a grid with one row per class, each row named on its left (a conditional generator's grid)."""
     grid = grid_image(images, nrow).permute(1, 2, 0).numpy()
-    rows, cell = len(row_names), images.shape[-2] + 2  # make_grid pads every image by 2 pixels
+    rows, cell = len(row_names), images.shape[-2] + PADDING
+    plt = _pyplot()
     scale = max(1.0, 1.6 * 28 / cell)  # small images are drawn larger, so the names stay readable
     fig, ax = plt.subplots(figsize=(1.0 + grid.shape[1] * scale / 100, 0.3 + grid.shape[0] * scale / 100), dpi=100)
     ax.imshow(grid.squeeze(-1) if grid.shape[-1] == 1 else grid, cmap="gray" if grid.shape[-1] == 1 else None,
@@ -48,6 +75,7 @@ def save_curves(reports: list[dict], path, metric: str | None = None) -> Path:
     panels = [("loss", ("loss_d", "loss_g")), ("discriminator accuracy", ("d_acc", "d_acc_real", "d_acc_fake"))]
     if metric and any(metric in r for r in reports):
         panels.append((metric, (metric,)))
+    plt = _pyplot()
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6))
     for ax, (title, keys) in zip(axes, panels):
         for key in keys:
@@ -61,7 +89,7 @@ def save_curves(reports: list[dict], path, metric: str | None = None) -> Path:
 
 def save_metric_by_trial(series: dict[str, tuple[list, list]], path, metric: str) -> Path:
     """One line per trial: ``series`` maps a trial name to (kimg, values) of ``metric``."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = _pyplot().subplots(figsize=(7, 4.5))
     for name, (kimg, values) in series.items():
         ax.plot(kimg, values, marker=".", label=name)
     ax.set_xlabel("kimg (thousands of real images)")
@@ -79,7 +107,7 @@ def _save_figure(fig, path) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path
 
 
