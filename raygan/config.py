@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from raygan.augment import POLICIES
 from raygan.data import DATASETS
 from raygan.errors import RayganError
 from raygan.losses import LOSSES
@@ -20,6 +21,7 @@ from raygan.models.conditioning import CONDITIONINGS, D_METHODS, G_METHODS, join
 from raygan.schema import build, setting
 
 G_NORMS = ("batch", "none")
+AUGMENTS = ("none", "diff", "ada")
 D_NORMS = ("auto", "batch", "spectral", "none")
 
 
@@ -58,6 +60,17 @@ class GANConfig:
     g_ema: float = setting(0.999, low=0.5, high=1, below=True, off="no average", hint="try 0.999")
     loss: str = setting("ns", choices=LOSSES)  # ns (non-saturating), hinge or ls (least squares): raygan.losses
     label_smoothing: float = setting(0.0, low=0.0, high=0.5)  # one-sided, ns loss only: real targets become 1 - this
+    # small data (raygan.augment, raygan.ada, raygan.regularizers): augment what D sees, real and fake, in both
+    # steps ("diff": always; "ada": with a probability that follows D's overfitting signal r_t to ada_target,
+    # moving from 0 to 1 in at most ada_kimg); R1 on real images every r1_every steps; LeCam.  The keys that
+    # refine another (augment_policy, ada_*, r1_every) are ignored where it is off, so a search may draw both.
+    augment: str = setting("none", choices=AUGMENTS)
+    augment_policy: str = setting("color,translation,cutout", choices=POLICIES)
+    ada_target: float = setting(0.6, low=0.0, high=1.0, above=True, below=True)
+    ada_kimg: float = setting(100.0, low=0.0, above=True, high=100000.0, unit="kimg")
+    r1_gamma: float = setting(0.0, low=0.0, high=1000.0)  # 0: off; stylegan2-ada's choice 0.0002 * H * W / batch
+    r1_every: int = setting(16, low=1, high=1000)
+    lecam_weight: float = setting(0.0, low=0.0, high=100.0)  # 0: off
     seed: int = setting(0, low=0, high=2**63 - 1)
 
     @property

@@ -15,11 +15,14 @@ from typing import Callable
 
 import torch
 
+from raygan.ada import AdaptiveP
+from raygan.augment import augment
 from raygan.budget import images_per_step
 from raygan.config import GANConfig
 from raygan.data import ImageData
 from raygan.losses import accuracies, class_loss, confusion_counts, discriminator_loss, generator_loss
 from raygan.models import build_models
+from raygan.regularizers import LeCam, r1_penalty
 
 ReportFn = Callable[[dict], "bool | None"]  # returns True to stop the run
 _LOSS_D, _LOSS_G, _COUNTS = 0, 1, slice(2, 6)
@@ -53,6 +56,9 @@ class GANTrainer:
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas, fused=True)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas, fused=True)
         self.rng = torch.Generator(self.device).manual_seed(config.seed)
+        # small-data defences (off by default): augmentation of what D sees, its adaptive probability, LeCam
+        self.ada = AdaptiveP(config.ada_target, config.ada_kimg, self.device) if config.augment == "ada" else None
+        self.lecam = LeCam(self.device) if config.lecam_weight else None
         self.step = 0
         self.images = 0  # real images shown to D so far
         self._window = torch.zeros(6, device=self.device)  # loss_d sum, loss_g sum, tp, fn, tn, fp
@@ -79,16 +85,33 @@ class GANTrainer:
         n = real.shape[0]
         return logits[:n], logits[n:], None if classes is None else classes[:n]
 
+    def _seen(self, images: torch.Tensor) -> torch.Tensor:
+        """``images`` as D sees them: augmented (:mod:`raygan.augment`, with ADA's ``p`` under ``augment: ada``)."""
+        if self.config.augment == "none":
+            return images
+        return augment(images, self.config.augment_policy, self.rng, self.ada.p if self.ada is not None else 1.0)
+
     def _d_update(self, fake: torch.Tensor, fake_labels) -> torch.Tensor:
-        real, real_labels = self.data.batch(self.config.batch_size, self.rng)
-        if not self.config.conditional:
+        config = self.config
+        real, real_labels = self.data.batch(config.batch_size, self.rng)
+        if not config.conditional:
             real_labels = None
-        real_logits, fake_logits, real_classes = self._judge(real, real_labels, fake.detach(), fake_labels)
-        loss = discriminator_loss(real_logits, fake_logits, self.config.loss, self.config.label_smoothing)
-        loss = loss + class_loss(real_classes, real_labels, self.config.ac_weight)
+        real, fake = self._seen(real), self._seen(fake.detach())
+        r1_due = config.r1_gamma > 0 and self.step % config.r1_every == 0  # lazy, as stylegan2's
+        if r1_due:
+            real = real.detach().requires_grad_(True)
+        real_logits, fake_logits, real_classes = self._judge(real, real_labels, fake, fake_labels)
+        loss = discriminator_loss(real_logits, fake_logits, config.loss, config.label_smoothing)
+        loss = loss + class_loss(real_classes, real_labels, config.ac_weight)
+        if self.lecam is not None:
+            loss = loss + config.lecam_weight * self.lecam.penalty(real_logits, fake_logits)
+        if r1_due:
+            loss = loss + config.r1_gamma / 2 * config.r1_every * r1_penalty(real_logits, real)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
+        if self.ada is not None:
+            self.ada.observe(real_logits)
         self._window[_COUNTS] += confusion_counts(real_logits.detach(), fake_logits.detach())
         return loss.detach()
 
@@ -110,7 +133,7 @@ class GANTrainer:
         # D's weights need no gradient for G's update: skipping them saves a third of the
         # backward pass through D.
         self.discriminator.requires_grad_(False)
-        fake_logits, fake_classes = self.discriminator.judge(fake, fake_labels)
+        fake_logits, fake_classes = self.discriminator.judge(self._seen(fake), fake_labels)
         loss_g = generator_loss(fake_logits, self.config.loss) + class_loss(fake_classes, fake_labels,
                                                                            self.config.ac_weight)
         self.opt_g.zero_grad(set_to_none=True)
@@ -124,6 +147,8 @@ class GANTrainer:
         self._window_steps += 1
         self.step += 1
         self.images += images_per_step(self.config.batch_size, self.config.d_steps)
+        if self.ada is not None:
+            self.ada.step(images_per_step(self.config.batch_size, self.config.d_steps))
 
     @property
     def sampling_generator(self):
@@ -155,6 +180,9 @@ class GANTrainer:
         out = {"step": self.step, "kimg": self.images / 1000, "loss_d": loss_d / steps, "loss_g": loss_g / steps,
                "tp": int(tp), "fn": int(fn), "tn": int(tn), "fp": int(fp),
                **accuracies(tp, fn, tn, fp),
+               # ADA's overfitting signal: the mean sign of D's output on real training images (-1 to 1)
+               "r_t": (tp - fn) / (tp + fn) if tp + fn else 0.0,
+               **({"augment_p": float(self.ada.p)} if self.ada is not None else {}),
                "images_per_s": images / seconds if seconds > 0 else 0.0}
         self._window.zero_()
         self._window_steps = 0
@@ -205,7 +233,9 @@ class GANTrainer:
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                 **({"generator_ema": self.generator_ema.state_dict()} if self.generator_ema is not None else {}),
                 "step": self.step, "images": self.images, "rng": self.rng.get_state(), "rng_device": self.device.type,
-                "torch_rng": torch.get_rng_state(), "window": self._window, "window_steps": self._window_steps}
+                "torch_rng": torch.get_rng_state(), "window": self._window, "window_steps": self._window_steps,
+                **({"ada": self.ada.state_dict()} if self.ada is not None else {}),
+                **({"lecam": self.lecam.state_dict()} if self.lecam is not None else {})}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore a checkpoint, keeping *this* trainer's hyper-parameters (learning rates, betas).
@@ -235,6 +265,9 @@ class GANTrainer:
             self.rng.set_state(state["rng"].cpu())
         else:
             self.rng.manual_seed(self.config.seed + self.step)
+        for part, name in ((self.ada, "ada"), (self.lecam, "lecam")):
+            if part is not None and name in state:  # else (turned on at a restart) it starts afresh
+                part.load_state_dict(state[name])
         if "window" in state:  # checkpoints written before runs could stop between reports had an empty one
             self._window.copy_(state["window"])
             self._window_steps = int(state["window_steps"])

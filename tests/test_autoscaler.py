@@ -200,27 +200,20 @@ def check_autoscaled_search(head: Head, head_id: str, tmp_path: Path, name: str,
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2400)  # the head, two searches (limit 600 s each), each with its workers' removal
+@pytest.mark.timeout(1200)  # the head, a search (limit 600 s), its workers' removal
 def test_autoscaler_starts_gpu_workers_for_waiting_trials_then_removes_them(tmp_path, mnist_dir, tiny_space):
-    """A whole GPU per trial by --address HOST:PORT (token auth), then no resource flags at all."""
+    """As the README runs it: RAY_ADDRESS (as in a Ray job; token auth) and no resource flags, so half a GPU per
+    trial from the node types (an explicit --address and --gpus-per-trial: tests/tuning/test_ray_session.py,
+    tests/test_cluster.py)."""
     space = tiny_space(max_steps=20, grace_period=20, patience=50)
     with ray_head(tmp_path, autoscaling_config=small_fake_cluster()) as head:
         [only] = head.nodes()
         assert only["Alive"] and only["Resources"].get("GPU", 0) == 0 and only["Resources"].get("CPU", 0) == 0
 
         log_start = len(monitor_log(head))
-        run = subprocess.run(search_command(space, mnist_dir, tmp_path, "whole", "--address", head.address,
-                                            "--gpus-per-trial", "1"),
-                             env=head.env, capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, run.stderr[-3000:]
-        assert "at most 2 at once" in run.stdout  # two GPU workers at most: from the node types, none up yet
-        check_autoscaled_search(head, only["NodeID"], tmp_path, "whole", 1, run.stdout, log_start)
-
-        # as the README runs it: no resource flags (RAY_ADDRESS stands for --address, as in a Ray job)
-        log_start = len(monitor_log(head))
         run = subprocess.run(search_command(space, mnist_dir, tmp_path, "half"),
                              env={**head.env, "RAY_ADDRESS": head.address}, capture_output=True, text=True,
                              timeout=600)
         assert run.returncode == 0, run.stderr[-3000:]
-        assert "at most 4 at once" in run.stdout  # two workers, two half-GPU trials each
+        assert "at most 4 at once" in run.stdout  # two GPU workers at most, none up yet: two half-GPU trials each
         check_autoscaled_search(head, only["NodeID"], tmp_path, "half", 0.5, run.stdout, log_start)

@@ -183,3 +183,61 @@ def test_g_ema_out_of_range_is_a_clear_error():
 
     with pytest.raises(RayganError, match="g_ema must be 0"):
         GANConfig.from_dict({"g_ema": 1.0})
+
+
+# a low target: D's real images are above it from the start, so p rises from its first adjustment
+SMALL_DATA = {"augment": "ada", "ada_target": 0.01, "ada_kimg": 0.2, "r1_gamma": 0.1, "r1_every": 2,
+              "lecam_weight": 0.3}
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_an_augmented_regularised_run_resumes_exactly_where_an_unbroken_one_goes(mnist, model):
+    """Augmentation draws from the run's RNG, and ADA's p and LeCam's means are checkpointed: a resumed run is
+    the unbroken run, bit for bit."""
+    config = GANConfig.from_dict({**_small(model), "model": model, **SMALL_DATA, "seed": 4})
+    straight = GANTrainer(config, mnist)
+    reports = []
+    straight.run_steps(10, 5, on_report=reports.append)
+    first = GANTrainer(config, mnist)
+    first.run_steps(5, 5)
+    buffer = io.BytesIO()
+    torch.save(first.state_dict(), buffer)
+    buffer.seek(0)
+    resumed = GANTrainer(config, mnist)
+    resumed.load_state_dict(torch.load(buffer, weights_only=True))
+    last = resumed.run_steps(10, 5)
+    assert {**last, "images_per_s": 0} == {**reports[-1], "images_per_s": 0}
+    for net in ("generator", "discriminator"):
+        for a, b in zip(getattr(straight, net).parameters(), getattr(resumed, net).parameters()):
+            assert torch.equal(a, b)
+    assert torch.equal(straight.ada.p, resumed.ada.p) and 0 < float(straight.ada.p) <= 1
+    assert torch.equal(straight.lecam.means, resumed.lecam.means)
+    assert reports[-1]["augment_p"] == float(straight.ada.p)
+    assert reports[-1]["r_t"] == pytest.approx(2 * reports[-1]["d_acc_real"] - 1)
+
+
+def test_the_generators_gradient_flows_through_the_augmentation(mnist):
+    trainer = GANTrainer(GANConfig.from_dict({**_small("dcgan"), "model": "dcgan", "augment": "diff"}), mnist)
+    fake, _ = trainer._fake_batch(8)
+    seen = trainer._seen(fake)
+    assert not torch.equal(seen, fake)
+    seen.square().sum().backward()
+    grads = [p.grad for p in trainer.generator.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("augment", "always", "unknown augment 'always'; choose one of none, diff, ada"),
+    ("augment_policy", "colour", "unknown augment_policy 'colour'"),
+    ("ada_target", 1.0, "ada_target must be"),
+    ("ada_kimg", 0, "ada_kimg must be"),
+    ("r1_gamma", -1, "r1_gamma must be"),
+    ("r1_every", 0, "r1_every must be"),
+    ("lecam_weight", "lots", "lecam_weight"),
+])
+def test_every_small_data_key_is_checked_in_one_line(key, value, message):
+    from raygan.errors import RayganError
+
+    with pytest.raises(RayganError) as error:
+        GANConfig.from_dict({key: value})
+    assert message in str(error.value) and "\n" not in str(error.value) and error.value.fields == (key,)
