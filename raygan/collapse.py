@@ -12,7 +12,10 @@ A trial has collapsed when:
   in a row: D has won, and the non-saturating loss gives G almost no useful signal;
 - its samples fall into ``min_classes`` classes or fewer for ``patience`` reports;
 - its samples' ``diversity`` (nearest-neighbour spread relative to real data, about 1 for
-  real images) stays below ``min_diversity`` for ``patience`` reports: it repeats itself.
+  real images) stays below ``min_diversity`` for ``patience`` reports: it repeats itself;
+- with ``d_gap_max`` set (0: off), D judges real training images real more often than
+  held-out real ones (``d_acc_train`` minus ``d_acc_heldout``) by ``d_gap_max`` or more for
+  ``patience`` reports: it has memorised the training set, what small data leads to.
 
 Checks on sample quality only start after ``warmup_kimg`` thousand real images: every GAN
 starts out producing one blob.
@@ -33,6 +36,7 @@ class CollapseRules:
     min_diversity: float = setting(0.25, low=0)
     patience: int = setting(3, low=1)
     warmup_kimg: float = setting(32.0, low=0)  # 500 steps at batch 64
+    d_gap_max: float = setting(0.0, low=0, above=True, high=1, off="no memorisation check")
 
     @classmethod
     def from_dict(cls, values: dict, source: str = "collapse") -> "CollapseRules":
@@ -63,4 +67,8 @@ def collapse_reason(history: list[dict], rules: CollapseRules) -> str | None:
     if all(r.get("diversity", math.inf) < rules.min_diversity for r in recent):
         return (f"sample diversity {last['diversity']:.2f} < {rules.min_diversity} for {rules.patience} "
                 f"reports (at {last['kimg']:g} kimg): the generator repeats itself")
+    gaps = [r["d_acc_train"] - r["d_acc_heldout"] for r in recent if "d_acc_heldout" in r]
+    if rules.d_gap_max and len(gaps) == len(recent) and all(gap >= rules.d_gap_max for gap in gaps):
+        return (f"D judges training images real {gaps[-1]:.2f} more often than held-out ones for {rules.patience} "
+                f"reports (at {last['kimg']:g} kimg): it memorised the training set (augment, or more images)")
     return None

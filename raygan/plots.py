@@ -13,6 +13,8 @@ import torch
 from raygan.atomic import atomic_path
 
 PADDING = 2  # black pixels around every image of a grid
+# D's overfitting signals (small data): ADA's r_t and p, and D on real training vs held-out images
+OVERFITTING = ("r_t", "augment_p", "d_acc_train", "d_acc_heldout")
 
 
 def grid_image(images: torch.Tensor, nrow: int = 8) -> torch.Tensor:
@@ -73,13 +75,16 @@ def save_curves(reports: list[dict], path, metric: str | None = None) -> Path:
     """Plot losses, discriminator accuracy and (if given and reported) ``metric`` against kimg."""
     kimg = [r["kimg"] for r in reports]
     panels = [("loss", ("loss_d", "loss_g")), ("discriminator accuracy", ("d_acc", "d_acc_real", "d_acc_fake"))]
+    if any(key in r for r in reports for key in OVERFITTING):
+        panels.append(("overfitting", OVERFITTING))
     if metric and any(metric in r for r in reports):
         panels.append((metric, (metric,)))
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6))
     for ax, (title, keys) in zip(axes, panels):
         for key in keys:
-            ax.plot(kimg, [r.get(key, float("nan")) for r in reports], label=key)
+            if any(key in r for r in reports):
+                ax.plot(kimg, [r.get(key, float("nan")) for r in reports], label=key)
         ax.set_title(title)
         ax.set_xlabel("kimg (thousands of real images)")
         ax.legend()

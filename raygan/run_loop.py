@@ -6,7 +6,8 @@ One loop serves both ways of running a GAN; each supplies a thin :class:`Face`:
   grids and checkpoints into an output folder;
 - :class:`raygan.tuning.trainable.TuneFace` (a Ray Tune trial) hands them to ``tune.report``.
 
-At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples)
+At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples),
+D's accuracy on real training images beside held-out ones (``d_acc_train``, ``d_acc_heldout``)
 and the best value of the tracked metric so far (``fid_best``; under a search's constraints,
 of its ranked value ``fid_ranked``: :mod:`raygan.constraints`), appends the report to the
 run's history, annotates it with :func:`~raygan.collapse.collapse_reason`, the learning
@@ -114,6 +115,8 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face,
         if budget.quick_num:
             report.update(measurer.measure_generator(trainer.sampling_generator, num=budget.quick_num, metrics=quick,
                                                      strict=False))
+        if measurer.test is not None:  # D on real training images beside held-out ones: has it memorised them?
+            report.update(trainer.real_accuracy(trainer.data, measurer.test))
         reason = collapse_reason(history + [report], plan.rules)
         report.update(collapsed=reason is not None, collapse_reason=reason or "",
                       lr_g_in_use=trainer.opt_g.param_groups[0]["lr"],

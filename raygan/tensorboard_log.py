@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from raygan import metrics
-from raygan.plots import grid_image
+from raygan.plots import OVERFITTING, grid_image
 from raygan.records import is_finite_number
 
 NOT_PLOTTED = ("step", "kimg", "pid", "num_samples", "samples_per_class", "time_this_iter_s", "time_total_s")
@@ -25,6 +25,8 @@ def tag(key: str) -> str:
         group = "optimizer"
     elif key in ("images_per_s", "memory_mb"):
         group = "system"
+    elif key in OVERFITTING:
+        group = "overfitting"
     else:
         group = "train"
     return f"{group}/{key}"

@@ -19,7 +19,7 @@ from raygan.ada import AdaptiveP
 from raygan.augment import augment
 from raygan.budget import images_per_step
 from raygan.config import GANConfig
-from raygan.data import ImageData
+from raygan.data import ImageData, to_unit_range
 from raygan.losses import accuracies, class_loss, confusion_counts, discriminator_loss, generator_loss
 from raygan.models import build_models
 from raygan.regularizers import LeCam, r1_penalty
@@ -187,6 +187,23 @@ class GANTrainer:
         self._window.zero_()
         self._window_steps = 0
         return out
+
+    @torch.no_grad()
+    def real_accuracy(self, train: ImageData, heldout: ImageData, num: int = 512) -> dict:
+        """The share of real images D judges real: ``num`` training images (``d_acc_train``) beside ``num``
+        held-out ones (``d_acc_heldout``), always the same ones, unaugmented and with D in eval mode (no state
+        of the run changes).  A gap between them means D memorised the training set."""
+        shares = {}
+        self.discriminator.eval()
+        try:
+            for name, split in (("d_acc_train", train), ("d_acc_heldout", heldout)):
+                count = min(num, len(split))
+                labels = split.labels[:count].to(self.device) if self.config.conditional else None
+                logits = self.discriminator(to_unit_range(split.images[:count].to(self.device)), labels)
+                shares[name] = (logits > 0).float().mean().item()
+        finally:
+            self.discriminator.train()
+        return shares
 
     def run(self, max_images: int, report_images: int, on_report: ReportFn | None = None,
             on_step: Callable[[int], None] | None = None) -> dict | None:

@@ -55,3 +55,15 @@ def test_rules_from_dict_validate():
     for bad in ({"patience": 0}, {"d_acc_max": 1.5}, {"min_classes": "two"}, {"patience": 2.5}, {"wait": 3}):
         with pytest.raises(RayganError):
             CollapseRules.from_dict(bad)
+
+
+def test_a_discriminator_that_memorised_the_training_set_collapses_only_when_the_rule_is_on():
+    memorised = [report(s, d_acc_train=0.95, d_acc_heldout=0.4) for s in (1000, 2000, 3000)]
+    assert collapse_reason(memorised, CollapseRules()) is None  # off by default
+    rules = CollapseRules(d_gap_max=0.5)
+    reason = collapse_reason(memorised, rules)
+    assert reason.startswith("D judges training images real 0.55 more often") and "memorised" in reason
+    assert collapse_reason(memorised[:2] + [report(3000, d_acc_train=0.9, d_acc_heldout=0.6)], rules) is None
+    assert collapse_reason([report(s) for s in (1000, 2000, 3000)], rules) is None  # not measured: not judged
+    with pytest.raises(RayganError, match="d_gap_max"):
+        CollapseRules.from_dict({"d_gap_max": 1.5})

@@ -241,3 +241,19 @@ def test_every_small_data_key_is_checked_in_one_line(key, value, message):
     with pytest.raises(RayganError) as error:
         GANConfig.from_dict({key: value})
     assert message in str(error.value) and "\n" not in str(error.value) and error.value.fields == (key,)
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_ds_accuracy_on_real_training_and_held_out_images_changes_nothing_in_the_run(mnist, mnist_dir, model):
+    test = load_dataset("mnist", mnist_dir, "test")
+    config = GANConfig.from_dict({**_small(model), "model": model, "d_norm": "spectral" if model == "cgan" else "auto"})
+    trainer, twin = GANTrainer(config, mnist), GANTrainer(config, mnist)
+    trainer.run_steps(3, 3)
+    twin.run_steps(3, 3)
+    shares = trainer.real_accuracy(mnist, test, num=200)
+    assert set(shares) == {"d_acc_train", "d_acc_heldout"} and all(0 <= v <= 1 for v in shares.values())
+    assert trainer.discriminator.training
+    trainer.run_steps(6, 3)
+    twin.run_steps(6, 3)  # measured or not, the run goes on the same (spectral norm's vectors, RNG, weights)
+    for a, b in zip(trainer.discriminator.state_dict().values(), twin.discriminator.state_dict().values()):
+        assert torch.equal(a, b)
