@@ -39,8 +39,9 @@ from raygan.data.sources import Source
 from raygan.errors import RayganError
 from raygan.generator_file import save_trainer_generator
 from raygan.interrupt import StopRequest
-from raygan.layout import (BEST_GENERATOR, CHECKPOINT_DIR, CURVES, FINAL_GENERATOR, FINAL_METRICS, METRICS_FILE,
-                           OPTIONS_FILE, RUN_OUTPUTS)
+from raygan.layout import (BEST_GENERATOR, CHECKPOINT_DIR, CLOSEST_PAIRS, CURVES, FINAL_GENERATOR, FINAL_METRICS,
+                           METRICS_FILE, OPTIONS_FILE, RUN_OUTPUTS)
+from raygan.metrics.copies import copy_warning
 from raygan.plots import save_curves
 from raygan.progress import KimgBar, say
 from raygan.records import append_jsonl, read_jsonl, write_jsonl
@@ -190,8 +191,11 @@ def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cp
         else:
             save_curves(history, out / CURVES, metric=plan.metric)
             raw = trainer.generator if trainer.generator_ema is not None else None
-            final = (data.measurer.measure_final(trainer.sampling_generator, raw, num=budget.final_num, progress=True)
-                     if budget.final_num else {})
+            final = (data.measurer.measure_final(trainer.sampling_generator, raw, num=budget.final_num, progress=True,
+                                                 closest_grid=out / CLOSEST_PAIRS) if budget.final_num else {})
+            copies = copy_warning(final, str(out / CLOSEST_PAIRS))
+            if copies:
+                log(copies)
             save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
             append_jsonl(out / FINAL_METRICS, {"step": trainer.step, "kimg": trainer.images / 1000, **final})
     return {"steps": trainer.step, "kimg": trainer.images / 1000, "collapsed": bool(last.get("collapsed")),

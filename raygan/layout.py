@@ -18,8 +18,9 @@ CURVES = "curves.png"  # losses, D's accuracy and the tracked metric over the ru
 FINAL_GENERATOR = "generator.safetensors"  # the last generator, with the final metric record
 FINAL_METRICS = "final_metrics.jsonl"  # the end-of-run metric records
 EVALUATIONS = "evaluations.jsonl"  # appended by python -m raygan.evaluate
+CLOSEST_PAIRS = "closest_to_training.png"  # the final samples nearest a training image, each above it
 RUN_OUTPUTS = (OPTIONS_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR, BEST_GENERATOR, CURVES, FINAL_GENERATOR,
-               FINAL_METRICS, EVALUATIONS, TENSORBOARD_DIR)  # what --overwrite clears (a user's own files stay)
+               FINAL_METRICS, EVALUATIONS, TENSORBOARD_DIR, CLOSEST_PAIRS)  # what --overwrite clears (a user's own files stay)
 
 # -- a checkpoint folder ------------------------------------------------------------------------------
 CHECKPOINT_STATE = "trainer.pt"  # G, D, optimisers, step, RNG states and report history (weights only)
@@ -32,6 +33,7 @@ REPORT_FILE = "report.html"  # the self-contained page (python -m raygan.report 
 FINAL_NAME = "final"  # the final run's experiment, inside the search's folder
 BEST_CURVES = "best_curves.png"
 BEST_SAMPLES = "best_samples.png"
+EXPORT_COPIES = "export_copies.json"  # the export's memorisation check, for report.html (beside CLOSEST_PAIRS)
 
 
 def grid_name(kimg: float) -> str:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 from raygan import arguments
 from raygan.atomic import check_writable
 from raygan.errors import RayganError
+from raygan.layout import CLOSEST_PAIRS
+from raygan.metrics.copies import copy_warning
 from raygan.space import SearchSpace, load_space
 
 if TYPE_CHECKING:
@@ -127,6 +129,8 @@ class SearchResult:
             lines.append(f"best generator: {self.export_path} (trial {self.best_trial}, {metric} "
                          f"{self.best_value:.4g} at {self.best_kimg:g} kimg on {self.space.budget.quick_num} samples"
                          f"{measured})")
+            copies = copy_warning(record, str(self.report_path.parent / CLOSEST_PAIRS))
+            lines += [copies] if copies else []
         return "\n".join(lines + self.outcome.constraint_lines())
 
     def __repr__(self) -> str:

@@ -39,6 +39,6 @@ def prepare(source: Source, device="cpu", log=say) -> Prepared:
     train, test = source.load(device, log)
     if source.kind == FOLDER:
         ensure_evaluator(train, test, log=log)
-    measurer = Measurer(Evaluator.load(test.info), test, device)
+    measurer = Measurer(Evaluator.load(test.info), test, device, train=train)
     measurer.real()  # the test split's features, once here rather than in every trial
     return Prepared(train, test, measurer)

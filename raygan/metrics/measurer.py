@@ -22,9 +22,10 @@ from typing import Callable, Sequence
 import torch
 
 from raygan.budget import FINAL_NUM, MIN_SAMPLES
-from raygan.data.images import ImageData
+from raygan.data.images import ImageData, to_unit_range
 from raygan.data.info import DatasetInfo
 from raygan.errors import RayganError
+from raygan.metrics.copies import CHECKED, REFERENCE_IMAGES, CopyCheck, copy_check
 from raygan.metrics.evaluator import Evaluator, embed
 from raygan.metrics.intra_fid import shortfall
 from raygan.metrics.modes import class_counts
@@ -34,6 +35,7 @@ from raygan.progress import counting, steps
 
 # what a metric record adds to the metric values (samples_per_class only beside a per-class metric)
 RECORD_KEYS = ("num_samples", "samples_per_class", "evaluator")
+PAIRS = 16  # closest sample-training pairs shown
 
 
 class Measurer:
@@ -47,9 +49,11 @@ class Measurer:
     """
 
     def __init__(self, evaluator: Evaluator, test: ImageData | None = None, device=None,
-                 test_loader: Callable[[], ImageData] | None = None):
+                 test_loader: Callable[[], ImageData] | None = None, train: ImageData | None = None):
         self.evaluator = evaluator
         self.test = test
+        self.train = train  # for the memorisation check of final records (raygan.metrics.copies)
+        self._train_features: torch.Tensor | None = None
         self.test_loader = test_loader
         self.device = torch.device(device if device is not None else test.device if test is not None else "cpu")
         self.net = evaluator.network(self.device)
@@ -60,7 +64,7 @@ class Measurer:
         return self.evaluator.info
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "net": None, "test_loader": None,
+        return {**self.__dict__, "net": None, "test_loader": None, "_train_features": None,
                 "reference": None if self.reference is None else self.reference.to("cpu")}
 
     def __setstate__(self, state: dict) -> None:
@@ -76,6 +80,7 @@ class Measurer:
             self.net = self.net.to(device)
             if self.reference is not None:
                 self.reference = self.reference.to(device)
+            self._train_features = None
         return self
 
     def real(self) -> Reference:
@@ -124,22 +129,62 @@ class Measurer:
         ``on_batch`` of a raygan generator; without it, any module with ``sample(n, labels,
         generator)`` will do), then :meth:`measure`'s.
         """
-        device = next(generator.parameters()).device
-        labels = torch.arange(num, device=device) % generator.num_classes if generator.conditional else None
-        with counting(num, "img", "sampling", progress) as done:
-            samples = generator.sample(num, labels=labels, generator=torch.Generator(device=device).manual_seed(seed),
-                                       **({"on_batch": done} if progress else {}))
+        samples, labels = draw(generator, num, seed, progress)
         return self.measure(samples, labels=labels, metrics=metrics, batch_size=batch_size, progress=progress,
                             strict=strict)
 
-    def measure_final(self, generator, raw_generator, num: int = FINAL_NUM, progress: bool = False) -> dict:
+    def measure_final(self, generator, raw_generator, num: int = FINAL_NUM, progress: bool = False,
+                      closest_grid=None) -> dict:
         """Every metric of the generator a run exports, plus ``fid_raw`` when that generator is the weight
-        average of ``raw_generator`` (G itself): the record then shows what the average buys."""
-        record = self.measure_generator(generator, num=num, progress=progress)
+        average of ``raw_generator`` (G itself): the record then shows what the average buys.  With the training
+        split at hand, the memorisation check too (``copy_rate``, ``copy_threshold``), and the closest
+        sample-training pairs as a grid at ``closest_grid`` when given."""
+        samples, labels = draw(generator, num, progress=progress)
+        record = self.measure(samples, labels=labels, progress=progress)
         if raw_generator is not None:
             record["fid_raw"] = self.measure_generator(raw_generator, num=num, metrics=("fid",),
                                                        progress=progress)["fid"]
+        check = self.copies(samples)
+        if check is not None:
+            record.update(check.record())
+            if closest_grid is not None:
+                save_pairs(samples, self.train, check.closest(PAIRS), closest_grid)
         return record
+
+    def copies(self, samples: torch.Tensor) -> CopyCheck | None:
+        """How ``samples`` sit against the training images (None without the training split)."""
+        if self.train is None:
+            return None
+        features = embed(self.net, samples[:CHECKED].to(self.device))[0]
+        return copy_check(features, self.train_features(), self.real().features)
+
+    def train_features(self) -> torch.Tensor:
+        """The evaluator's features of the first ``REFERENCE_IMAGES`` training images, computed once."""
+        if self._train_features is None:
+            images = to_unit_range(self.train.images[:REFERENCE_IMAGES].to(self.device))
+            self._train_features = embed(self.net, images)[0]
+        return self._train_features
+
+
+def draw(generator, num: int, seed: int = 0, progress: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``num`` seeded samples of ``generator`` and the labels they were drawn for (balanced; None if unconditional)."""
+    device = next(generator.parameters()).device
+    labels = torch.arange(num, device=device) % generator.num_classes if generator.conditional else None
+    with counting(num, "img", "sampling", progress) as done:
+        samples = generator.sample(num, labels=labels, generator=torch.Generator(device=device).manual_seed(seed),
+                                   **({"on_batch": done} if progress else {}))
+    return samples, labels
+
+
+def save_pairs(samples: torch.Tensor, train: ImageData, pairs: list[tuple[int, int]], path) -> None:
+    """The grid of ``pairs`` (sample index, training index): each sample above its nearest training image."""
+    from raygan.plots import save_grid
+
+    if not pairs:
+        return
+    above = samples[[i for i, _ in pairs]].detach().cpu()
+    below = to_unit_range(train.images[[j for _, j in pairs]].cpu())
+    save_grid(torch.cat([above, below]), path, nrow=len(pairs))
 
 
 def check_metrics(metrics, have_labels: bool, have_classes: bool = True) -> list[str]:

@@ -11,13 +11,16 @@ export is feasible whenever any trial's report was, and the least violating one 
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import NamedTuple
+
+from raygan.atomic import atomic_path
 
 from raygan.config import GANConfig
 from raygan.errors import RayganError
 from raygan.generator_file import load_generator, load_raw_generator, read_metadata, save_generator
-from raygan.layout import BEST_GENERATOR
+from raygan.layout import BEST_GENERATOR, CLOSEST_PAIRS, EXPORT_COPIES
 from raygan.space import SearchSpace
 from raygan.tuning.storage import fetched
 from raygan.tuning.summary import trial_name
@@ -63,11 +66,17 @@ def load_best(grids: list, space: SearchSpace, trial: str | None) -> Best | None
         return Best(best, generator, load_raw_generator(path, generator))
 
 
-def measure_best(best, space: SearchSpace, measurer) -> dict:
-    """The metric record of the best generator on ``final_num`` samples (empty if ``final_num`` is 0)."""
+def measure_best(best, space: SearchSpace, measurer, folder: Path | None = None) -> dict:
+    """The metric record of the best generator on ``final_num`` samples (empty if ``final_num`` is 0).  With a
+    ``folder``, its memorisation check is kept there for the report (its numbers and the closest pairs' grid)."""
     if best is None or not space.budget.final_num:
         return {}
-    return measurer.measure_final(best.generator, best.raw_generator, num=space.budget.final_num)
+    record = measurer.measure_final(best.generator, best.raw_generator, num=space.budget.final_num,
+                                    closest_grid=None if folder is None else folder / CLOSEST_PAIRS)
+    if folder is not None and "copy_rate" in record:
+        with atomic_path(folder / EXPORT_COPIES) as tmp:
+            tmp.write_text(json.dumps({key: record[key] for key in ("copy_rate", "copy_threshold", "num_samples")}))
+    return record
 
 
 def export_best(best, record: dict, space: SearchSpace, path, experiment: str) -> Path:

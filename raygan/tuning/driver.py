@@ -97,12 +97,14 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
     outcome = summarize(grids, space, experiment_path(options), phases)
     outcome.resources = describe(resources, concurrent)
     best = load_best(grids, space, outcome.best_trial)
+    if export and not stop.requested:  # a stopped search is not exported (its resume is); measured before the
+        # report, which shows the export's memorisation check
+        outcome.export_metrics = measure_best(best, space, data.measurer, report_dir(options))
     write_reports(outcome, report_dir(options), best)
     build_report(report_dir(options))
     upload_reports(options)
-    stop.check()  # a stopped search is not exported: its resume is
+    stop.check()
     if export:
-        outcome.export_metrics = measure_best(best, space, data.measurer)
         try:
             export_best(best, outcome.export_metrics, space, export, options.name)
             if options.mlflow_uri:

@@ -14,11 +14,14 @@ interrupted one), and the plots.
 from __future__ import annotations
 
 import base64
+import json
 import html
 from pathlib import Path
 
 from raygan.atomic import atomic_path
-from raygan.layout import BEST_CURVES, BEST_SAMPLES, PHASES_FILE, REPORT_FILE, SUMMARY_FILE, by_trial_plot
+from raygan.layout import (BEST_CURVES, BEST_SAMPLES, CLOSEST_PAIRS, EXPORT_COPIES, PHASES_FILE, REPORT_FILE,
+                           SUMMARY_FILE, by_trial_plot)
+from raygan.metrics.copies import COPY_QUANTILE
 from raygan.records import read_jsonl
 from raygan.tuning.importances import param_importances
 from raygan.tuning.search_record import read_search_record
@@ -34,12 +37,23 @@ def build_report(folder: Path) -> Path:
     outcome = Outcome(space, str(folder), rows, phases)
     importances = param_importances(rows, space)
     shown = ((f"{space.metric} by trial", by_trial_plot(space.metric)),
-             ("best trial: training curves", BEST_CURVES), ("best trial: samples", BEST_SAMPLES))
+             ("best trial: training curves", BEST_CURVES), ("best trial: samples", BEST_SAMPLES),
+             (copies_title(folder), CLOSEST_PAIRS))
     images = {title: folder / file for title, file in shown if (folder / file).is_file()}
     page = _page(folder.name, record, outcome, importances, images)
     with atomic_path(folder / REPORT_FILE) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return folder / REPORT_FILE
+
+
+def copies_title(folder: Path) -> str:
+    """The title of the export's closest-pairs grid, with its copy rate when the search measured one."""
+    title = "export: the samples nearest a training image (each above it)"
+    if not (folder / EXPORT_COPIES).is_file():
+        return title
+    check = json.loads((folder / EXPORT_COPIES).read_text(encoding="utf-8"))
+    return (f"{title}; copy rate {check['copy_rate']:.3f} of {check['num_samples']:,} samples "
+            f"(unseen real images: {COPY_QUANTILE:g})")
 
 
 def _page(name: str, record: dict, outcome, importances, images: dict[str, Path]) -> str:
