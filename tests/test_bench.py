@@ -370,3 +370,35 @@ def test_search_vs_single_start_without_start_with_is_one_line(tmp_path, capsys)
                                "--out", str(tmp_path / "out"), "--single", "start"])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1 and "start_with" in err, err
+
+
+def test_small_data_benchmark_builds_real_class_folders_and_runs_both_spaces(tmp_path, monkeypatch, fashion_dir):
+    from PIL import Image
+
+    from bench import small_data
+
+    commands = []
+    monkeypatch.setattr(small_data, "timed", lambda command, log: (commands.append(command) or 1.0, "first line\n"))
+    monkeypatch.setattr(small_data, "measure_export", lambda path, folder, idx, colour: {"fid": 1.0, "path": path})
+    args = small_data.build_parser().parse_args(["--data-dir", str(fashion_dir), "--sizes", "20,30", "--time-budget",
+                                                 "15m", "--out", str(tmp_path / "o"), "--colour"])
+    result = small_data.compare(args, log=lambda text: None)
+    folder = tmp_path / "o" / "fashion-30-colour"
+    files = sorted(folder.glob("*/*.png"))
+    assert len(files) == 30 and len({f.parent.name for f in files}) == 10 and (folder / "Ankle boot").is_dir()
+    assert Image.open(files[0]).size == (32, 32) and Image.open(files[0]).mode == "RGB"
+    spaces = [command[command.index("--space") + 1] for command in commands]
+    assert spaces == ["dcgan", "small"] * 2 and all(c[c.index("--time-budget") + 1] == "15m" for c in commands)
+    assert [(r["size"], r["arm"]) for r in result["runs"]] == [(20, "off"), (20, "on"), (30, "off"), (30, "on")]
+    assert "| 20 | dcgan |" in small_data.format_table({**result, **provenance()})
+
+
+@pytest.mark.parametrize("sizes", ["1000,abc", "15", "0"])
+def test_small_data_sizes_are_checked_in_one_line(tmp_path, capsys, fashion_dir, sizes):
+    from bench import small_data
+
+    with pytest.raises(SystemExit) as exit_info:
+        small_data.main(["--data-dir", str(fashion_dir), "--sizes", sizes, "--time-budget", "1m",
+                         "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and "--sizes must be multiples of 10" in err

@@ -11,7 +11,7 @@ from PIL import Image
 from raygan.data import DatasetInfo, detect_dataset, load_dataset
 from raygan.data.folder import load_folder, scan, size_from_data
 from raygan.errors import RayganError
-from tests.conftest import first_per_class, write_image_folder
+from bench.folders import first_per_class, write_image_folder
 
 
 def test_class_folders_load_the_real_digits_pixel_for_pixel(digit_folder, mnist_arrays):

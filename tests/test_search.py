@@ -191,7 +191,7 @@ def test_an_unknown_space_name_lists_the_bundled_ones(capsys):
         search_main(["--space", "dcgam"])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1
-    assert "dcgam does not exist" in err and "cdcgan, cgan, dcgan, dcgan-pbt, gan" in err
+    assert "dcgam does not exist" in err and "cdcgan, cgan, dcgan, dcgan-pbt, gan, small" in err
 
 
 def test_without_data_dir_data_comes_from_raygan_data_or_a_one_line_offline_error(tmp_path, mnist_dir, monkeypatch,

@@ -69,7 +69,7 @@ def test_an_unlabelled_folder_has_no_class_metrics(flat_folder, folder_with_eval
 
 
 def test_a_missing_evaluator_says_how_to_train_it(tmp_path, digit_folder, mnist_arrays):
-    from tests.conftest import first_per_class, write_image_folder
+    from bench.folders import first_per_class, write_image_folder
 
     images, labels = first_per_class(*mnist_arrays, 3)
     folder = write_image_folder(tmp_path / "fresh", images, labels, list("abcdefghij"))
@@ -79,7 +79,7 @@ def test_a_missing_evaluator_says_how_to_train_it(tmp_path, digit_folder, mnist_
 
 
 def test_train_evaluator_cli_trains_a_folder_into_the_cache(tmp_path, mnist_arrays, capsys):
-    from tests.conftest import first_per_class, write_image_folder
+    from bench.folders import first_per_class, write_image_folder
 
     images, labels = first_per_class(*mnist_arrays, 5)
     folder = write_image_folder(tmp_path / "cli", images, labels, list("0123456789"))
