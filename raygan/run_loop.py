@@ -112,11 +112,13 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face,
     def on_report(report: dict) -> bool:
         nonlocal last_report_at
         report.update(tags)
+        measuring = time.perf_counter()
         if budget.quick_num:
             report.update(measurer.measure_generator(trainer.sampling_generator, num=budget.quick_num, metrics=quick,
                                                      strict=False))
         if measurer.test is not None:  # D on real training images beside held-out ones: has it memorised them?
             report.update(trainer.real_accuracy(trainer.data, measurer.test))
+        report["metrics_s"] = time.perf_counter() - measuring
         reason = collapse_reason(history + [report], plan.rules)
         report.update(collapsed=reason is not None, collapse_reason=reason or "",
                       lr_g_in_use=trainer.opt_g.param_groups[0]["lr"],

@@ -120,7 +120,9 @@ class SearchResult:
     def summary(self) -> str:
         """The table, the time spent per phase, resources, folders and the export, as the command prints them; under
         constraints, then what they are, and a last line when no trial met them."""
-        lines = [self.outcome.table(), *self.outcome.budget_lines(), f"resources: {self.outcome.resources}",
+        job = self.outcome.job_line()
+        lines = [self.outcome.table(), *self.outcome.budget_lines(), *([job] if job else []),
+                 f"resources: {self.outcome.resources}",
                  f"experiment: {self.experiment_dir}", f"report: {self.report_path}"]
         if self.export_path and not self.export_error:
             metric, record = self.space.metric, self.export_metrics or {}
@@ -162,6 +164,7 @@ def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, da
     progress table.
     """
     given = {key: value for key, value in locals().items() if key != "command"}
+    started = time.time()  # the job's clock (its time split), from the call: data, Ray, phases, reports, export
     checked = {"num_samples": _unless_none(arguments.whole_number, num_samples, "num_samples", minimum=1),
                "max_concurrent": _unless_none(arguments.whole_number, max_concurrent, "max_concurrent", minimum=1),
                "cpus_per_trial": arguments.number(cpus_per_trial, "cpus_per_trial", inclusive=False),
@@ -201,6 +204,7 @@ def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, da
     print(f"raygan.search: space {space.source} ({space.model} on {source.name}, {space.scheduler}), "
           f"data {source.folder}, {length}, experiment {storage_path.rstrip('/')}/{name}", flush=True)
     outcome = run_search(space, source, options, export=export)
+    outcome.job_seconds = time.time() - started
     return SearchResult(name, report_dir(options) / REPORT_FILE, export, outcome)
 
 

@@ -183,7 +183,8 @@ class GANTrainer:
                # ADA's overfitting signal: the mean sign of D's output on real training images (-1 to 1)
                "r_t": (tp - fn) / (tp + fn) if tp + fn else 0.0,
                **({"augment_p": float(self.ada.p)} if self.ada is not None else {}),
-               "images_per_s": images / seconds if seconds > 0 else 0.0}
+               "images_per_s": images / seconds if seconds > 0 else 0.0,
+               "train_s": seconds}  # training's wall time since the last report (see raygan.tuning.time_split)
         self._window.zero_()
         self._window_steps = 0
         return out

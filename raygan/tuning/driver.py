@@ -83,7 +83,7 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
     phase_start = time.time()
     with stop.reaching_tune():
         grids = [make_tuner(space, options, trainable, concurrent, deadline=search_end).fit()]
-    phases = [Phase("search", time.time() - phase_start, interrupted=stop.requested)]
+    phases = [Phase("search", time.time() - phase_start, interrupted=stop.requested, slots=concurrent)]
     outcome = summarize(grids, space, experiment_path(options), phases)
     source = (_final_source(outcome, space) if final_kimg and outcome.best_trial is not None and not stop.requested
               else None)

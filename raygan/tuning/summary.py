@@ -15,6 +15,7 @@ from raygan.records import read_jsonl, write_jsonl
 from raygan.space import SearchSpace
 from raygan.tables import cell, text_table
 from raygan.tuning.saving import SAVING
+from raygan.tuning.time_split import job_split, phase_split, shares, trial_spent
 from raygan.tuning.trial_row import Status, TrialRow
 
 FINAL_PHASE = "final run"
@@ -26,6 +27,8 @@ class Phase:
     seconds: float  # wall time the driver spent in it
     interrupted: bool = False  # ended by a stop (Ctrl-C, SIGTERM) before its end
     bytes_kept: int | None = None  # the experiment folder's size after it, once what no run needs was pruned
+    slots: int = 1  # the most trials it ran at once
+    split: dict | None = None  # its trial-seconds by part (raygan.tuning.time_split), from its trials' reports
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Outcome:
     export_error: str | None = None
     resources: str | None = None  # what each trial asked for and how many ran at once (resources.describe)
     grids: list = field(default_factory=list)  # Tune's ResultGrid of each phase the rows come from
+    job_seconds: float | None = None  # the whole job's wall time, data loading to export (set by its caller)
 
     def table(self) -> str:
         """The summary as an aligned text table, best trial first."""
@@ -105,7 +109,16 @@ class Outcome:
                          f"({', '.join(f'{n} {status.value}' for status, n in counts.items())}), "
                          f"{sum(row.kimg_trained for row in rows):,.0f} kimg trained, "
                          f"{sum(row.seconds for row in rows) / 60:.1f} trial-minutes{storage}")
+            if phase.split:
+                lines.append(f"{phase.name} time, {phase.slots} slot(s) x {phase.seconds / 60:.1f} min: "
+                             f"{shares(phase.split)}")
         return lines
+
+    def job_line(self) -> str | None:
+        """The whole job's time split (the phases' trial-slots and the driver's own time), when it was timed."""
+        if self.job_seconds is None or not any(phase.split for phase in self.phases):
+            return None
+        return f"job: {self.job_seconds / 60:.1f} min: {shares(job_split(self.phases, self.job_seconds))}"
 
 
 def megabytes(size: int) -> str:
@@ -124,7 +137,10 @@ def summarize(grids: list, space: SearchSpace, path: str, phases: list[Phase] = 
         for result in grid:
             rows.append(_row(result, space, phase, sign))
     rows.sort(key=lambda r: (r.violation or 0.0, sign * r.best) if r.best == r.best else (math.inf, math.inf))
-    outcome = Outcome(space, path, rows, list(phases), grids=list(grids))
+    phases = [dataclasses.replace(phase, split=phase_split([r.spent for r in rows if r.phase == phase.name],
+                                                           phase.seconds, phase.slots))
+              if math.isfinite(phase.seconds) else phase for phase in phases]
+    outcome = Outcome(space, path, rows, phases, grids=list(grids))
     if rows and rows[0].best == rows[0].best:
         outcome.best_trial, outcome.best_value, outcome.best_kimg = rows[0].trial, rows[0].best, rows[0].best_kimg
     return outcome
@@ -156,8 +172,8 @@ def _row(result, space: SearchSpace, phase: Phase, sign: int) -> TrialRow:
                     best_kimg=best_kimg, kimg=kimg, kimg_trained=trained, seconds=float(last.get("time_total_s", 0.0)),
                     lineage=last.get("lineage", ""), status=status, detail=detail,
                     reports=0 if frame is None else len(frame), saved_bytes=int(saved["bytes"]),
-                    save_s=saved["seconds"], violation=violation, constrained=constrained, history=history,
-                    best_report=best_report, result=result)
+                    save_s=saved["seconds"], spent=trial_spent(frame), violation=violation, constrained=constrained,
+                    history=history, best_report=best_report, result=result)
 
 
 def trial_status(last: dict, error, reached_end: bool, interrupted: bool = False) -> tuple[Status, str]:

@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +111,9 @@ class TuneFace:
         when the driver (the scheduler, the MLflow callback) gets it."""
         report = {**event.report, "memory_mb": resident_mb()}
         report = finite_or_big({**{key: report[key] for key in self.shown_first if key in report}, **report})
+        drawing = time.perf_counter()
         self.artifacts.write(report, event.trainer.sampling_generator)
+        report["grids_s"] = time.perf_counter() - drawing
         report[SAVING] = saving = new_record()  # filled in below, and by Tune's upload (see timing_uploads)
         own_best = improves(report.get(self.ranked), self.best, self.mode)  # as Tune records it (finite)
         with tempfile.TemporaryDirectory() as folder, timed(saving):

@@ -53,6 +53,7 @@ class TrialRow:
     reports: int = 0  # Tune's records of it
     saved_bytes: int = 0  # what its reports wrote to storage (raygan.tuning.saving)
     save_s: float = 0.0  # the seconds its reports spent saving that
+    spent: dict = field(default_factory=dict)  # its running time by part (raygan.tuning.time_split.trial_spent)
     violation: float | None = None  # how far its best report missed the space's constraints (0: met them; None: the
     #                                 space has none, or nothing was measured; see raygan.constraints)
     constrained: dict = field(default_factory=dict)  # the constrained metrics' values at its best report

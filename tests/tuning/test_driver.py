@@ -107,6 +107,27 @@ def test_summary_has_every_trial_in_its_space_best_first(e2e):
     assert rows[0]["best"] == min(r["best"] for r in rows)
 
 
+def test_the_time_split_accounts_for_each_phase_and_the_job(e2e):
+    """Each trial's parts fit inside its running time and the trials' inside the phase's slots; the printed
+    phase and job lines are those splits."""
+    from raygan.tuning.summary import Phase
+    from raygan.tuning.time_split import job_split, shares
+
+    (phase,) = [Phase(**p) for p in read_jsonl(e2e.experiment / "phases.jsonl")]
+    assert phase.slots == 2 and set(phase.split) == {"training", "metrics", "grids", "saving", "start-up", "idle"}
+    for row in e2e.rows:
+        measured = sum(v for part, v in row["spent"].items() if part != "start-up")
+        assert row["spent"]["training"] > 0 and measured <= row["seconds"] * 1.02  # within the trial's own time
+    used = sum(v for part, v in phase.split.items() if part != "idle")
+    assert used == pytest.approx(sum(sum(row["spent"].values()) for row in e2e.rows))
+    assert used <= phase.seconds * phase.slots * 1.02 and sum(phase.split.values()) == pytest.approx(
+        max(used, phase.seconds * phase.slots))
+    assert f"search time, 2 slot(s) x {phase.seconds / 60:.1f} min: {shares(phase.split)}" in e2e.out
+    job = re.search(r"^job: ([\d.]+) min: (.*)$", e2e.out, re.MULTILINE)
+    assert job and job.group(2).startswith("training ") and "driver" in job.group(2)
+    assert float(job.group(1)) * 60 >= phase.seconds and set(job_split([phase], phase.seconds)) >= set(phase.split)
+
+
 def test_trial_results_hold_every_report_under_the_trials_own_values(e2e):
     """Tune's records of each trial: a report every 1.28 kimg from the first, whatever the batch size, each
     with the trial's config and its learning rates in use; the summary's best is the best of them."""

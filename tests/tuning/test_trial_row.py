@@ -26,13 +26,14 @@ def test_a_status_is_written_as_the_table_says_it_and_read_back(status, detail, 
     written = row(status, detail, history=[[32.0, 41.5]], result=object()).to_record()
     assert written == {"trial": "a_00001", "phase": "search", "config": {"lr_g": 3e-4}, "best": 41.5, "best_kimg": 32.0,
                        "kimg": 64.0, "kimg_trained": 64.0, "seconds": 90.0, "lineage": "", "status": text,
-                       "reports": 4, "saved_bytes": 12_000_000, "save_s": 1.5}
+                       "reports": 4, "saved_bytes": 12_000_000, "save_s": 1.5, "spent": {}}
     assert list(written) == ["trial", "phase", "config", "best", "best_kimg", "kimg", "kimg_trained", "seconds",
                              "lineage", "status",  # summary.jsonl's order, as before the rows were typed
-                             "reports", "saved_bytes", "save_s"]  # what the trial's reports saved to storage
+                             "reports", "saved_bytes", "save_s",  # what the trial's reports saved to storage
+                             "spent"]  # its time by part (raygan.tuning.time_split)
     assert parse_status(text) == (status, detail)
     assert TrialRow.from_record(written) == row(status, detail)
-    older = {key: value for key, value in written.items() if key not in ("reports", "saved_bytes", "save_s")}
+    older = {key: value for key, value in written.items() if key not in ("reports", "saved_bytes", "save_s", "spent")}
     assert TrialRow.from_record(older) == row(status, detail, reports=0, saved_bytes=0, save_s=0.0)
 
 
