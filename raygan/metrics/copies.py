@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import torch
 
 COPY_QUANTILE = 0.05
-# the check's size: every training image of a small folder, the first 10,000 of a large set (a generator that copies
-# all of MNIST's 60,000 would read about 1/6 there: memorisation is a small-data failure), and up to 2,000 samples and
-# test images; about 3 s on two CPU cores where the whole of MNIST would take 20
-REFERENCE_IMAGES = 10_000
+# the check's size: every training image of a small folder (up to 5,000, the sizes memorisation threatens), the first
+# 5,000 of a larger set (a generator that copied all of MNIST's 60,000 would read about 1/12 there), and up to 2,000
+# samples and test images: about 2 s on two CPU cores, where the whole of MNIST would take 20
+REFERENCE_IMAGES = 5_000
 CHECKED = 2_000
 COPY_WARNING = 0.25  # five times the real-vs-real level: a generator this close to its data copies it
 CHUNK = 256  # query rows per distance block: 256 x 60,000 floats is 61 MB
