@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-from bench.record import cell, describe, measure_and_publish
+from bench.record import describe, markdown_table, measure_and_publish
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration
@@ -138,11 +138,9 @@ def compare(args, log=print) -> dict:
 
 def format_table(result: dict) -> str:
     lines = [f"{result['model']} on {result['dataset']}, {result['time_budget_s'] / 60:g} min per variant "
-             f"({result['device']}), {result['num_samples']:,} samples (balanced); {describe(result)}",
-             "| variant | " + " | ".join(SHOWN) + " |", "| --- " * (len(SHOWN) + 1) + "|"]
-    for name, row in result["variants"].items():
-        lines.append(f"| {name} | " + " | ".join(cell(row.get(key)) for key in SHOWN) + " |")
-    return "\n".join(lines)
+             f"({result['device']}), {result['num_samples']:,} samples (balanced); {describe(result)}"]
+    rows = [[name, *(row.get(key) for key in SHOWN)] for name, row in result["variants"].items()]
+    return "\n".join(lines + markdown_table(["variant", *SHOWN], rows))
 
 
 def main(argv=None) -> None:

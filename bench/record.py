@@ -78,6 +78,12 @@ def cell(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value if value is not None else "-")
 
 
+def markdown_table(header: list[str], rows: list[list]) -> list[str]:
+    """A Markdown table's lines: ``header``, then each row's values as :func:`cell` prints them."""
+    return ["| " + " | ".join(header) + " |", "| --- " * len(header) + "|",
+            *("| " + " | ".join(cell(value) for value in row) + " |" for row in rows)]
+
+
 def describe(record: dict) -> str:
     """One line for a printed table: ``date, cpu, torch X, commit abc1234 (+ uncommitted changes)``."""
     commit = (record["commit"] or "unknown")[:12] + (" + uncommitted changes" if record["dirty"] else "")

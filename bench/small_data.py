@@ -28,7 +28,7 @@ import json
 from pathlib import Path
 
 from bench.folders import first_per_class, write_image_folder
-from bench.record import cell, describe, measure_and_publish
+from bench.record import describe, markdown_table, measure_and_publish
 from bench.search_vs_single import timed, typed
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
@@ -120,12 +120,10 @@ def compare(args, log=print) -> dict:
 def format_table(result: dict) -> str:
     kind = "32x32 colour" if result["colour"] else "28x28 grey"
     lines = [f"small {kind} Fashion-MNIST folders, T = {result['time_budget_s'] / 60:g} min per search, "
-             f"{FINAL_NUM:,} samples; {describe(result)}",
-             f"| images | space | {' | '.join(SHOWN)} | kimg |", "| --- " * (len(SHOWN) + 3) + "|"]
-    for run in result["runs"]:
-        lines.append(f"| {run['size']:,} | {run['space']} | " + " | ".join(cell(run.get(key)) for key in SHOWN)
-                     + f" | {cell(run.get('kimg'))} |")
-    return "\n".join(lines)
+             f"{FINAL_NUM:,} samples; {describe(result)}"]
+    rows = [[f"{run['size']:,}", run["space"], *(run.get(key) for key in SHOWN), run.get("kimg")]
+            for run in result["runs"]]
+    return "\n".join(lines + markdown_table(["images", "space", *SHOWN, "kimg"], rows))
 
 
 def main(argv=None) -> None:
