@@ -237,3 +237,15 @@ def folder_with_evaluator():
             done[folder] = train, test
         return done[folder]
     return prepare
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without a CUDA device the ``cuda`` tests are deselected (not skipped: nothing to see in the summary)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    deselected = [item for item in items if item.get_closest_marker("cuda")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("cuda")]

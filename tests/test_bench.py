@@ -402,3 +402,24 @@ def test_small_data_sizes_are_checked_in_one_line(tmp_path, capsys, fashion_dir,
                          "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1 and "--sizes must be multiples of 10" in err
+
+
+def test_gpu_check_without_a_gpu_is_one_line(tmp_path, capsys, mnist_dir):
+    from bench import gpu_check
+
+    with pytest.raises(SystemExit) as exit_info:
+        gpu_check.main(["--data-dir", str(mnist_dir), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and "no CUDA device here" in err
+
+
+def test_gpu_check_paragraph_names_the_device_and_every_step():
+    from bench import gpu_check
+
+    step = {"exit": 0, "seconds": 61.0, "tail": "...\n3 passed, 950 deselected in 60.2s\n"}
+    record = {**provenance(), "device": "NVIDIA H200", "steps": {"tests": step, "engine": {**step, "exit": 1},
+                                                                  "gpu_share": {**step, "exit": "timeout"}},
+              "engine": None, "gpu_share": {"counts": [1, 2]}}
+    text = gpu_check.paragraph(record)
+    assert text.startswith("GPU check on NVIDIA H200 (") and "the cuda tests passed (3 passed, 950 deselected" in text
+    assert "bench.engine exit 1 after 61 s;" in text and 'bench.gpu_share exit timeout after 61 s: {"counts"' in text
