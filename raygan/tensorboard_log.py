@@ -23,7 +23,7 @@ def tag(key: str) -> str:
         group = "quality"
     elif key.endswith("_in_use"):
         group = "optimizer"
-    elif key in ("images_per_s", "memory_mb"):
+    elif key in ("images_per_s", "memory_mb", "train_s", "metrics_s", "grids_s"):
         group = "system"
     elif key in OVERFITTING:
         group = "overfitting"

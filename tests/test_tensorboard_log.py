@@ -12,6 +12,8 @@ def test_report_keys_are_grouped_and_only_finite_numbers_plotted():
                                "quality/fid_best": 300.0, "quality/fid_raw": 320.0, "optimizer/lr_g_in_use": 2e-4,
                                "system/images_per_s": 900.0, "system/memory_mb": 800.0}
     assert tag("classes_covered") == "quality/classes_covered" and tag("d_acc_fake") == "train/d_acc_fake"
+    assert tag("r_t") == "overfitting/r_t" and tag("d_acc_heldout") == "overfitting/d_acc_heldout"
+    assert tag("train_s") == "system/train_s" and tag("grids_s") == "system/grids_s"
 
 
 def test_a_resumed_log_drops_the_events_after_its_checkpoint(tmp_path, tensorboard_runs):
