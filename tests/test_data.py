@@ -162,3 +162,14 @@ def test_the_files_decide_over_a_declared_dataset(mnist_dir, fashion_dir, monkey
     assert resolve_dataset("mnist") == "mnist" and resolve_dataset(None) is None
     with pytest.raises(RayganError, match="unknown dataset 'cifar10'"):
         resolve_dataset("mnist", fashion_dir, "cifar10")
+
+
+def test_the_data_line_counts_the_training_and_held_out_images(mnist_dir, flat_folder):
+    from raygan.data import load_dataset
+    from raygan.data.prepare import summary_line
+
+    train, test = load_dataset("mnist", mnist_dir, "train"), load_dataset("mnist", mnist_dir, "test")
+    assert summary_line(train, test) == "data: mnist, 60,000 training images (1x28x28, 10 classes), 10,000 held out"
+    flat = [load_dataset("folder", flat_folder, split) for split in ("train", "test")]
+    line = summary_line(*flat)
+    assert line.endswith(", no classes), 60 held out") and "540 training images (1x28x28" in line

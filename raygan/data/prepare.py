@@ -37,8 +37,17 @@ def prepare(source: Source, device="cpu", log=say) -> Prepared:
     """Load ``source``'s splits onto ``device`` and build their measurer (training an image folder's
     evaluator first when it has none)."""
     train, test = source.load(device, log)
+    log(summary_line(train, test))
     if source.kind == FOLDER:
         ensure_evaluator(train, test, log=log)
     measurer = Measurer(Evaluator.load(test.info), test, device, train=train)
     measurer.real()  # the test split's features, once here rather than in every trial
     return Prepared(train, test, measurer)
+
+
+def summary_line(train: ImageData, test: ImageData) -> str:
+    """``data: mnist, 60,000 training images (1x28x28, 10 classes), 10,000 held out``: what a run trains on."""
+    info = train.info
+    classes = f", {info.num_classes} classes" if info.labelled else ", no classes"
+    return (f"data: {info.name}, {len(train):,} training images ({'x'.join(map(str, info.image_shape))}{classes}), "
+            f"{len(test):,} held out")
