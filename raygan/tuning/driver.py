@@ -41,7 +41,7 @@ from raygan.tuning.location import experiment_bytes, experiment_path, report_dir
 from raygan.tuning.options import SearchOptions
 from raygan.tuning.pruning import prune
 from raygan.tuning.ray_session import start_ray
-from raygan.tuning.resources import describe, final_run_resources, trial_resources
+from raygan.tuning.resources import describe, final_run_resources, torch_threads, trial_resources
 from raygan.tuning.search_record import write_search_record
 from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
@@ -78,7 +78,7 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
         search_end = started + options.time_budget_s * (1 - share)
     plan = RunPlan(space.budget, space.collapse, space.metric, space.mode, deadline=search_end,
                    constraints=space.constraints)
-    trainable = _trainable(data, TrialSettings(space.base_config(), plan, int(resources["cpu"]),
+    trainable = _trainable(data, TrialSettings(space.base_config(), plan, torch_threads(resources["cpu"]),
                                                       quiet=options.verbose < 2), resources)
     phase_start = time.time()
     with stop.reaching_tune():
@@ -172,7 +172,7 @@ def _final_run(space, options, result, checkpoint, data: Prepared, resources, fi
     budget: Budget = dataclasses.replace(space.budget, max_kimg=final_kimg)
     plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline, constraints=space.constraints)
     final_resources = final_run_resources(resources, options)
-    settings = TrialSettings(space.base_config(), plan, int(final_resources["cpu"]), start_from=checkpoint,
+    settings = TrialSettings(space.base_config(), plan, torch_threads(final_resources["cpu"]), start_from=checkpoint,
                              quiet=options.verbose < 2, checkpoint_best=False)
     trainable = _trainable(data, settings, final_resources)
     time_left = None if deadline is None else max(1.0, deadline - time.time())

@@ -82,6 +82,12 @@ def alive_nodes() -> list[dict]:
     return [node["Resources"] for node in ray.nodes() if node.get("Alive")]
 
 
+def torch_threads(cpus: float) -> int:
+    """The torch threads of a trial that asked for ``cpus`` CPUs: one per whole CPU, one at least (half a CPU
+    per trial is a valid request; torch refuses zero threads)."""
+    return max(1, int(cpus))
+
+
 def final_run_resources(trial: dict, options: SearchOptions) -> dict:
     """What the final run asks for: a whole GPU if trials used one, and every CPU of the largest node
     (up now, or that the autoscaler can start).
