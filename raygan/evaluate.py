@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from raygan.budget import FINAL_NUM
@@ -63,7 +64,9 @@ def main(argv=None) -> None:
             channels, size, _ = generator.image_shape
             shape = {"image_size": size, "channels": channels} if dataset == FOLDER else {}
             source = open_source(dataset, args.data_dir, **shape)  # before sampling: a wrong folder fails now
-            measurer, shown = prepare(source, device).measurer, source.name
+            # what preparing says (the data line, an evaluator's training) goes to stderr: stdout is the JSON record
+            measurer, shown = prepare(source, device, log=lambda line: print(line, file=sys.stderr)).measurer, \
+                source.name
         result = measurer.measure_generator(generator, num=args.num, metrics=names, seed=args.seed, progress=True)
         record = {"generator": str(args.generator), "dataset": shown, "steps": generator.metadata.get("steps"),
                   "seed": args.seed, **result}

@@ -11,6 +11,13 @@ import math
 from pathlib import Path
 
 BIG = 1e9  # stands in for a non-finite value where a number is required
+# report keys the wall clock measures: two runs of the same maths differ only in them
+WALL_CLOCK_KEYS = ("images_per_s", "train_s", "metrics_s", "grids_s", "seconds")
+
+
+def without_wall_clock(record: dict) -> dict:
+    """``record`` without its :data:`WALL_CLOCK_KEYS` (to compare two runs of the same maths)."""
+    return {key: value for key, value in record.items() if key not in WALL_CLOCK_KEYS}
 
 
 def is_finite_number(value) -> bool:

@@ -148,12 +148,12 @@ def test_trial_results_hold_every_report_under_the_trials_own_values(e2e):
 
 def test_experiment_has_plots_and_a_report_a_browser_opens_whole(e2e, browser_dom):
     experiment, rows = e2e.experiment, e2e.rows
-    for name in ("fid_by_trial.png", "best_curves.png", "best_samples.png"):
+    for name in ("fid_by_trial.png", "best_curves.png", "best_samples.png", "closest_to_training.png"):
         assert (experiment / name).stat().st_size > 1000
     # report.html: one self-contained page that a browser opens with every image and no script error
     assert f"report: {experiment / 'report.html'}" in e2e.out
     dom = browser_dom(experiment / "report.html")
-    assert 'data-images="3"' in dom and 'data-errors="0"' in dom, dom[:500]
+    assert 'data-images="4"' in dom and 'data-errors="0"' in dom, dom[:500]  # with the export's closest pairs
     assert "python -m raygan.search --space" in dom and "--num-samples 4" in dom  # the command that reproduces it
     assert all(row["trial"] in dom for row in rows) and "Parameter importances" in dom
 
