@@ -18,13 +18,13 @@ class AdaptiveP:
     def __init__(self, target: float, kimg: float, device, p: float = 0.0):
         self.target, self.kimg = target, kimg
         self.p = torch.tensor(float(p), device=device)
-        self._signs = torch.zeros(2, device=device)  # sum of sign(D(real)), count
-        self._steps = self._images = 0
+        self._signs = torch.zeros((), device=device)  # sum of sign(D(real)) since the last adjustment
+        self._steps = self._images = self._judged = 0  # steps, real images shown to D, D's real judgements
 
     def observe(self, real_logits: torch.Tensor) -> None:
         """Count the signs of D's logits on one batch of real (training) images."""
-        self._signs += torch.stack([real_logits.detach().sign().sum(), torch.tensor(real_logits.numel(),
-                                                                                   device=self.p.device)])
+        self._signs += real_logits.detach().sign().sum()
+        self._judged += real_logits.numel()
 
     def step(self, images: int) -> None:
         """One training step that showed D ``images`` real images; adjusts ``p`` every ``INTERVAL`` steps."""
@@ -32,16 +32,17 @@ class AdaptiveP:
         self._images += images
         if self._steps % INTERVAL:
             return
-        r_t = self._signs[0] / self._signs[1].clamp(min=1)
+        r_t = self._signs / max(self._judged, 1)
         adjust = torch.sign(r_t - self.target) * self._images / (self.kimg * 1000)
         self.p = (self.p + adjust).clamp(0, 1)
         self._signs.zero_()
-        self._images = 0
+        self._images = self._judged = 0
 
     def state_dict(self) -> dict:
-        return {"p": self.p, "signs": self._signs, "steps": self._steps, "images": self._images}
+        return {"p": self.p, "signs": self._signs, "steps": self._steps, "images": self._images,
+                "judged": self._judged}
 
     def load_state_dict(self, state: dict) -> None:
         self.p = state["p"].to(self.p.device).clone()
         self._signs = state["signs"].to(self.p.device).clone()
-        self._steps, self._images = int(state["steps"]), int(state["images"])
+        self._steps, self._images, self._judged = int(state["steps"]), int(state["images"]), int(state["judged"])

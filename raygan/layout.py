@@ -20,7 +20,8 @@ FINAL_METRICS = "final_metrics.jsonl"  # the end-of-run metric records
 EVALUATIONS = "evaluations.jsonl"  # appended by python -m raygan.evaluate
 CLOSEST_PAIRS = "closest_to_training.png"  # the final samples nearest a training image, each above it
 RUN_OUTPUTS = (OPTIONS_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR, BEST_GENERATOR, CURVES, FINAL_GENERATOR,
-               FINAL_METRICS, EVALUATIONS, TENSORBOARD_DIR, CLOSEST_PAIRS)  # what --overwrite clears (a user's own files stay)
+               FINAL_METRICS, EVALUATIONS, TENSORBOARD_DIR,
+               CLOSEST_PAIRS)  # what --overwrite clears (a user's own files stay)
 
 # -- a checkpoint folder ------------------------------------------------------------------------------
 CHECKPOINT_STATE = "trainer.pt"  # G, D, optimisers, step, RNG states and report history (weights only)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from raygan import metrics
 from raygan.plots import OVERFITTING, grid_image
-from raygan.records import is_finite_number
+from raygan.records import WALL_CLOCK_KEYS, is_finite_number
 
 NOT_PLOTTED = ("step", "kimg", "pid", "num_samples", "samples_per_class", "time_this_iter_s", "time_total_s")
 
@@ -23,7 +23,7 @@ def tag(key: str) -> str:
         group = "quality"
     elif key.endswith("_in_use"):
         group = "optimizer"
-    elif key in ("images_per_s", "memory_mb", "train_s", "metrics_s", "grids_s"):
+    elif key == "memory_mb" or key in WALL_CLOCK_KEYS:
         group = "system"
     elif key in OVERFITTING:
         group = "overfitting"

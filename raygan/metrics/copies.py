@@ -6,7 +6,7 @@ feature space, every real test image has a nearest training image; the ``COPY_QU
 set only rarely.  A sample nearer than that to its nearest training image counts as a copy,
 so real unseen images score about ``COPY_QUANTILE`` (the real-vs-real level) and a generator
 that returns training images scores 1.  ``copy_rate`` is that share; the closest pairs
-(sample, training image) are what a person should look at (:func:`closest_pairs`).
+(sample, training image) are what a person should look at (:meth:`CopyCheck.closest`).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ COPY_QUANTILE = 0.05
 REFERENCE_IMAGES = 5_000
 CHECKED = 2_000
 COPY_WARNING = 0.25  # five times the real-vs-real level: a generator this close to its data copies it
-CHUNK = 256  # query rows per distance block: 256 x 60,000 floats is 61 MB
+CHUNK = 256  # query rows per distance block: 256 x 5,000 floats is 5 MB
 
 
 def nearest(queries: torch.Tensor, keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,7 +49,7 @@ class CopyCheck:
         return (self.distances < self.threshold).float().mean().item() if len(self.distances) else 0.0
 
     def record(self) -> dict:
-        return {"copy_rate": self.rate, "copy_threshold": self.threshold}
+        return {"copy_rate": self.rate, "copy_threshold": self.threshold, "copy_samples": len(self.distances)}
 
     def closest(self, count: int) -> list[tuple[int, int]]:
         """The ``count`` (sample index, training index) pairs that are closest, closest first."""

@@ -75,7 +75,7 @@ def measure_best(best, space: SearchSpace, measurer, folder: Path | None = None)
                                     closest_grid=None if folder is None else folder / CLOSEST_PAIRS)
     if folder is not None and "copy_rate" in record:
         with atomic_path(folder / EXPORT_COPIES) as tmp:
-            tmp.write_text(json.dumps({key: record[key] for key in ("copy_rate", "copy_threshold", "num_samples")}))
+            tmp.write_text(json.dumps({key: record[key] for key in ("copy_rate", "copy_threshold", "copy_samples")}))
     return record
 
 

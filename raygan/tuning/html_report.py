@@ -52,7 +52,7 @@ def copies_title(folder: Path) -> str:
     if not (folder / EXPORT_COPIES).is_file():
         return title
     check = json.loads((folder / EXPORT_COPIES).read_text(encoding="utf-8"))
-    return (f"{title}; copy rate {check['copy_rate']:.3f} of {check['num_samples']:,} samples "
+    return (f"{title}; copy rate {check['copy_rate']:.3f} of {check['copy_samples']:,} samples "
             f"(unseen real images: {COPY_QUANTILE:g})")
 
 

@@ -41,7 +41,7 @@ def test_replayed_training_images_are_copies_and_unseen_ones_are_not(splits, tmp
     train, threshold_half, unseen = splits
     measurer = Measurer(Evaluator.load("mnist"), threshold_half, train=train)
     copied = measurer.measure_final(Replay(train), None, num=500, closest_grid=tmp_path / "pairs.png")
-    assert copied["copy_rate"] == 1.0 and copied["copy_threshold"] > 0
+    assert copied["copy_rate"] == 1.0 and copied["copy_threshold"] > 0 and copied["copy_samples"] == 500
     width, height = Image.open(tmp_path / "pairs.png").size
     assert (width, height) == (16 * 30 + 2, 2 * 30 + 2)  # 16 samples over their nearest training images
     fresh = measurer.measure_final(Replay(unseen), None, num=1000)
