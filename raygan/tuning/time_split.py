@@ -15,9 +15,10 @@ starting Ray, the reports and the export) as ``driver``, on one slot.
 """
 from __future__ import annotations
 
+from raygan.tuning.saving import SAVING
+
 PARTS = ("training", "metrics", "grids", "saving", "start-up", "idle")
-JOB_PARTS = PARTS + ("driver",)
-_REPORT_KEYS = {"training": "train_s", "metrics": "metrics_s", "grids": "grids_s", "saving": "saving/seconds"}
+_REPORT_KEYS = {"training": "train_s", "metrics": "metrics_s", "grids": "grids_s", "saving": f"{SAVING}/seconds"}
 
 
 def trial_spent(frame) -> dict[str, float]:
