@@ -28,11 +28,11 @@ from raygan.errors import RayganError
 from raygan.layout import CLOSEST_PAIRS
 from raygan.metrics.copies import copy_warning
 from raygan.space import SearchSpace, load_space
+from raygan.space.default import DEFAULT_SPACE, default_space
 
 if TYPE_CHECKING:
     from raygan.tuning.summary import Outcome
 
-DEFAULT_SPACE = "dcgan"
 DEFAULT_TIME_BUDGET_S = 900.0  # with neither time_budget nor num_samples
 VERBOSITY = (0, 1, 2)  # no progress table; raygan's; Ray's own output in full
 
@@ -143,7 +143,7 @@ class SearchResult:
         return f"SearchResult({self.name}: {len(self.rows)} trial(s), {best}{export}, experiment {self.experiment_dir})"
 
 
-def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, dataset: str | None = None,
+def search(space: str | Path | SearchSpace | None = None, data_dir=None, *, dataset: str | None = None,
            time_budget=None, num_samples: int | None = None, max_concurrent: int | None = None,
            cpus_per_trial: float = 1.0,
            gpus_per_trial: float | None = None, address: str | None = None, storage_path="runs",
@@ -152,7 +152,8 @@ def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, da
            verbose: int = 1, command: str | None = None) -> SearchResult:
     """Tune a GAN's hyper-parameters with Ray Tune; the options of ``python -m raygan.search`` (see its help).
 
-    ``space``: a bundled space's name, a YAML file or a :class:`~raygan.space.SearchSpace`.
+    ``space``: a bundled space's name, a YAML file or a :class:`~raygan.space.SearchSpace` (default
+    ``dcgan``, or ``small`` for an image folder of under 10,000 training images, as the first line says).
     ``data_dir``: the dataset's IDX files or a folder of images (default: the space's dataset
     in the default data folder; MNIST and Fashion-MNIST files are told apart by their content).
     ``dataset``: ``mnist``, ``fashion_mnist`` or ``folder`` instead of the space's (an error when it
@@ -173,7 +174,7 @@ def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, da
                "max_failures": arguments.whole_number(max_failures, "max_failures")}
     if verbose not in VERBOSITY:
         raise RayganError(f"verbose must be 0, 1 or 2, got {verbose!r}", "verbose")
-    space = space if isinstance(space, SearchSpace) else load_space(space)  # every mistake before Ray starts
+    chosen = space if isinstance(space, SearchSpace) else load_space(space or DEFAULT_SPACE)  # mistakes before Ray
     if resume and not name:
         raise RayganError("resume=True needs name=NAME, the experiment to continue", ("resume", "name"))
     if resume and time_budget is not None:
@@ -181,7 +182,9 @@ def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, da
                           "resume without it: trials finish their max_kimg and the final run trains to final_kimg",
                           ("time_budget", "resume"))
     time_budget = None if time_budget is None else arguments.duration(time_budget, "time_budget")
-    source, space = _source(space, data_dir, dataset, download)
+    source, space = _source(chosen, data_dir, dataset, download)
+    default, why = default_space(source) if given["space"] is None else (DEFAULT_SPACE, "")
+    space = space if default == DEFAULT_SPACE else load_space(default).with_source(source)  # a small folder
     storage_path, export = str(storage_path), None if export is None else Path(export)
     _check_outputs(storage_path, export, study_db, cluster_config, mlflow_uri)
     name = name or f"{space.model}-{source.name}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -201,8 +204,9 @@ def search(space: str | Path | SearchSpace = DEFAULT_SPACE, data_dir=None, *, da
     check_scheduler_options(space, options)
     length = (f"time budget {time_budget / 60:g} min" if time_budget else
               f"{options.num_samples} trials" if options.num_samples else "resumed")
+    chosen_because = f"; space: {why}" if why else ""
     print(f"raygan.search: space {space.source} ({space.model} on {source.name}, {space.scheduler}), "
-          f"data {source.folder}, {length}, experiment {storage_path.rstrip('/')}/{name}", flush=True)
+          f"data {source.folder}, {length}, experiment {storage_path.rstrip('/')}/{name}{chosen_because}", flush=True)
     outcome = run_search(space, source, options, export=export)
     outcome.job_seconds = time.time() - started
     return SearchResult(name, report_dir(options) / REPORT_FILE, export, outcome)
