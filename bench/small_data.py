@@ -7,7 +7,8 @@ budgeted search with two spaces:
 
 - ``off``: ``python -m raygan.search --space dcgan --data-dir FOLDER --time-budget T --export ...``
   (no augmentation, no R1, no LeCam: what a folder got before small data was handled);
-- ``on``: the same with ``--space small`` (the default small-data choices, searched).
+- ``on``: the same without ``--space``: the default for a small folder (``small-cdcgan`` for these
+  labelled folders, :mod:`raygan.space.default`), which also searches augmentation, R1 and LeCam.
 
 Each export is measured the way an outsider would: grey folders by the shipped Fashion-MNIST
 evaluator against the full Fashion-MNIST test split (10,000 samples: fid, precision, recall,
@@ -36,7 +37,7 @@ from raygan.cli import Parser, duration
 from raygan.errors import RayganError
 
 PROG = "bench.small_data"
-ARMS = {"off": "dcgan", "on": "small"}
+ARMS = {"off": "dcgan", "on": None}  # None: no --space, the search's default for the folder
 SHOWN = ("fid", "precision", "recall", "classes_covered", "copy_rate", "augment_p", "d_acc_train", "d_acc_heldout")
 
 
@@ -105,16 +106,23 @@ def compare(args, log=print) -> dict:
         for arm, space in ARMS.items():
             name = f"{folder.name}-{arm}"
             export = out / f"{name}.safetensors"
-            seconds, stdout = timed(["raygan.search", "--space", space, "--data-dir", str(folder), "--time-budget",
-                                     typed(args.time_budget), "--storage-path", str(out), "--name", name,
-                                     "--export", str(export), "--verbose", "0"], log)
+            seconds, stdout = timed(["raygan.search", *(["--space", space] if space else []), "--data-dir", str(folder),
+                                     "--time-budget", typed(args.time_budget), "--storage-path", str(out), "--name",
+                                     name, "--export", str(export), "--verbose", "0"], log)
             log(stdout)
             last = last_final_report(out / name)
-            results.append({"size": size, "arm": arm, "space": space, "seconds": seconds,
-                            "first_line": stdout.splitlines()[0] if stdout else "",
+            first_line = stdout.splitlines()[0] if stdout else ""
+            results.append({"size": size, "arm": arm, "space": space or searched_space(first_line), "seconds": seconds,
+                            "first_line": first_line,
                             **measure_export(export, folder, idx_dir, args.colour),
                             **{key: last.get(key) for key in ("augment_p", "d_acc_train", "d_acc_heldout")}})
     return {"dataset": "fashion_mnist", "colour": args.colour, "time_budget_s": args.time_budget, "runs": results}
+
+
+def searched_space(first_line: str) -> str | None:
+    """The space a search's first line names (``raygan.search: space small-cdcgan (bundled) ...``)."""
+    words = first_line.split()
+    return words[words.index("space") + 1] if "space" in words[:3] else None
 
 
 def format_table(result: dict) -> str:

@@ -8,8 +8,9 @@ Example::
     python -m raygan.search --list-spaces      # the bundled spaces
 
 ``--space`` takes a bundled space's name or a YAML file; without it an image folder of under
-10,000 training images is searched with ``small`` (augmentation, R1 and LeCam), anything else
-with ``dcgan``, and the first line says which.  Without ``--data-dir`` the data is
+10,000 training images is searched with ``small-cdcgan`` (class subfolders: a conditional DCGAN)
+or ``small`` (augmentation, R1 and LeCam searched in both), anything else with ``dcgan``, and
+the first line says which.  Without ``--data-dir`` the data is
 read from ``$RAYGAN_DATA/<dataset>`` or the per-user data folder, downloaded there when online.
 
 ``--time-budget`` bounds the whole search's wall time: the trials get the space's
@@ -35,7 +36,7 @@ from raygan.cli import (Parser, callable_as, duration, non_negative_float, non_n
 from raygan.data import DATA_ENV, DATASETS
 from raygan.errors import RayganError
 from raygan.search_api import VERBOSITY, search
-from raygan.space.default import DEFAULT_SPACE, SMALL_FOLDER_IMAGES, SMALL_SPACE
+from raygan.space.default import DEFAULT_SPACE, SMALL_FOLDER_IMAGES, SMALL_LABELLED_SPACE, SMALL_SPACE
 from raygan.tables import text_table
 
 PROG = "raygan.search"
@@ -50,9 +51,9 @@ FLAGS = {"data_dir": "--data-dir", "dataset": "--dataset", "download": "--downlo
 def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--space", default=None,
-                        help=f"a bundled space's name (see --list-spaces) or a YAML file (default {DEFAULT_SPACE}, or "
-                             f"{SMALL_SPACE} for an image folder of under {SMALL_FOLDER_IMAGES:,} training images: "
-                             "augmentation, R1 and LeCam searched)")
+                        help=f"a bundled space's name (see --list-spaces) or a YAML file (default {DEFAULT_SPACE}; for "
+                             f"an image folder of under {SMALL_FOLDER_IMAGES:,} training images {SMALL_LABELLED_SPACE} "
+                             f"with class subfolders, else {SMALL_SPACE}: augmentation, R1 and LeCam searched)")
     parser.add_argument("--list-spaces", action="store_true", help="list the bundled spaces and exit")
     parser.add_argument("--data-dir", default=None,
                         help=f"folder with the dataset's four IDX .gz files, or a folder of PNG/JPEG images (class "

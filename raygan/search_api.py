@@ -153,7 +153,8 @@ def search(space: str | Path | SearchSpace | None = None, data_dir=None, *, data
     """Tune a GAN's hyper-parameters with Ray Tune; the options of ``python -m raygan.search`` (see its help).
 
     ``space``: a bundled space's name, a YAML file or a :class:`~raygan.space.SearchSpace` (default
-    ``dcgan``, or ``small`` for an image folder of under 10,000 training images, as the first line says).
+    ``dcgan``; for an image folder of under 10,000 training images ``small-cdcgan`` with class
+    subfolders, else ``small``: :mod:`raygan.space.default`; the first line says which).
     ``data_dir``: the dataset's IDX files or a folder of images (default: the space's dataset
     in the default data folder; MNIST and Fashion-MNIST files are told apart by their content).
     ``dataset``: ``mnist``, ``fashion_mnist`` or ``folder`` instead of the space's (an error when it

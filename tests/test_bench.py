@@ -372,13 +372,14 @@ def test_search_vs_single_start_without_start_with_is_one_line(tmp_path, capsys)
     assert exit_info.value.code == 2 and err.count("\n") == 1 and "start_with" in err, err
 
 
-def test_small_data_benchmark_builds_real_class_folders_and_runs_both_spaces(tmp_path, monkeypatch, fashion_dir):
+def test_small_data_benchmark_builds_real_class_folders_and_runs_dcgan_and_the_default(tmp_path, monkeypatch, fashion_dir):
     from PIL import Image
 
     from bench import small_data
 
     commands = []
-    monkeypatch.setattr(small_data, "timed", lambda command, log: (commands.append(command) or 1.0, "first line\n"))
+    first = "raygan.search: space small-cdcgan (bundled) (cdcgan on fashion_30, asha), data ...\n"
+    monkeypatch.setattr(small_data, "timed", lambda command, log: (commands.append(command) or 1.0, first))
     monkeypatch.setattr(small_data, "measure_export", lambda path, folder, idx, colour: {"fid": 1.0, "path": path})
     args = small_data.build_parser().parse_args(["--data-dir", str(fashion_dir), "--sizes", "20,30", "--time-budget",
                                                  "15m", "--out", str(tmp_path / "o"), "--colour"])
@@ -387,9 +388,10 @@ def test_small_data_benchmark_builds_real_class_folders_and_runs_both_spaces(tmp
     files = sorted(folder.glob("*/*.png"))
     assert len(files) == 30 and len({f.parent.name for f in files}) == 10 and (folder / "Ankle boot").is_dir()
     assert Image.open(files[0]).size == (32, 32) and Image.open(files[0]).mode == "RGB"
-    spaces = [command[command.index("--space") + 1] for command in commands]
-    assert spaces == ["dcgan", "small"] * 2 and all(c[c.index("--time-budget") + 1] == "15m" for c in commands)
+    spaces = [command[command.index("--space") + 1] if "--space" in command else None for command in commands]
+    assert spaces == ["dcgan", None] * 2 and all(c[c.index("--time-budget") + 1] == "15m" for c in commands)
     assert [(r["size"], r["arm"]) for r in result["runs"]] == [(20, "off"), (20, "on"), (30, "off"), (30, "on")]
+    assert [r["space"] for r in result["runs"]] == ["dcgan", "small-cdcgan"] * 2  # the default, as its line named it
     assert "| 20 | dcgan |" in small_data.format_table({**result, **provenance()})
 
 
