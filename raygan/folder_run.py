@@ -9,7 +9,9 @@ An output folder holds exactly one run:
 - ``tensorboard/``: the same reports and grids as TensorBoard events;
 - ``checkpoint/``: the latest checkpoint (see :mod:`raygan.checkpoint`), from which
   ``--resume`` continues bit for bit on the CPU;
-- ``best_generator.safetensors``: the generator at the best report by the tracked metric;
+- ``best_generator.safetensors``: the generator at the best report by the tracked metric, and at the
+  end the best of the best few reports' (kept in ``candidates/``) and the last generator, measured
+  again on ``final_num`` samples (:mod:`raygan.candidates`);
 - at the end, ``curves.png``, ``generator.safetensors`` (the last generator, with the
   final metric record) and ``final_metrics.jsonl``.
 
@@ -31,20 +33,21 @@ from pathlib import Path
 from raygan.artifacts import ReportArtifacts
 from raygan.atomic import atomic_path, output_folder
 from raygan.budget import UNTIL_DEADLINE_KIMG, Budget
+from raygan.candidates import LAST, candidate_file, choose, keep_candidates, top_reports
 from raygan.checkpoint import has_checkpoint, write_checkpoint
 from raygan.collapse import CollapseRules
 from raygan.config import GANConfig
 from raygan.data.prepare import prepare
 from raygan.data.sources import Source
 from raygan.errors import RayganError
-from raygan.generator_file import save_trainer_generator
+from raygan.generator_file import load_generator, save_trainer_generator
 from raygan.interrupt import StopRequest
-from raygan.layout import (BEST_GENERATOR, CHECKPOINT_DIR, CLOSEST_PAIRS, CURVES, FINAL_GENERATOR, FINAL_METRICS,
-                           METRICS_FILE, OPTIONS_FILE, RUN_OUTPUTS)
+from raygan.layout import (BEST_GENERATOR, CANDIDATES_DIR, CHECKPOINT_DIR, CLOSEST_PAIRS, CURVES, FINAL_GENERATOR,
+                           FINAL_METRICS, METRICS_FILE, OPTIONS_FILE, RUN_OUTPUTS)
 from raygan.metrics.copies import copy_warning
 from raygan.plots import save_curves
 from raygan.progress import KimgBar, say
-from raygan.records import append_jsonl, read_jsonl, write_jsonl
+from raygan.records import append_jsonl, is_finite_number, read_jsonl, write_jsonl
 from raygan.run_loop import ReportEvent, RunPlan, run_loop
 from raygan.trainer import GANTrainer
 
@@ -104,10 +107,11 @@ def write_options(out: Path, options: dict) -> None:
 
 
 class FolderFace:
-    """Reports, grids and checkpoints as files under ``out``."""
+    """Reports, grids, candidates for the best generator and checkpoints as files under ``out``."""
 
-    def __init__(self, out: Path, log=print):
+    def __init__(self, out: Path, plan: RunPlan, log=print):
         self.out = out
+        self.plan = plan
         self.log = log
         self.published = 0  # reports made by this process (0: a resumed run that had nothing left to do)
         self.artifacts: ReportArtifacts | None = None  # opened by start()
@@ -132,6 +136,8 @@ class FolderFace:
         self.artifacts.write(report, event.trainer.sampling_generator)
         if event.new_best:  # before the checkpoint: a restored history never calls this report a new best again
             event.write_generator(self.out / BEST_GENERATOR)
+        keep_candidates(self.out / CANDIDATES_DIR, event.history, self.plan.ranked, self.plan.mode,
+                        event.write_generator)
         if event.checkpoint_due or event.new_best:  # a resumed run's best generator is one of its reports
             event.write_checkpoint(self.out / CHECKPOINT_DIR)
         self.log(one_line(report))
@@ -162,7 +168,7 @@ def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cp
     deadline = time.time() + time_budget if time_budget else None
     trainer = GANTrainer(config, data.train)
     plan = RunPlan(budget, rules or CollapseRules(), deadline=deadline)
-    face = FolderFace(out, log)
+    face = FolderFace(out, plan, log)
     progress = KimgBar(budget.max_kimg if budget.max_kimg < UNTIL_DEADLINE_KIMG else None, f"{config.model} training")
 
     # resumed with the time left of its budget; a stop during the final measurement waits for its end: the run is done
@@ -196,10 +202,40 @@ def train_run(config: GANConfig, budget: Budget, source: Source, out, device="cp
             copies = copy_warning(final, str(out / CLOSEST_PAIRS))
             if copies:
                 log(copies)
+            final.update(choose_best_generator(out, trainer, history, final, data.measurer, plan, log))
             save_trainer_generator(out / FINAL_GENERATOR, trainer, final)
             append_jsonl(out / FINAL_METRICS, {"step": trainer.step, "kimg": trainer.images / 1000, **final})
     return {"steps": trainer.step, "kimg": trainer.images / 1000, "collapsed": bool(last.get("collapsed")),
             "collapse_reason": last.get("collapse_reason", ""), **final}
+
+
+def choose_best_generator(out: Path, trainer: GANTrainer, history: list[dict], final: dict, measurer, plan: RunPlan,
+                          log=say) -> dict:
+    """Write ``best_generator.safetensors`` as the best of the candidates and the last generator on the final
+    record's samples (:mod:`raygan.candidates`); returns ``{"best_choice": ...}`` (empty without a final value)."""
+    metric, folder, tops = plan.metric, out / CANDIDATES_DIR, top_reports(history, plan.ranked, plan.mode)
+    if not tops or not is_finite_number(final.get(metric)):  # no report measured, or no final record
+        return {}
+    kimg = trainer.images / 1000
+    last_report = history[-1] if history[-1]["kimg"] == kimg else {}
+    rows = [{"source": LAST, "kimg": kimg, "quick": last_report.get(metric), "final": final[metric]}]
+    rows += [{"source": "candidate", "kimg": report["kimg"], "quick": report[metric]} for report in tops
+             if report["kimg"] != kimg and candidate_file(folder, report["kimg"]).is_file()]
+    num = final["num_samples"]
+
+    def measure(row: dict) -> float:
+        generator = load_generator(candidate_file(folder, row["kimg"]), trainer.device)
+        return measurer.measure_generator(generator, num=num, metrics=(metric,))[metric]
+
+    chosen = choose(rows, measure, metric, plan.mode, num)
+    choice = {"best_choice": chosen.record()}
+    if chosen.chosen["source"] == LAST:
+        save_trainer_generator(out / BEST_GENERATOR, trainer, {**final, **choice})
+    else:
+        with atomic_path(out / BEST_GENERATOR) as tmp:
+            shutil.copyfile(candidate_file(folder, chosen.chosen["kimg"]), tmp)
+    log(chosen.line())
+    return choice
 
 
 def one_line(report: dict) -> str:

@@ -14,13 +14,14 @@ SAMPLES_DIR = "samples"  # one fixed-noise grid per report, named by grid_name()
 TENSORBOARD_DIR = "tensorboard"  # the same reports and grids as TensorBoard events
 CHECKPOINT_DIR = "checkpoint"  # the latest checkpoint
 BEST_GENERATOR = "best_generator.safetensors"  # the generator at the best report by the tracked metric (a trial's too)
+CANDIDATES_DIR = "candidates"  # the generators of the best few reports, measured again at the end (raygan.candidates)
 CURVES = "curves.png"  # losses, D's accuracy and the tracked metric over the run
 FINAL_GENERATOR = "generator.safetensors"  # the last generator, with the final metric record
 FINAL_METRICS = "final_metrics.jsonl"  # the end-of-run metric records
 EVALUATIONS = "evaluations.jsonl"  # appended by python -m raygan.evaluate
 CLOSEST_PAIRS = "closest_to_training.png"  # the final samples nearest a training image, each above it
-RUN_OUTPUTS = (OPTIONS_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR, BEST_GENERATOR, CURVES, FINAL_GENERATOR,
-               FINAL_METRICS, EVALUATIONS, TENSORBOARD_DIR,
+RUN_OUTPUTS = (OPTIONS_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR, BEST_GENERATOR, CANDIDATES_DIR, CURVES,
+               FINAL_GENERATOR, FINAL_METRICS, EVALUATIONS, TENSORBOARD_DIR,
                CLOSEST_PAIRS)  # what --overwrite clears (a user's own files stay)
 
 # -- a checkpoint folder ------------------------------------------------------------------------------

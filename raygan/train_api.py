@@ -53,7 +53,9 @@ class TrainResult:
 
     @property
     def best_generator(self) -> Path | None:
-        """The generator at the best report by the tracked metric (None when no report measured it)."""
+        """The best generator: of the best few reports and the last generator, the one with the best tracked metric
+        on ``final_num`` samples (``metrics["best_choice"]`` says what was compared; :mod:`raygan.candidates`), or
+        the best report's by its quick value when there is no final record; None when no report measured it."""
         path = self.out / BEST_GENERATOR
         return path if path.is_file() else None
 

@@ -14,16 +14,17 @@ def test_a_run_from_python_returns_its_final_record_reports_and_generators(tmp_p
     out = tmp_path / "run"
     run = raygan.train("gan", data_dir=mnist_dir, steps=20, report_every=10, quick_num=200, final_num=500,
                        out=out, device="cpu", config=TINY, seed=4)
-    assert [line.split(" (")[0] for line in capsys.readouterr().out.splitlines()] == [
-        "data: mnist, 60,000 training images", "step 10", "step 20"]
+    *lines, chosen = capsys.readouterr().out.splitlines()
+    assert [line.split(" (")[0] for line in lines] == ["data: mnist, 60,000 training images", "step 10", "step 20"]
+    assert chosen.startswith("best generator: the ") and " on 500 samples (quick " in chosen
     assert run.out == out and run.steps == 20 and run.kimg == 0.32 and not run.collapsed and run.collapse_reason == ""
     assert run.config.g_hidden == (32, 64) and run.config.seed == 4 and run.budget.max_kimg == 0.32
     assert run.reports == read_jsonl(out / "metrics.jsonl") and [r["step"] for r in run.reports] == [10, 20]
     assert run.curve("fid") == [(r["kimg"], r["fid"]) for r in run.reports]
     final = raygan.load_generator(run.generator).metadata["metrics"]
     assert run.metrics == final and run.metrics["num_samples"] == 500
-    best = raygan.load_generator(run.best_generator).metadata["metrics"]
-    assert best["fid"] == min(fid for _, fid in run.curve("fid"))
+    chosen = run.metrics["best_choice"]["rows"][0]  # of the earlier report and the last generator, on 500 samples
+    assert raygan.load_generator(run.best_generator).metadata["kimg"] == chosen["kimg"]
     assert run.curves.is_file()
     assert run.to_record() == {"out": str(out), "steps": 20, "kimg": 0.32, "collapsed": False, "collapse_reason": "",
                                **final}
