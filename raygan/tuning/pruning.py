@@ -7,8 +7,11 @@ trials are over, and their checkpoints (G, D, both optimisers, the weight averag
 ``trainer.pt``) are deleted, except the one the final run starts from (``keep``: the best
 trial's best checkpoint, until the final run has ended).  What no phase's end reaches stays:
 the trials of a phase that was interrupted (``--resume`` continues them from their latest
-checkpoint), and those that errored (``--resume`` retries them).  A trial's best generator
-(:mod:`.saving`) stays with it: the export reads it, and so does a ``--resume`` that exports again.
+checkpoint), and those that errored (``--resume`` retries them).  A folder in the phase's experiment
+that no trial of the ended phase owns (a trial a killed driver had started but not yet recorded,
+which ``--resume`` starts afresh in a new folder) loses its checkpoints too: nothing can continue it.
+A trial's best generator (:mod:`.saving`) stays with it: the export reads it, and so does a
+``--resume`` that exports again.
 """
 from __future__ import annotations
 
@@ -25,9 +28,11 @@ def prune(grid, keep: str | None = None) -> None:
     if grid.num_terminated + grid.num_errors < len(grid):
         return  # interrupted: --resume goes on from these checkpoints
     keep = posixpath.normpath(keep) if keep else None
-    for result in grid:
-        if result.error:
-            continue
-        for folder in subfolders(result.filesystem, result.path):
+    owned = {posixpath.normpath(result.path) for result in grid}
+    orphans = [folder for folder in subfolders(grid.filesystem, grid.experiment_path)
+               if posixpath.normpath(folder) not in owned]
+    trials = [(result.filesystem, result.path) for result in grid if not result.error]
+    for filesystem, trial in trials + [(grid.filesystem, folder) for folder in orphans]:
+        for folder in subfolders(filesystem, trial):
             if posixpath.basename(folder).startswith(CHECKPOINT_PREFIX) and posixpath.normpath(folder) != keep:
-                result.filesystem.delete_dir(folder)
+                filesystem.delete_dir(folder)

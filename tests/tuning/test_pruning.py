@@ -21,8 +21,10 @@ class Result:
 class Grid(list):
     """A phase's ``ResultGrid``: its results, and how many of its trials Tune saw end."""
 
-    def __init__(self, results, ended: int | None = None):
+    def __init__(self, results, ended: int | None = None, experiment: Path | None = None):
         super().__init__(results)
+        self.filesystem = pyarrow.fs.LocalFileSystem()
+        self.experiment_path = str(experiment or Path(results[0].path).parent)
         errors = sum(1 for result in results if result.error)
         self.num_errors = errors
         self.num_terminated = (len(results) if ended is None else ended) - errors
@@ -58,3 +60,16 @@ def test_an_interrupted_phase_and_an_errored_trial_keep_their_checkpoints_for_re
     failed = trial(tmp_path / "failed", 2, error=RuntimeError("worker died"))
     prune(Grid([running, finished, failed]))
     assert len(kept(tmp_path / "failed")) == 4 and kept(tmp_path / "finished") == [BEST_GENERATOR, "result.json"]
+
+
+def test_an_ended_phase_also_clears_a_folder_no_trial_owns_but_leaves_the_rest_of_it(tmp_path):
+    """A trial a killed driver started but never recorded: --resume ran it afresh elsewhere, so nothing continues
+    it; its checkpoints go, its other files (and any non-trial folder) stay."""
+    done = trial(tmp_path / "done", 2)
+    orphan = trial(tmp_path / "orphan", 1)
+    (tmp_path / "final" / "inner").mkdir(parents=True)  # the final run's phase, pruned on its own
+    prune(Grid([done]))
+    assert kept(tmp_path / "orphan") == [BEST_GENERATOR, "result.json"] == kept(tmp_path / "done")
+    assert (tmp_path / "final" / "inner").is_dir() and Path(orphan.path).is_dir()
+    prune(Grid([trial(tmp_path / "running", 2)], ended=0, experiment=tmp_path))
+    assert len(kept(tmp_path / "running")) == 4  # an interrupted phase touches nothing, orphans included
