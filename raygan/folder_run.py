@@ -134,10 +134,10 @@ class FolderFace:
         self.published += 1
         append_jsonl(self.out / METRICS_FILE, report)
         self.artifacts.write(report, event.trainer.sampling_generator)
-        if event.new_best:  # before the checkpoint: a restored history never calls this report a new best again
-            event.write_generator(self.out / BEST_GENERATOR)
         keep_candidates(self.out / CANDIDATES_DIR, event.history, self.plan.ranked, self.plan.mode,
                         event.write_generator)
+        if event.new_best:  # before the checkpoint: a restored history never calls this report a new best again
+            copy_candidate(self.out, event.report["kimg"])  # a new best is always the first candidate
         if event.checkpoint_due or event.new_best:  # a resumed run's best generator is one of its reports
             event.write_checkpoint(self.out / CHECKPOINT_DIR)
         self.log(one_line(report))
@@ -232,10 +232,15 @@ def choose_best_generator(out: Path, trainer: GANTrainer, history: list[dict], f
     if chosen.chosen["source"] == LAST:
         save_trainer_generator(out / BEST_GENERATOR, trainer, {**final, **choice})
     else:
-        with atomic_path(out / BEST_GENERATOR) as tmp:
-            shutil.copyfile(candidate_file(folder, chosen.chosen["kimg"]), tmp)
+        copy_candidate(out, chosen.chosen["kimg"])
     log(chosen.line())
     return choice
+
+
+def copy_candidate(out: Path, kimg: float) -> None:
+    """Make the candidate of the report at ``kimg`` the run's ``best_generator.safetensors`` (atomically)."""
+    with atomic_path(out / BEST_GENERATOR) as tmp:
+        shutil.copyfile(candidate_file(out / CANDIDATES_DIR, kimg), tmp)
 
 
 def one_line(report: dict) -> str:
