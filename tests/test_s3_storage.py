@@ -93,7 +93,13 @@ def test_search_on_s3_survives_a_killed_driver_and_exports_from_the_bucket(tmp_p
     stored = keys(client, prefix)
     assert not any("/checkpoint_" in key for key in stored)
     with_best = {key.rsplit("/", 1)[0] for key in stored if key.endswith("/best_generator.safetensors")}
-    assert len(with_best) == 4 and set(trial_results(client, prefix)) < with_best
+    owners = {folder: next((row["trial"] for row in rows if f"_{row['trial']}_" in folder), None)
+              for folder in with_best | set(trial_results(client, prefix))}
+    assert {owners[folder] for folder in with_best} - {None} == {row["trial"] for row in rows}
+    assert all(folder in with_best for folder, owner in owners.items() if owner)
+    # a trial the killed driver started but had not yet recorded is run afresh by --resume: its folder may remain,
+    # with no checkpoint (above)
+    assert sum(owner is None for owner in owners.values()) <= 1
     # the export is the best trial's best generator, read back from the bucket
     exported = load_generator(tmp_path / "best.safetensors")
     best = re.search(r"best generator: .* \(trial (\w+),", resumed.stdout).group(1)
