@@ -34,6 +34,8 @@ from bench.search_vs_single import timed, typed
 from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration
+from raygan.data.prepare import prepare
+from raygan.data.sources import FolderSource
 from raygan.errors import RayganError
 
 PROG = "bench.small_data"
@@ -103,6 +105,7 @@ def compare(args, log=print) -> dict:
     results = []
     for size in sizes(args.sizes):
         folder = build_folder(idx_dir, size, args.colour, out)
+        prepare(FolderSource(folder))  # the folder's evaluator trained once, outside both arms' budgets
         for arm, space in ARMS.items():
             name = f"{folder.name}-{arm}"
             export = out / f"{name}.safetensors"

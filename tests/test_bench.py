@@ -380,6 +380,7 @@ def test_small_data_benchmark_builds_real_class_folders_and_runs_dcgan_and_the_d
     commands = []
     first = "raygan.search: space small-cdcgan (bundled) (cdcgan on fashion_30, asha), data ...\n"
     monkeypatch.setattr(small_data, "timed", lambda command, log: (commands.append(command) or 1.0, first))
+    monkeypatch.setattr(small_data, "prepare", lambda source: commands.append(source.root.name))
     monkeypatch.setattr(small_data, "measure_export", lambda path, folder, idx, colour: {"fid": 1.0, "path": path})
     args = small_data.build_parser().parse_args(["--data-dir", str(fashion_dir), "--sizes", "20,30", "--time-budget",
                                                  "15m", "--out", str(tmp_path / "o"), "--colour"])
@@ -388,6 +389,10 @@ def test_small_data_benchmark_builds_real_class_folders_and_runs_dcgan_and_the_d
     files = sorted(folder.glob("*/*.png"))
     assert len(files) == 30 and len({f.parent.name for f in files}) == 10 and (folder / "Ankle boot").is_dir()
     assert Image.open(files[0]).size == (32, 32) and Image.open(files[0]).mode == "RGB"
+    # each folder's evaluator trained before its first search, so neither arm's budget pays for it
+    assert [c for c in commands if isinstance(c, str)] == ["fashion-20-colour", "fashion-30-colour"]
+    assert commands[0] == "fashion-20-colour" and commands[3] == "fashion-30-colour"
+    commands = [c for c in commands if not isinstance(c, str)]
     spaces = [command[command.index("--space") + 1] if "--space" in command else None for command in commands]
     assert spaces == ["dcgan", None] * 2 and all(c[c.index("--time-budget") + 1] == "15m" for c in commands)
     assert [(r["size"], r["arm"]) for r in result["runs"]] == [(20, "off"), (20, "on"), (30, "off"), (30, "on")]
