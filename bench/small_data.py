@@ -93,7 +93,7 @@ def measure_export(path: Path, folder: Path, idx_dir: Path, colour: bool) -> dic
     from raygan import evaluate_generator, load_generator
 
     generator = load_generator(path)
-    record = (evaluate_generator(generator, "folder", folder, num=FINAL_NUM) if colour
+    record = (evaluate_generator(generator, generator.info, folder, num=FINAL_NUM) if colour
               else evaluate_generator(generator, "fashion_mnist", idx_dir, num=FINAL_NUM))
     own = generator.metadata.get("metrics", {})
     return {**record, "copy_rate": own.get("copy_rate"), "kimg": generator.metadata.get("kimg")}

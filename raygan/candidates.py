@@ -29,16 +29,28 @@ def top_reports(history: list[dict], metric: str, mode: str, keep: int = CANDIDA
     return [report for _, report in measured[:keep]]
 
 
+def candidate_name(kimg: float) -> str:
+    """The file name of the candidate generator of the report at ``kimg`` (images shown to D, zero-padded, as the
+    grids are)."""
+    return f"kimg_{round(kimg * 1000):09d}.safetensors"
+
+
 def candidate_file(folder: Path, kimg: float) -> Path:
-    """The candidate generator of the report at ``kimg`` (images shown to D, zero-padded, as the grids are)."""
-    return Path(folder) / f"kimg_{round(kimg * 1000):09d}.safetensors"
+    return Path(folder) / candidate_name(kimg)
+
+
+def wanted_candidates(history: list[dict], metric: str, mode: str, last: bool = False) -> set[str]:
+    """The candidate file names to keep after the last report of ``history``: its best reports', and with ``last``
+    the last report's too (a search's final run: its export is chosen from its files alone)."""
+    names = {candidate_name(report["kimg"]) for report in top_reports(history, metric, mode)}
+    return (names | {candidate_name(history[-1]["kimg"])}) if last else names
 
 
 def keep_candidates(folder: Path, history: list[dict], metric: str, mode: str, write) -> None:
     """After a report (the last of ``history``): ``write(path)`` its generator if it is among the best reports,
     and delete the files of those that no longer are."""
     folder = Path(folder)
-    wanted = {candidate_file(folder, report["kimg"]) for report in top_reports(history, metric, mode)}
+    wanted = {folder / name for name in wanted_candidates(history, metric, mode)}
     own = candidate_file(folder, history[-1]["kimg"])
     if own in wanted:
         folder.mkdir(parents=True, exist_ok=True)
@@ -54,7 +66,9 @@ class Choice:
 
     metric: str
     num_samples: int
-    rows: list[dict]  # {"source": "candidate" | "last", "kimg", "quick", "final"}, the chosen first
+    # {"source", "kimg", "quick", "final"}, the chosen first; source: a run's "candidate" or "last", a search's
+    # "search" (the continued trial's best) or "final run" (raygan.tuning.best.choose_export)
+    rows: list[dict]
 
     @property
     def chosen(self) -> dict:

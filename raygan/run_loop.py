@@ -64,6 +64,7 @@ class ReportEvent:
     trainer: GANTrainer
     checkpoint_due: bool
     new_best: bool
+    last: bool = False  # the run stops after this report (collapse, its deadline or max_kimg)
 
     @property
     def collapsed(self) -> bool:
@@ -134,9 +135,9 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face,
         now = time.time()
         report["out_of_time"] = plan.deadline is not None and 2 * now - last_report_at > plan.deadline
         last_report_at = now
-        due = (reason is not None or report["out_of_time"] or len(history) % budget.checkpoint_every == 0
-               or trainer.images >= budget.max_images)
-        face.publish(ReportEvent(dict(report), history, trainer, due, best))
+        last = reason is not None or report["out_of_time"] or trainer.images >= budget.max_images
+        due = last or len(history) % budget.checkpoint_every == 0
+        face.publish(ReportEvent(dict(report), history, trainer, due, best, last))
         return reason is not None or report["out_of_time"]
 
     trainer.run(budget.max_images, budget.report_images, on_report, on_step)

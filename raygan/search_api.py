@@ -27,6 +27,7 @@ from raygan.atomic import check_writable
 from raygan.errors import RayganError
 from raygan.layout import CLOSEST_PAIRS
 from raygan.metrics.copies import copy_warning
+from raygan.records import is_finite_number
 from raygan.space import SearchSpace, load_space
 from raygan.space.default import DEFAULT_SPACE, default_space
 
@@ -42,8 +43,10 @@ class SearchResult:
     """What a search found and where it left it.
 
     The best trial is the summary's first row, chosen by the space's metric on the
-    per-report samples (``quick_num``); its best checkpoint is what ``export`` wrote, measured
-    again on ``final_num`` samples (``export_metrics``).  ``grids`` are Ray Tune's own
+    per-report samples (``quick_num``).  Without a final run its best generator is what ``export``
+    wrote; after one, the best on ``final_num`` samples of the final run's candidates and the best
+    generator of the trial it continued (``export_metrics["best_choice"]`` lists them), measured
+    again in full on ``final_num`` samples (``export_metrics``).  ``grids`` are Ray Tune's own
     ``ResultGrid`` of each phase (the search, then the final run when there is one).
     """
 
@@ -92,9 +95,10 @@ class SearchResult:
 
     @property
     def best_generator(self) -> str | None:
-        """The best trial's best generator file (G and its weight average at the best report, the export's source)
-        in the experiment's storage: a path, or a URI under an ``s3://`` storage path.  The trial's checkpoints
-        (D and the optimisers too) are pruned once nothing can continue them (:mod:`raygan.tuning.pruning`)."""
+        """The best trial's best generator file (G and its weight average at the best report; the export, unless a
+        final run's candidate measured better: ``export_metrics["best_choice"]``) in the experiment's storage: a
+        path, or a URI under an ``s3://`` storage path.  The trial's checkpoints (D and the optimisers too) are
+        pruned once nothing can continue them (:mod:`raygan.tuning.pruning`)."""
         from raygan.layout import BEST_GENERATOR
 
         return f"{self._best_row.result.path}/{BEST_GENERATOR}" if self._best_row else None
@@ -126,11 +130,18 @@ class SearchResult:
                  f"experiment: {self.experiment_dir}", f"report: {self.report_path}"]
         if self.export_path and not self.export_error:
             metric, record = self.space.metric, self.export_metrics or {}
+            choice = self.outcome.export_choice
+            chosen = choice["rows"][0] if choice else {"trial": self.best_trial, "quick": self.best_value,
+                                                       "kimg": self.best_kimg}
+            quick = _number(chosen["quick"])
             measured = (f"; {metric} {record[metric]:.4g} on {record['num_samples']} samples "
                         f"({record['evaluator']})" if metric in record else "")
-            lines.append(f"best generator: {self.export_path} (trial {self.best_trial}, {metric} "
-                         f"{self.best_value:.4g} at {self.best_kimg:g} kimg on {self.space.budget.quick_num} samples"
-                         f"{measured})")
+            lines.append(f"best generator: {self.export_path} (trial {chosen['trial']}, {metric} {quick} at "
+                         f"{chosen['kimg']:g} kimg on {self.space.budget.quick_num} samples{measured})")
+            if choice and len(choice["rows"]) > 1:
+                others = ", ".join(f"{row['source']} {row['kimg']:g} kimg {_number(row.get('value', row['final']))}"
+                                   for row in choice["rows"][1:])
+                lines.append(f"  chosen on {choice['num_samples']:,} samples of the same noise over: {others}")
             copies = copy_warning(record, str(self.report_path.parent / CLOSEST_PAIRS))
             lines += [copies] if copies else []
         return "\n".join(lines + self.outcome.constraint_lines())
@@ -141,6 +152,10 @@ class SearchResult:
         export = (f", export failed: {self.export_error}" if self.export_error else
                   f", export {self.export_path}" if self.export_path else "")
         return f"SearchResult({self.name}: {len(self.rows)} trial(s), {best}{export}, experiment {self.experiment_dir})"
+
+
+def _number(value) -> str:
+    return f"{value:.4g}" if is_finite_number(value) else "n/a"
 
 
 def search(space: str | Path | SearchSpace | None = None, data_dir=None, *, dataset: str | None = None,

@@ -4,7 +4,7 @@ import math
 import pytest
 
 import raygan
-from raygan.candidates import LAST, candidate_file, choose, keep_candidates, top_reports
+from raygan.candidates import LAST, candidate_file, choose, keep_candidates, top_reports, wanted_candidates
 from raygan.generator_file import load_generator
 from raygan.metrics.measurer import open_measurer
 from raygan.records import read_jsonl
@@ -39,6 +39,14 @@ def test_candidate_files_follow_the_top_reports_as_they_change(tmp_path):
     kept = sorted(p.name for p in (tmp_path / "candidates").iterdir())
     assert kept == ["kimg_000032000.safetensors", "kimg_000048000.safetensors", "kimg_000064000.safetensors"]
     assert candidate_file(tmp_path, 0.32).name == "kimg_000000320.safetensors"
+
+
+def test_the_wanted_candidates_are_the_best_three_and_with_last_the_last_report_too():
+    history = _reports(30.0, 20.0, 25.0, 22.0, 40.0)
+    assert wanted_candidates(history, "fid", "min") == {"kimg_000032000.safetensors", "kimg_000048000.safetensors",
+                                                        "kimg_000064000.safetensors"}
+    assert wanted_candidates(history, "fid", "min", last=True) == wanted_candidates(history, "fid", "min") | {
+        "kimg_000080000.safetensors"}
 
 
 def test_choose_measures_only_what_has_no_final_value_and_orders_by_it():

@@ -8,6 +8,12 @@ it was chosen by is kept beside it as ``search_metric``.  Under the space's cons
 best trial and its best generator are ranked feasible first (:mod:`raygan.constraints`): the
 export is feasible whenever any trial's report was, and the least violating one otherwise
 (the summary says so: :meth:`~raygan.tuning.summary.Outcome.constraint_lines`).
+
+After a final run the export is not simply the best report's generator: one report's 2,000-sample
+value is a noisy draw, and the best of many is biased low.  :func:`choose_export` measures the
+final run's candidates (its best few reports' generators and its last, :mod:`raygan.tuning.saving`)
+and the best generator of the search trial it continued on ``final_num`` samples from the same
+seeded noise, and exports the best of them (:mod:`raygan.candidates`).
 """
 from __future__ import annotations
 
@@ -16,13 +22,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from raygan.atomic import atomic_path
-
+from raygan.candidates import choose
 from raygan.config import GANConfig
+from raygan.constraints import ranked_value
 from raygan.errors import RayganError
 from raygan.generator_file import load_generator, load_raw_generator, read_metadata, save_generator
-from raygan.layout import BEST_GENERATOR, CLOSEST_PAIRS, EXPORT_COPIES
+from raygan.layout import BEST_GENERATOR, CANDIDATES_DIR, CLOSEST_PAIRS, EXPORT_COPIES
 from raygan.space import SearchSpace
-from raygan.tuning.storage import fetched
+from raygan.tuning.storage import fetched, file_sizes
 from raygan.tuning.summary import trial_name
 
 
@@ -59,11 +66,53 @@ def load_best(grids: list, space: SearchSpace, trial: str | None) -> Best | None
     best = next((result for grid in grids for result in grid if trial_name(result) == trial), None)
     if best is None:
         return None
-    with fetched(best.filesystem, f"{best.path}/{BEST_GENERATOR}") as path:
-        if path is None:
-            raise RayganError(f"the best trial {trial} saved no best generator (its folder: {best.path})")
-        generator = load_generator(path)
-        return Best(best, generator, load_raw_generator(path, generator))
+    loaded = _load(best, f"{best.path}/{BEST_GENERATOR}")
+    if loaded is None:
+        raise RayganError(f"the best trial {trial} saved no best generator (its folder: {best.path})")
+    return loaded
+
+
+def _load(result, path: str) -> Best | None:
+    with fetched(result.filesystem, path) as local:
+        if local is None:
+            return None
+        generator = load_generator(local)
+        return Best(result, generator, load_raw_generator(local, generator))
+
+
+def stored_candidates(result) -> list[Best]:
+    """The candidate generators a final run kept in its folder (:mod:`raygan.tuning.saving`), by kimg."""
+    folder = f"{result.path}/{CANDIDATES_DIR}"
+    names = sorted(name for name in file_sizes(result.filesystem, folder) if name.startswith("kimg_"))
+    return [found for found in (_load(result, f"{folder}/{name}") for name in names) if found is not None]
+
+
+def choose_export(source, final, space: SearchSpace, measurer) -> tuple[Best | None, dict | None]:
+    """The generator to export after a final run, and ``best_choice`` (what was compared): the best, on
+    ``final_num`` samples of the same seeded noise, of the best generator of the search trial ``source`` and the
+    candidates of the ``final`` run (both Tune results); ``(None, None)`` when there is nothing to compare."""
+    if not space.budget.final_num:
+        return None, None
+    found = [best for best in [_load(source, f"{source.path}/{BEST_GENERATOR}"), *stored_candidates(final)]
+             if best is not None]
+    if not found:
+        return None, None
+    metrics = (space.metric, *(constraint.metric for constraint in space.constraints))
+    rows = []
+    for index, best in enumerate(found):
+        record = measurer.measure_generator(best.generator, num=space.budget.final_num, metrics=metrics,
+                                            strict=False)
+        # ranked by the ranked value (the metric itself when the constraints are met), which "value" shows
+        rows.append({"source": "search" if best.result is source else "final run", "trial": trial_name(best.result),
+                     "kimg": best.generator.metadata.get("kimg"), "index": index,
+                     "quick": (best.generator.metadata.get("metrics") or {}).get(space.metric),
+                     "final": ranked_value(record, space.metric, space.mode, space.constraints),
+                     **({"value": record.get(space.metric)} if space.constraints else {})})
+    choice = choose(rows, None, space.metric, space.mode, space.budget.final_num)
+    chosen = found[choice.chosen["index"]]
+    record = choice.record()
+    record["rows"] = [{key: value for key, value in row.items() if key != "index"} for row in record["rows"]]
+    return chosen, record
 
 
 def measure_best(best, space: SearchSpace, measurer, folder: Path | None = None) -> dict:

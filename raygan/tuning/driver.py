@@ -6,8 +6,9 @@
    trained for at most ``max_kimg``;
 2. **final run**: the best trial continues from its best checkpoint, alone and with every
    core of a node (or a whole GPU), until ``final_kimg`` or, under ``--time-budget``, until
-   the budget runs out.  Breadth first, then depth: the exported generator is the best
-   generator of the two phases, which is the final run's whenever training longer helped.
+   the budget runs out.  Breadth first, then depth: the exported generator is the best, measured
+   again on ``final_num`` samples, of the final run's best few reports' and last generators and the
+   best generator of the trial it continued (:func:`~raygan.tuning.best.choose_export`).
 
 After each phase the checkpoints that no run can continue from any more are deleted
 (:mod:`.pruning`), and the experiment folder's size is recorded with the phase.
@@ -35,7 +36,8 @@ from raygan.interrupt import StopRequest
 from raygan.models import is_conditional
 from raygan.run_loop import RunPlan
 from raygan.space import SearchSpace
-from raygan.tuning.best import best_checkpoint, best_generator_config, export_best, load_best, measure_best
+from raygan.tuning.best import (best_checkpoint, best_generator_config, choose_export, export_best, load_best,
+                                measure_best)
 from raygan.tuning.html_report import build_report
 from raygan.tuning.location import experiment_bytes, experiment_path, report_dir, upload_reports
 from raygan.tuning.options import SearchOptions
@@ -43,7 +45,7 @@ from raygan.tuning.pruning import prune
 from raygan.tuning.ray_session import start_ray
 from raygan.tuning.resources import describe, final_run_resources, torch_threads, trial_resources
 from raygan.tuning.search_record import write_search_record
-from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, write_reports
+from raygan.tuning.summary import FINAL_PHASE, Outcome, Phase, summarize, trial_name, write_reports
 from raygan.tuning.trainable import TrialSettings, train_gan
 from raygan.tuning.tuner import final_tuner, make_tuner
 
@@ -96,21 +98,26 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
         phases.append(final if stop.requested else _pruned(final, grids, options))
     outcome = summarize(grids, space, experiment_path(options), phases)
     outcome.resources = describe(resources, concurrent)
-    best = load_best(grids, space, outcome.best_trial)
+    best = exported = load_best(grids, space, outcome.best_trial)  # the reports show the best trial's
     if export and not stop.requested:  # a stopped search is not exported (its resume is); measured before the
         # report, which shows the export's memorisation check
-        outcome.export_metrics = measure_best(best, space, data.measurer, report_dir(options))
+        if source and len(grids) > 1:  # the final run's candidates and its source's best, measured again
+            chosen, outcome.export_choice = choose_export(source[0], grids[1][0], space, data.measurer)
+            exported = chosen or best
+        outcome.export_metrics = measure_best(exported, space, data.measurer, report_dir(options))
+        if outcome.export_choice and outcome.export_metrics:  # as train's final record carries its own
+            outcome.export_metrics["best_choice"] = outcome.export_choice
     write_reports(outcome, report_dir(options), best)
     build_report(report_dir(options))
     upload_reports(options)
     stop.check()
     if export:
         try:
-            export_best(best, outcome.export_metrics, space, export, options.name)
+            export_best(exported, outcome.export_metrics, space, export, options.name)
             if options.mlflow_uri:
                 from raygan.tuning.mlflow_log import log_export
 
-                log_export(options.mlflow_uri, options.name, outcome.best_trial, export)
+                log_export(options.mlflow_uri, options.name, trial_name(exported.result), export)
         except RayganError as err:  # the experiment is intact: say how to export it again
             outcome.export_error = (f"{err} (the experiment is intact: fix that and run again with "
                                     f"resume=True, name {options.name} and export=FILE)")
@@ -173,7 +180,7 @@ def _final_run(space, options, result, checkpoint, data: Prepared, resources, fi
     plan = RunPlan(budget, space.collapse, space.metric, space.mode, deadline=deadline, constraints=space.constraints)
     final_resources = final_run_resources(resources, options)
     settings = TrialSettings(space.base_config(), plan, torch_threads(final_resources["cpu"]), start_from=checkpoint,
-                             quiet=options.verbose < 2, checkpoint_best=False)
+                             quiet=options.verbose < 2, checkpoint_best=False, keep_candidates=True)
     trainable = _trainable(data, settings, final_resources)
     time_left = None if deadline is None else max(1.0, deadline - time.time())
     return final_tuner(space, options, trainable, searched, time_left).fit()

@@ -10,8 +10,8 @@ the trials of a phase that was interrupted (``--resume`` continues them from the
 checkpoint), and those that errored (``--resume`` retries them).  A folder in the phase's experiment
 that no trial of the ended phase owns (a trial a killed driver had started but not yet recorded,
 which ``--resume`` starts afresh in a new folder) loses its checkpoints too: nothing can continue it.
-A trial's best generator (:mod:`.saving`) stays with it: the export reads it, and so does a
-``--resume`` that exports again.
+A trial's best generator (:mod:`.saving`), and a final run's candidates, stay with it: the export is
+chosen among them, and so is a ``--resume``'s that exports again.
 """
 from __future__ import annotations
 

@@ -41,6 +41,7 @@ class Outcome:
     best_value: float | None = None
     best_kimg: float | None = None
     export_metrics: dict | None = None  # the exported generator's metric record (final_num samples)
+    export_choice: dict | None = None  # after a final run, what the export was chosen from (best.choose_export)
     export_error: str | None = None
     resources: str | None = None  # what each trial asked for and how many ran at once (resources.describe)
     grids: list = field(default_factory=list)  # Tune's ResultGrid of each phase the rows come from
@@ -77,7 +78,7 @@ class Outcome:
 
     def constraint_lines(self) -> list[str]:
         """Under constraints: what they are and how many trials met them, then, when none did, a warning that the
-        best trial (its generator is the export) is the one that missed them least."""
+        best trial (whose generator the export is, or continues) is the one that missed them least."""
         constraints = self.space.constraints
         if not constraints:
             return []
@@ -87,7 +88,7 @@ class Outcome:
         best = self.rows[0] if self.rows else None  # best first: feasible ones, then the measured, then the rest
         if best is not None and best.feasible is False:
             values = ", ".join(f"{name} {cell(value)}" for name, value in best.constrained.items())
-            lines.append(f"warning: no trial met {describe(constraints)}; the best generator (the one exported) is "
+            lines.append(f"warning: no trial met {describe(constraints)}; the best generator is "
                          f"trial {best.trial}'s, which missed them least ({values} at {cell(best.best_kimg)} kimg): "
                          "loosen the constraints or search longer")
         return lines

@@ -37,7 +37,7 @@ from raygan.layout import BEST_GENERATOR
 from raygan.records import finite_or_big
 from raygan.run_loop import ReportEvent, RunPlan, best_key, improves, run_loop
 from raygan.trainer import GANTrainer
-from raygan.tuning.saving import SAVING, new_record, stored_best, timed, timing_uploads
+from raygan.tuning.saving import SAVING, keep_stored_candidates, new_record, stored_best, timed, timing_uploads
 from raygan.tuning.storage import local_bytes, upload
 
 
@@ -58,6 +58,7 @@ class TrialSettings:
     start_from: tune.Checkpoint | None = None
     quiet: bool = True  # mute Ray's per-checkpoint and per-restore log lines (``--verbose 2`` keeps them)
     checkpoint_best: bool = True
+    keep_candidates: bool = False  # the final run: the export is chosen among them (raygan.tuning.saving)
 
 
 class TuneFace:
@@ -69,8 +70,9 @@ class TuneFace:
     """
 
     def __init__(self, plan: RunPlan, placement: dict, start_from: tune.Checkpoint | None = None,
-                 checkpoint_best: bool = True):
+                 checkpoint_best: bool = True, keep_candidates: bool = False):
         self.plan, self.ranked, self.mode = plan, plan.ranked, plan.mode
+        self.keep_candidates = keep_candidates
         # Ray's own progress table (--verbose 2) shows the first four metrics of a result: the telling ones first.
         self.shown_first = (best_key(self.ranked), plan.metric, "d_acc", "classes_covered", "kimg")
         self.placement = placement
@@ -117,11 +119,14 @@ class TuneFace:
         report[SAVING] = saving = new_record()  # filled in below, and by Tune's upload (see timing_uploads)
         own_best = improves(report.get(self.ranked), self.best, self.mode)  # as Tune records it (finite)
         with tempfile.TemporaryDirectory() as folder, timed(saving):
+            saved = None
             if own_best:
                 saved = event.write_generator(Path(folder) / BEST_GENERATOR, with_raw=True)
                 saving["bytes"] += upload(saved, self.storage.storage_filesystem,
                                           f"{self.storage.trial_fs_path}/{BEST_GENERATOR}")
                 self.best = report[self.ranked]
+            if self.keep_candidates:
+                saving["bytes"] += keep_stored_candidates(self.storage, event, self.plan, Path(folder), saved)
             saving["bytes"] += local_bytes(self.storage.trial_working_directory)  # Ray copies the folder whole
             self.storage.persist_artifacts(force=True)
         if not (event.checkpoint_due or (own_best and self.checkpoint_best)):
@@ -147,7 +152,7 @@ def train_gan(config: dict, data: Prepared, settings: TrialSettings) -> None:
     gan_config = GANConfig.from_dict({**settings.base_config, **config}, source="trial config")
     trainer = GANTrainer(gan_config, data.train, device)
     placement = {"device": device.type, "node_id": ray.get_runtime_context().get_node_id(), "pid": os.getpid()}
-    face = TuneFace(settings.plan, placement, settings.start_from, settings.checkpoint_best)
+    face = TuneFace(settings.plan, placement, settings.start_from, settings.checkpoint_best, settings.keep_candidates)
     try:
         run_loop(trainer, settings.plan, data.measurer, face)
     finally:

@@ -332,15 +332,32 @@ def test_time_budget_ends_the_search_on_time_and_the_final_run_continues_the_bes
     stops = [r["out_of_time"] for r in read_jsonl(final_results)]
     assert stops == [False] * (len(stops) - 1) + [True], stops
     assert final["status"] == f"time budget at {final['kimg']:g} kimg"
+    assert rows[0]["best"] == min(r["best"] for r in [*search_rows, final])
+    # the export: the best on final_num samples of the final run's best three reports and last, and the best
+    # generator of the search trial it continued, each the generator that file holds
     meta = load_generator(export).metadata
-    assert meta["trial"] == rows[0]["trial"] and rows[0]["best"] == min(r["best"] for r in [*search_rows, final])
+    choice = meta["metrics"]["best_choice"]
+    chosen, *others = choice["rows"]
+    assert choice["metric"] == "fid" and choice["num_samples"] == 500 and others
+    assert meta["trial"] == chosen["trial"] and meta["kimg"] == chosen["kimg"]
+    assert chosen["final"] == pytest.approx(meta["metrics"]["fid"])
+    assert chosen["final"] <= min(r["final"] for r in others)
+    by_source = {source: [r for r in choice["rows"] if r["source"] == source] for source in ("search", "final run")}
+    assert [(r["trial"], r["kimg"]) for r in by_source["search"]] == [(best_search["trial"], best_search["best_kimg"])]
+    (folder,) = [p.parent for p in (tmp_path / "runs" / "timed" / "final").glob("*/result.json")]
+    stored = sorted(int(p.name[5:14]) / 1000 for p in (folder / "candidates").iterdir())
+    assert sorted(r["kimg"] for r in by_source["final run"]) == stored and final["kimg"] in stored
+    assert len(stored) <= 4 and {r["trial"] for r in by_source["final run"]} == {final["trial"]}
+    assert f"best generator: {export} (trial {chosen['trial']}, fid " in out
+    assert "chosen on 500 samples of the same noise over: " in out
 
 
 def test_a_finished_search_keeps_best_generators_and_no_training_state(tmp_path, mnist_dir, tiny_space, capsys,
                                                                       monkeypatch):
     """Once a search is over nothing can continue its trials: every checkpoint (G, D, optimisers) is gone, each
-    trial keeps its best generator, the one its summary row names; the export is the generator the best checkpoint
-    held before the pruning, and a --resume exports it again from what is left."""
+    trial keeps its best generator, the one its summary row names; the export (the best on final_num samples of
+    the final run's candidates and the best search trial's best generator) is the generator a checkpoint held
+    before the pruning (the space checkpoints every report), and a --resume exports it again from what is left."""
     from safetensors.torch import load_file
 
     experiment = tmp_path / "runs" / "pruned"
@@ -378,7 +395,7 @@ def test_a_finished_search_keeps_best_generators_and_no_training_state(tmp_path,
     (held, *_) = [state["generator_ema"] for state in states
                   if json.loads(state["history"])[-1]["step"] == meta["steps"]]
     assert exported.keys() == held.keys() and all(torch.equal(exported[k], held[k]) for k in held)
-    assert meta["trial"] == rows[0]["trial"] and "fid_raw" in meta["metrics"]
+    assert meta["trial"] == meta["metrics"]["best_choice"]["rows"][0]["trial"] and "fid_raw" in meta["metrics"]
     # a finished search resumed: its summary again, and the same export
     search_main(command + ["--resume", "--export", str(tmp_path / "again.safetensors")])
     again = load_file(str(tmp_path / "again.safetensors"))
