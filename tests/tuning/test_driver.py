@@ -480,7 +480,7 @@ def test_a_search_whose_trials_all_miss_the_constraint_exports_the_nearest_and_s
     meta = load_generator(tmp_path / "infeasible.safetensors").metadata  # exported all the same
     assert meta["trial"] == rows[0]["trial"] and meta["search_metric"]["label_acc"] == nearest
     assert out.rstrip().splitlines()[-1] == (
-        f"warning: no trial met label_acc >= 0.999; the best generator (the one exported) is trial "
+        f"warning: no trial met label_acc >= 0.999; the best generator is trial "
         f"{rows[0]['trial']}'s, which missed them least (label_acc {nearest:.3g} at {rows[0]['best_kimg']:g} kimg): "
         "loosen the constraints or search longer")
 

@@ -86,5 +86,5 @@ def test_the_page_says_the_constraints_marks_each_trial_and_warns_when_none_met_
         assert "<td>0.9</td><td>no</td>" in page
         met = "1 of 2" if folder.name == "some" else "0 of 2"
         assert f"<p>constraints: label_acc &gt;= 0.95; {met} measured trial(s) met them" in page
-        assert ("warning: no trial met label_acc &gt;= 0.95; the best generator (the one exported) is trial "
+        assert ("warning: no trial met label_acc &gt;= 0.95; the best generator is trial "
                 "t_00001&#x27;s" in page) == (folder.name == "none")

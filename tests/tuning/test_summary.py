@@ -143,7 +143,7 @@ def test_under_constraints_trials_that_met_them_rank_first_by_their_best_feasibl
     # when none met them: the best trial is the one that missed them least, and one line says so
     none_met = summarize([hand_made_results(space, {k: TRIALS[k] for k in "cd"})], space, "/runs/x")
     assert none_met.best_trial == "c" and none_met.constraint_lines()[-1] == (
-        "warning: no trial met label_acc >= 0.5; the best generator (the one exported) is trial c's, which missed "
+        "warning: no trial met label_acc >= 0.5; the best generator is trial c's, which missed "
         "them least (label_acc 0.45 at 2.56 kimg): loosen the constraints or search longer")
     # the same reports without constraints: ranked by fid alone, the rows written as before
     plain = parse_space(raw, "space.yaml")
