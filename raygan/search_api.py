@@ -130,7 +130,7 @@ class SearchResult:
                  f"experiment: {self.experiment_dir}", f"report: {self.report_path}"]
         if self.export_path and not self.export_error:
             metric, record = self.space.metric, self.export_metrics or {}
-            choice = self.outcome.export_choice
+            choice = record.get("best_choice")  # after a final run: what the export was chosen from
             chosen = choice["rows"][0] if choice else {"trial": self.best_trial, "quick": self.best_value,
                                                        "kimg": self.best_kimg}
             quick = _number(chosen["quick"])

@@ -101,12 +101,13 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
     best = exported = load_best(grids, space, outcome.best_trial)  # the reports show the best trial's
     if export and not stop.requested:  # a stopped search is not exported (its resume is); measured before the
         # report, which shows the export's memorisation check
+        choice = None
         if source and len(grids) > 1:  # the final run's candidates and its source's best, measured again
-            chosen, outcome.export_choice = choose_export(source[0], grids[1][0], space, data.measurer)
+            chosen, choice = choose_export(source[0], grids[1][0], space, data.measurer)
             exported = chosen or best
         outcome.export_metrics = measure_best(exported, space, data.measurer, report_dir(options))
-        if outcome.export_choice and outcome.export_metrics:  # as train's final record carries its own
-            outcome.export_metrics["best_choice"] = outcome.export_choice
+        if choice and outcome.export_metrics:  # as train's final record carries its own
+            outcome.export_metrics["best_choice"] = choice
     write_reports(outcome, report_dir(options), best)
     build_report(report_dir(options))
     upload_reports(options)

@@ -41,7 +41,6 @@ class Outcome:
     best_value: float | None = None
     best_kimg: float | None = None
     export_metrics: dict | None = None  # the exported generator's metric record (final_num samples)
-    export_choice: dict | None = None  # after a final run, what the export was chosen from (best.choose_export)
     export_error: str | None = None
     resources: str | None = None  # what each trial asked for and how many ran at once (resources.describe)
     grids: list = field(default_factory=list)  # Tune's ResultGrid of each phase the rows come from
