@@ -14,10 +14,13 @@ from dataclasses import dataclass
 
 from raygan.augment import POLICIES
 from raygan.data import DATASETS
+from raygan.budget import images_per_step
+from raygan.ema import DEFAULT_EMA_KIMG, DEFAULT_EMA_RAMPUP, ema_kimg_of_decay
 from raygan.errors import RayganError
 from raygan.losses import LOSSES
 from raygan.models import MODELS, discriminator_norms, is_conditional, keys_without_effect, resolve_d_norm
 from raygan.models.conditioning import CONDITIONINGS, D_METHODS, G_METHODS, join_point, resolve
+from raygan.recipes import recipe_values
 from raygan.schema import build, setting
 
 G_NORMS = ("batch", "none")
@@ -56,8 +59,10 @@ class GANConfig:
     beta2: float = setting(0.999, low=0.0, high=0.9999)
     batch_size: int = setting(64, low=2, high=8192)
     d_steps: int = setting(1, low=1, high=10)  # discriminator updates per generator update
-    # decay of an exponential moving average of G's weights, warmed up (0: none)
-    g_ema: float = setting(0.999, low=0.5, high=1, below=True, off="no average", hint="try 0.999")
+    # an exponential moving average of G's weights (raygan.ema): its half-life in thousands of real images
+    # (0: none), at most ema_rampup of the images seen so far (0: no ramp-up)
+    ema_kimg: float = setting(DEFAULT_EMA_KIMG, low=0.0, high=100000.0, unit="kimg")
+    ema_rampup: float = setting(DEFAULT_EMA_RAMPUP, low=0.0, high=1.0)
     loss: str = setting("ns", choices=LOSSES)  # ns (non-saturating), hinge or ls (least squares): raygan.losses
     label_smoothing: float = setting(0.0, low=0.0, high=0.5)  # one-sided, ns loss only: real targets become 1 - this
     # small data (raygan.augment, raygan.ada, raygan.regularizers): augment what D sees, real and fake, in both
@@ -99,8 +104,17 @@ class GANConfig:
         return out
 
     @classmethod
-    def from_dict(cls, values: dict, source: str = "config") -> "GANConfig":
-        """Build a config from user values, coercing strings; raise RayganError on any mistake."""
+    def from_dict(cls, values: dict, source: str = "config", recipe: bool = True) -> "GANConfig":
+        """Build a config from user values, coercing strings; raise RayganError on any mistake.
+
+        Keys not given take the model's recipe (:mod:`raygan.recipes`, unless ``recipe`` is false),
+        then the field defaults."""
+        if "g_ema" in values:
+            raise RayganError(f"{source}: g_ema (a decay per step) is now ema_kimg, the weight average's half-life "
+                              f"in thousands of images whatever the batch: g_ema 0.999 at batch 64 is ema_kimg "
+                              f"{DEFAULT_EMA_KIMG:g}, 0 is none", "g_ema")
+        if recipe:
+            values = {**recipe_values(values.get("model", cls.model), values), **values}
         config = build(cls, values, source)
         config.validate(source)
         return config
@@ -109,10 +123,12 @@ class GANConfig:
     def from_saved(cls, values: dict, source: str = "config") -> "GANConfig":
         """:meth:`from_dict` for a config raygan wrote (an export's header, a run's options): a key that
         has no effect on its model is dropped, not refused, since raygan wrote such keys before it
-        refused them."""
+        refused them, and a key it lacks takes the field default, not the model's recipe (written
+        before the key existed, the run trained with that default)."""
         model = values.get("model", cls.model)
         ignored = keys_without_effect(model) if model in MODELS else {}
-        return cls.from_dict({key: value for key, value in values.items() if key not in ignored}, source)
+        return cls.from_dict(_without_g_ema({key: value for key, value in values.items() if key not in ignored}),
+                             source, recipe=False)
 
     def replace(self, **changes) -> "GANConfig":
         return GANConfig.from_dict({**self.to_dict(), **changes})
@@ -149,6 +165,18 @@ class GANConfig:
         if self.g_method == "cbn" and self.g_norm != "batch":
             raise RayganError(f"{source}: g_cond 'cbn' makes the generator's batch norms class-conditional, and "
                               "g_norm 'none' gives it none; set g_norm=batch or another g_cond", ("g_cond", "g_norm"))
+
+
+def _without_g_ema(values: dict) -> dict:
+    """A saved config written before ``ema_kimg``: its per-step ``g_ema`` as the half-life it had at its batch
+    size (its warm-up is close to the default ramp-up), so its exports, checkpoints and runs keep their average."""
+    if "g_ema" not in values:
+        return values
+    out = {key: value for key, value in values.items() if key != "g_ema"}
+    step_images = images_per_step(int(values.get("batch_size", GANConfig.batch_size)),
+                                  int(values.get("d_steps", GANConfig.d_steps)))
+    out["ema_kimg"] = ema_kimg_of_decay(float(values["g_ema"]), step_images)
+    return out
 
 
 def parse_overrides(pairs: list[str], source: str = "--set") -> dict:

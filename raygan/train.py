@@ -22,6 +22,7 @@ from raygan.cli import Parser, callable_as, duration, positive_float, positive_i
 from raygan.config import parse_overrides
 from raygan.data import DATASETS
 from raygan.models import MODELS
+from raygan.recipes import describe_recipe
 from raygan.train_api import train
 
 PROG = "raygan.train"
@@ -36,7 +37,10 @@ FLAGS = {"max_kimg": "--kimg", "report_kimg": "--report-kimg", "checkpoint_every
 
 def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help=f"one of {', '.join(MODELS)} (default gan)")
+    recipes = "; ".join(f"{model}: {describe_recipe(model)}" for model in MODELS)
+    parser.add_argument("--model", default=None,
+                        help=f"one of {', '.join(MODELS)} (default gan); the keys --set leaves out take the model's "
+                             f"best measured recipe ({recipes}), then the defaults the README lists")
     parser.add_argument("--dataset", default=None,
                         help=f"one of {', '.join(DATASETS)} (default: what --data-dir holds, IDX files told apart by "
                              "their content; else mnist)")

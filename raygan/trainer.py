@@ -20,6 +20,7 @@ from raygan.augment import augment
 from raygan.budget import images_per_step
 from raygan.config import GANConfig
 from raygan.data import ImageData, to_unit_range
+from raygan.ema import ema_beta
 from raygan.losses import accuracies, class_loss, confusion_counts, discriminator_loss, generator_loss
 from raygan.models import build_models
 from raygan.regularizers import LeCam, r1_penalty
@@ -48,10 +49,10 @@ class GANTrainer:
         # fused: one pass over each parameter instead of ~10 elementwise kernels (CPU and CUDA)
         betas = (config.beta1, config.beta2)
         # The generator that is measured, shown and exported: an exponential moving average of G's
-        # weights when config.g_ema > 0 (as in stylegan2-ada and BigGAN; it smooths the noise of
+        # weights when config.ema_kimg > 0 (as in stylegan2-ada and BigGAN; it smooths the noise of
         # the last updates out of the samples), else G itself.
         self.generator_ema = None
-        if config.g_ema:
+        if config.ema_kimg:
             self.generator_ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas, fused=True)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas, fused=True)
@@ -156,14 +157,11 @@ class GANTrainer:
         return self.generator_ema if self.generator_ema is not None else self.generator
 
     def ema_decay(self) -> float:
-        """The average's decay at this step: ``g_ema``, warmed up as ``(1 + step) / (10 + step)``.
-
-        Early weights are noise; without the warm-up a decay of 0.999 would keep a
-        thousand steps' memory of them.  The warm-up (as in TensorFlow's and timm's
-        weight averages) lets the average follow G closely at first and reach ``g_ema``
-        after ``9 / (1 - g_ema)`` steps.
-        """
-        return min(self.config.g_ema, (1 + self.step) / (10 + self.step))
+        """The share of the average this step's update keeps (:func:`raygan.ema.ema_beta`): a half-life of
+        ``ema_kimg`` thousand images, ramped up over the images seen before this step."""
+        config = self.config
+        return ema_beta(self.images, images_per_step(config.batch_size, config.d_steps), config.ema_kimg,
+                        config.ema_rampup)
 
     @torch.no_grad()
     def _update_ema(self) -> None:

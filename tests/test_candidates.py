@@ -9,7 +9,7 @@ from raygan.generator_file import load_generator
 from raygan.metrics.measurer import open_measurer
 from raygan.records import read_jsonl
 
-TINY = {"batch_size": 16, "g_hidden": (32, 64), "d_hidden": [64, 32], "g_ema": 0}
+TINY = {"batch_size": 16, "g_hidden": (32, 64), "d_hidden": [64, 32], "ema_kimg": 0}
 
 
 def _reports(*fids):

@@ -38,7 +38,7 @@ def test_a_best_generator_holds_the_average_in_full_and_g_in_half_precision(tmp_
     from raygan.data import load_dataset
     from raygan.trainer import GANTrainer
 
-    config = GANConfig.from_dict({"model": "gan", "g_hidden": [32, 64], "d_hidden": [64, 32], "g_ema": 0.9,
+    config = GANConfig.from_dict({"model": "gan", "g_hidden": [32, 64], "d_hidden": [64, 32], "ema_kimg": 0.1,
                                   "g_norm": "batch", "batch_size": 16})
     trainer = GANTrainer(config, load_dataset("mnist", mnist_dir, "test"))
     trainer.run_steps(5, 5)
@@ -53,7 +53,7 @@ def test_a_best_generator_holds_the_average_in_full_and_g_in_half_precision(tmp_
         restored = raw.state_dict()[name]
         assert restored.dtype == value.dtype and torch.equal(restored, value.to(RAW_DTYPE).to(value.dtype))
     assert best.stat().st_size < 1.6 * plain.stat().st_size  # G at half the bytes of the average
-    no_average = GANTrainer(GANConfig.from_dict({**config.to_dict(), "g_ema": 0.0}), trainer.data)
+    no_average = GANTrainer(GANConfig.from_dict({**config.to_dict(), "ema_kimg": 0.0}), trainer.data)
     lone = save_trainer_generator(tmp_path / "lone.safetensors", no_average, None, with_raw=True)
     assert load_raw_generator(lone, load_generator(lone)) is None  # G is the generator itself
 

@@ -126,7 +126,7 @@ def _write_generator(path, name: str, mnist):
     model, channels, size, classes, values = CASES[name]
     config = GANConfig.from_dict({"model": model, "latent_dim": 12, **small_nets(model, hidden=(16, 32), width=4),
                                   **values, "dataset": "mnist" if name.endswith("mnist") else FOLDER,
-                                  "g_ema": 0.9, "batch_size": 16})
+                                  "ema_kimg": 0.1, "batch_size": 16})
     if name.endswith("mnist"):  # a few real steps: trained weights, batch-norm statistics and their average
         trainer = GANTrainer(config, mnist)
         trainer.run_steps(4, 4)

@@ -20,15 +20,15 @@ def test_pbt_perturbs_only_what_weights_do_not_depend_on_and_stays_in_range(tmp_
     path = tmp_path / "pbt.yaml"
     path.write_text("model: gan\nscheduler: pbt\nparams:\n"
                     "  lr_g: {dist: loguniform, low: 1.0e-5, high: 1.0e-3}\n"
-                    "  g_ema: {dist: uniform, low: 0.9, high: 0.999}\n"
+                    "  ema_kimg: {dist: uniform, low: 10, high: 100}\n"
                     "  d_steps: {dist: choice, values: [1, 2, 3]}\n"
                     "  latent_dim: {dist: int, low: 16, high: 64}\n")
     space = load_space(path)
     mutations = space.mutations()
-    assert set(mutations) == {"lr_g", "g_ema", "d_steps"}  # latent_dim shapes the weights: inherited, not perturbed
+    assert set(mutations) == {"lr_g", "ema_kimg", "d_steps"}  # latent_dim shapes the weights: inherited, not perturbed
     assert mutations["d_steps"] == [1, 2, 3]  # a list: PBT moves a choice to a neighbour instead of scaling it
-    clipped = space.clip({"lr_g": 1.2e-3, "g_ema": 0.999 * 1.2, "d_steps": 3, "latent_dim": 40})
-    assert clipped == {"lr_g": 1.0e-3, "g_ema": 0.999, "d_steps": 3, "latent_dim": 40}
+    clipped = space.clip({"lr_g": 1.2e-3, "ema_kimg": 100 * 1.2, "d_steps": 3, "latent_dim": 40})
+    assert clipped == {"lr_g": 1.0e-3, "ema_kimg": 100, "d_steps": 3, "latent_dim": 40}
 
 
 @pytest.mark.parametrize("name", ["gan", "dcgan", "cgan", "cdcgan"])
@@ -212,7 +212,7 @@ def test_each_param_has_its_optuna_distribution():
      "  label_embedding: {dist: choice, values: [0, 16]}\n  g_cond: {dist: choice, values: [input, cbn]}\n",
      ["params may draw g_cond cbn, d_cond projection, label_embedding 16 together", "neither net concatenates",
       "search fewer of them"]),
-    (CONDITIONAL + "fixed: {ac_weight: 0.5}\n", ["ac_weight", "d_cond 'input'", "set d_cond=ac"]),
+    (CONDITIONAL + "fixed: {ac_weight: 0.5}\n", ["ac_weight", "d_cond 'projection'", "set d_cond=ac"]),
     (GOOD + "collapse: {patience: 0}\n", ["collapse", "patience"]),
     (GOOD + "fixed: {lr_g: 1.0e-4}\n", ["params.lr_g", "also fixed"]),
     (GOOD + "fixed: {g_hiden: [64]}\n", ["fixed", "unknown key 'g_hiden'"]),

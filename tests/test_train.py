@@ -23,7 +23,7 @@ TINY_DCGAN = ["--set", "batch_size=16", "--set", "g_width=8", "--set", "d_width=
 @pytest.mark.parametrize("model", ["gan", "cdcgan"])
 def test_short_real_run_writes_all_outputs(tmp_path, mnist_dir, model, capsys, tensorboard_runs):
     out = tmp_path / model
-    ema = [] if model == "cdcgan" else ["--set", "g_ema=0"]  # on by default
+    ema = [] if model == "cdcgan" else ["--set", "ema_kimg=0"]  # on by default
     main(["--model", model, "--data-dir", str(mnist_dir), "--steps", "20", "--report-every", "10",
           "--out", str(out), "--quick-num", "200", "--final-num", "500", "--device", "cpu",
           *(TINY_DCGAN if model == "cdcgan" else TINY), *ema])

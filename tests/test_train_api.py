@@ -7,7 +7,7 @@ from raygan.errors import RayganError
 from raygan.records import read_jsonl
 from raygan.train_api import resolve_options
 
-TINY = {"batch_size": 16, "g_hidden": (32, 64), "d_hidden": [64, 32], "g_ema": 0}
+TINY = {"batch_size": 16, "g_hidden": (32, 64), "d_hidden": [64, 32], "ema_kimg": 0}
 
 
 def test_a_run_from_python_returns_its_final_record_reports_and_generators(tmp_path, mnist_dir, capsys):

@@ -145,7 +145,7 @@ def test_generator_ema_averages_weights_and_is_what_gets_measured_and_exported(m
     from raygan import load_generator
     from raygan.generator_file import save_trainer_generator
 
-    config = GANConfig.from_dict({**SMALL, "g_ema": 0.9})
+    config = GANConfig.from_dict({**SMALL, "ema_kimg": 0.2})
     trainer = GANTrainer(config, mnist)
     start = [p.clone() for p in trainer.generator_ema.parameters()]
     trainer.run_steps(5, 5)
@@ -162,28 +162,64 @@ def test_generator_ema_averages_weights_and_is_what_gets_measured_and_exported(m
     restored = GANTrainer(config, mnist)
     restored.load_state_dict(state)
     assert all(torch.equal(a, b) for a, b in zip(restored.generator_ema.parameters(), ema))
-    default = GANTrainer(GANConfig.from_dict(SMALL), mnist)  # the average is on unless g_ema is set to 0
-    assert default.config.g_ema == 0.999 and default.sampling_generator is default.generator_ema
+    default = GANTrainer(GANConfig.from_dict(SMALL), mnist)  # the average is on unless ema_kimg is set to 0
+    assert default.config.ema_kimg == 44.3 and default.sampling_generator is default.generator_ema
     assert default.generator_ema is not None and default.generator_ema is not default.generator
-    off = GANTrainer(GANConfig.from_dict({**SMALL, "g_ema": 0}), mnist)
+    off = GANTrainer(GANConfig.from_dict({**SMALL, "ema_kimg": 0}), mnist)
     assert off.generator_ema is None and off.sampling_generator is off.generator
 
 
-def test_the_weight_average_warms_up_to_its_decay(mnist):
-    trainer = GANTrainer(GANConfig.from_dict({**SMALL, "g_ema": 0.999}), mnist)
+def test_the_weight_average_keeps_the_same_history_per_image_at_any_batch_size():
+    """ema_kimg: after the same images, batch 32 and batch 128 leave the same weight on every image seen
+    (without a ramp-up exactly, with one within a few parts in a thousand)."""
+    from raygan.ema import ema_beta
+
+    def weights(batch: int, images: int, rampup: float) -> torch.Tensor:
+        """The weight of G's starting weights, then of each image's update (its batch's, spread over its images),
+        in the average after ``images``."""
+        kept = torch.zeros(images // batch + 1, dtype=torch.float64)
+        kept[0] = 1
+        for step in range(images // batch):
+            beta = ema_beta(step * batch, batch, 10.0, rampup)
+            kept[:step + 1] *= beta
+            kept[step + 1] = 1 - beta
+        return torch.cat([kept[:1], kept[1:].repeat_interleave(batch) / batch])
+
+    for rampup in (0.0, 0.05):
+        small, large = weights(32, 64_000, rampup), weights(128, 64_000, rampup)
+        assert small.sum().item() == pytest.approx(1) and large.sum().item() == pytest.approx(1)
+        # G's starting weights: 0.5 ** 6.4 of the average without a ramp-up, none with one
+        assert small[0].item() == pytest.approx(large[0].item(), abs=1e-12)
+        # the weight on the first, middle and last quarter of the images: where the average's memory sits
+        small_quarters, large_quarters = small[1:].view(4, -1).sum(1), large[1:].view(4, -1).sum(1)
+        assert torch.allclose(small_quarters, large_quarters, atol=2e-3 if rampup else 1e-12, rtol=1e-2)
+        assert large_quarters[-1] > 0.5 and large_quarters[0] < 0.05  # a 10 kimg half-life over 64 kimg
+
+
+def test_the_weight_average_ramps_up_to_its_half_life(mnist):
+    trainer = GANTrainer(GANConfig.from_dict({**SMALL, "ema_kimg": 10, "ema_rampup": 0.05}), mnist)
     decays = {}
-    for step in (0, 10, 1000, 9000, 20000):
-        trainer.step = step
-        decays[step] = trainer.ema_decay()
-    assert decays[0] == pytest.approx(0.1) and decays[10] == pytest.approx(11 / 20)
-    assert decays[1000] == pytest.approx(1001 / 1010) and decays[9000] == decays[20000] == 0.999
+    for images in (0, 1600, 32_000, 200_000, 400_000):
+        trainer.images = images
+        decays[images] = trainer.ema_decay()
+    step = SMALL["batch_size"]
+    assert decays[0] == 0  # the first update copies G
+    assert decays[1600] == pytest.approx(0.5 ** (step / 80)) and decays[32_000] == pytest.approx(0.5 ** (step / 1600))
+    assert decays[200_000] == decays[400_000] == pytest.approx(0.5 ** (step / 10_000))  # the ramp ends at 200 kimg
 
 
-def test_g_ema_out_of_range_is_a_clear_error():
+def test_the_weight_average_keys_are_clear_errors_and_g_ema_of_saved_configs_still_loads():
     from raygan.errors import RayganError
 
-    with pytest.raises(RayganError, match="g_ema must be 0"):
-        GANConfig.from_dict({"g_ema": 1.0})
+    with pytest.raises(RayganError, match="ema_kimg must be between 0 and 100000 kimg"):
+        GANConfig.from_dict({"ema_kimg": -1})
+    with pytest.raises(RayganError, match="g_ema .* is now ema_kimg"):
+        GANConfig.from_dict({"g_ema": 0.999})
+    # an export or checkpoint written with g_ema keeps the history its average had at its batch size
+    old = {key: value for key, value in GANConfig().to_dict().items() if not key.startswith("ema_")}
+    saved = GANConfig.from_saved({**old, "g_ema": 0.999, "batch_size": 128})
+    assert saved.ema_kimg == pytest.approx(88.7, abs=0.05)
+    assert GANConfig.from_saved({"g_ema": 0.0}).ema_kimg == 0
 
 
 # a low target: D's real images are above it from the start, so p rises from its first adjustment

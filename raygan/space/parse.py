@@ -13,6 +13,7 @@ from raygan.constraints import Constraint
 from raygan.data import DATASETS, FOLDER, check_data_options
 from raygan.errors import RayganError
 from raygan.models import MODELS, conditioning, is_conditional
+from raygan.recipes import recipe_values
 from raygan.schema import check_keys, coerce
 from raygan.space.params import parse_param
 from raygan.space.search_space import PERTURBABLE, SearchSettings, SearchSpace
@@ -39,8 +40,12 @@ def parse_space(raw, source: str) -> SearchSpace:
     except RayganError as err:
         raise RayganError(f"{source}: {err}") from None
     fixed = _mapping(raw.get("fixed"), f"{source}: fixed")
-    base = GANConfig.from_dict({"model": top.get("model", "gan"), "dataset": dataset, **fixed},
-                               source=f"{source}: fixed")
+    params_raw = _mapping(raw.get("params"), f"{source}: params")
+    model = top.get("model", "gan")
+    # the model's recipe under the fixed values, giving way to the searched keys as to the fixed ones
+    recipe = recipe_values(model, {**fixed, **params_raw})
+    base = GANConfig.from_dict({**recipe, "model": model, "dataset": dataset, **fixed}, source=f"{source}: fixed",
+                               recipe=False)
     metric, mode = top.get("metric", "fid"), top.get("mode", "min")
     allowed = quick_metrics(base.conditional)
     if metric not in allowed:
@@ -51,7 +56,6 @@ def parse_space(raw, source: str) -> SearchSpace:
     scheduler = top.get("scheduler", "asha")
     if scheduler not in SCHEDULERS:
         raise RayganError(f"{source}: unknown scheduler '{scheduler}'; choose one of {', '.join(SCHEDULERS)}")
-    params_raw = _mapping(raw.get("params"), f"{source}: params")
     if not params_raw:
         raise RayganError(f"{source}: params is empty; give at least one distribution (see search_spaces/gan.yaml)")
     params = {}

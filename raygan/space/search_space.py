@@ -12,7 +12,7 @@ from raygan.errors import RayganError
 from raygan.schema import build, setting
 
 # What PBT and PB2 may change in a running trial: values its weights and optimisers do not depend on.
-PERTURBABLE = ("lr_g", "lr_d", "beta1", "beta2", "d_steps", "g_ema", "label_smoothing")
+PERTURBABLE = ("lr_g", "lr_d", "beta1", "beta2", "d_steps", "ema_kimg", "label_smoothing")
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class SearchSpace:
     def clip(self, config: dict) -> dict:
         """``config`` with each perturbed value brought back into its range.
 
-        PBT multiplies a value by 0.8 or 1.2 and would push e.g. ``g_ema`` 0.999 past 1; the
+        PBT multiplies a value by 0.8 or 1.2 and would push e.g. ``beta2`` 0.999 past 1; the
         space's bounds are the ones every value was validated against.
         """
         out = dict(config)

@@ -38,8 +38,8 @@ def test_spectral_norm_bounds_every_layer_of_d_only(values):
         assert sigma.item() == pytest.approx(1.0, abs=0.02)
 
 
-def test_batch_is_the_dcgan_default_and_none_has_no_norm():
-    _, default = _build(model="dcgan")
+def test_batch_is_the_dcgans_own_norm_and_none_has_no_norm():
+    _, default = _build(model="dcgan", d_norm="auto")  # its recipe's is spectral (raygan.recipes)
     assert any(isinstance(m, nn.BatchNorm2d) for m in default.modules())
     for values in ({"model": "dcgan", "d_norm": "none"}, {"model": "gan"}):
         _, discriminator = _build(**values)

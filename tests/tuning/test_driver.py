@@ -411,7 +411,7 @@ CONSTRAINED_SPACE = """model: cgan
 budget: {{max_kimg: {max_kimg}, report_kimg: 1.28, checkpoint_every: 4, quick_num: 200, final_num: 500}}
 search: {{grace_kimg: {grace_kimg}, reduction_factor: 2}}
 collapse: {{min_classes: 0, min_diversity: 0}}
-fixed: {{g_ema: 0, cond: hidden, label_embedding: 16, lr_d: 5.0e-4}}
+fixed: {{ema_kimg: 0, cond: hidden, label_embedding: 16, lr_d: 5.0e-4}}
 params:
   lr_g: {{dist: loguniform, low: 3.0e-4, high: 8.0e-4}}
 constraints:

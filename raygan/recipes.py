@@ -1,0 +1,66 @@
+"""Each model's defaults: the best recipe measured for it, for every key a user leaves unset.
+
+:class:`~raygan.config.GANConfig`'s field defaults are one set for all four models (the DCGAN
+paper's Adam settings, the non-saturating loss, a batch-norm discriminator).  Measured on 2 CPU
+cores (``bench/RESULTS.md``), the DCGANs train far better with the recipe their search spaces
+start from: the hinge loss, spectral norm in D, Adam's betas 0 and 0.9, rates 2e-3 and 4e-3 and
+32 channels (``cdcgan``: one 15-minute run of it beat the search around it on MNIST, fid 5.1
+against 5.5, and on Fashion-MNIST, 10.5 against 13.7; ``dcgan`` shares it, and its search on
+MNIST found nothing better), and the conditional MLP with class-conditional batch norm in G, a
+projection D, the hinge loss and rates 3.2e-4 and 5.4e-4 (level with its search on MNIST, fid
+5.0 against 4.8).  ``gan`` keeps the field defaults: no single run of another recipe has been
+measured against them.
+
+A recipe only fills keys that are not given, and each of its keys also yields to the given keys
+it would contradict (``label_smoothing`` needs the ``ns`` loss, so giving it drops the recipe's
+hinge; giving ``cond`` drops its ``g_cond`` and ``d_cond``).  Configs raygan saved (exports,
+checkpoints, runs) hold every key and are loaded without a recipe, so they keep what they
+trained with.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Ingredient:
+    """One key of a recipe: its value, and the other keys that displace it when given."""
+
+    value: object
+    yields_to: tuple[str, ...] = ()
+
+
+_DCGAN = MappingProxyType({
+    "loss": Ingredient("hinge", ("label_smoothing",)),
+    "d_norm": Ingredient("spectral"),
+    "beta1": Ingredient(0.0),
+    "beta2": Ingredient(0.9),
+    "lr_g": Ingredient(2e-3),
+    "lr_d": Ingredient(4e-3),
+    "g_width": Ingredient(32),
+    "d_width": Ingredient(32),
+})
+_CGAN = MappingProxyType({
+    # cond would have no effect beside both, label_embedding nothing to embed, and cbn needs G's batch norm
+    "g_cond": Ingredient("cbn", ("cond", "label_embedding", "g_norm")),
+    "d_cond": Ingredient("projection", ("cond", "label_embedding")),
+    "loss": Ingredient("hinge", ("label_smoothing",)),
+    "lr_g": Ingredient(3.2e-4),
+    "lr_d": Ingredient(5.4e-4),
+})
+RECIPES = MappingProxyType({"gan": MappingProxyType({}), "dcgan": _DCGAN, "cgan": _CGAN, "cdcgan": _DCGAN})
+
+
+def recipe_values(model, given) -> dict:
+    """The recipe's values for ``model`` that ``given`` (a user's keys) neither sets nor contradicts."""
+    recipe = RECIPES.get(model, {}) if isinstance(model, str) else {}
+    return {key: part.value for key, part in recipe.items()
+            if key not in given and not any(other in given for other in part.yields_to)}
+
+
+def describe_recipe(model: str) -> str:
+    """The recipe in words, for ``--help``: ``loss hinge, d_norm spectral, ...`` (or ``the field defaults``)."""
+    recipe = RECIPES[model]
+    return ", ".join(f"{key} {part.value:g}" if isinstance(part.value, float) else f"{key} {part.value}"
+                     for key, part in recipe.items()) or "none"

@@ -1,0 +1,61 @@
+"""Each model's defaults are its measured recipe: filled only where the user is silent, never for saved configs."""
+import pytest
+
+from raygan.config import GANConfig
+from raygan.data import dataset_info
+from raygan.models import MODELS, build_models
+from raygan.recipes import RECIPES, recipe_values
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_trains_its_recipe_by_default_and_the_recipe_is_a_valid_config(model):
+    config = GANConfig.from_dict({"model": model})
+    for key, part in RECIPES[model].items():
+        assert getattr(config, key) == part.value, key
+    build_models(config, dataset_info("mnist"))  # the nets the recipe describes can be built
+    field_defaults = GANConfig(model=model).to_dict()
+    changed = {key for key, value in config.to_dict().items() if field_defaults[key] != value}
+    assert changed == set(RECIPES[model])  # nothing but the recipe differs from the field defaults
+
+
+def test_dcgan_recipe_is_the_measured_one_and_gan_keeps_the_field_defaults():
+    dcgan = GANConfig.from_dict({"model": "dcgan"})
+    assert (dcgan.loss, dcgan.discriminator_norm, dcgan.beta1, dcgan.beta2) == ("hinge", "spectral", 0.0, 0.9)
+    assert (dcgan.lr_g, dcgan.lr_d, dcgan.g_width, dcgan.d_width) == (2e-3, 4e-3, 32, 32)
+    cgan = GANConfig.from_dict({"model": "cgan"})
+    assert (cgan.g_method, cgan.d_method, cgan.loss) == ("cbn", "projection", "hinge")
+    assert GANConfig.from_dict({"model": "gan"}) == GANConfig()
+
+
+def test_given_keys_win_and_displace_the_recipe_keys_they_contradict():
+    assert GANConfig.from_dict({"model": "dcgan", "lr_g": 1e-4}).lr_g == 1e-4
+    assert GANConfig.from_dict({"model": "dcgan", "lr_g": 1e-4}).lr_d == 4e-3  # the rest of the recipe stays
+    smoothed = GANConfig.from_dict({"model": "dcgan", "label_smoothing": 0.1})  # needs ns: the hinge gives way
+    assert smoothed.loss == "ns" and smoothed.discriminator_norm == "spectral"
+    hidden = GANConfig.from_dict({"model": "cgan", "cond": "hidden"})  # cond alone: both nets follow it
+    assert (hidden.g_method, hidden.d_method) == ("hidden", "hidden")
+    embedded = GANConfig.from_dict({"model": "cgan", "label_embedding": 16})  # something concatenates it
+    assert (embedded.g_method, embedded.d_method) == ("input", "input")
+    plain = GANConfig.from_dict({"model": "cgan", "g_norm": "none"})  # cbn needs G's batch norm
+    assert (plain.g_method, plain.d_method) == ("input", "projection")
+    ac = GANConfig.from_dict({"model": "cgan", "d_cond": "ac"})
+    assert (ac.g_method, ac.d_method) == ("cbn", "ac")
+    assert recipe_values(["not", "a", "name"], {}) == {}  # a bad model is build's error to report, not a crash
+
+
+def test_saved_configs_keep_what_they_trained_with():
+    """An export or checkpoint written before the recipes lacks none of its keys, and a key it lacks is one added
+    since: the field default, which that run trained with, not the recipe."""
+    old = GANConfig(model="dcgan").to_dict()  # the field defaults: batch-norm D, ns loss, 64 channels
+    loaded = GANConfig.from_saved(old)
+    assert (loaded.discriminator_norm, loaded.loss, loaded.g_width, loaded.lr_g) == ("batch", "ns", 64, 2e-4)
+    assert GANConfig.from_saved({"model": "dcgan"}).g_width == 64
+
+
+def test_train_help_lists_each_models_recipe():
+    from raygan.train import build_parser
+
+    text = " ".join(build_parser().format_help().split())
+    assert "dcgan: loss hinge, d_norm spectral, beta1 0, beta2 0.9, lr_g 0.002, lr_d 0.004, g_width 32" in text
+    assert "cgan: g_cond cbn, d_cond projection, loss hinge" in text and "gan: none" in text
+
