@@ -21,6 +21,8 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
+from ray import tune
+
 from raygan.atomic import atomic_path
 from raygan.candidates import choose
 from raygan.config import GANConfig
@@ -39,13 +41,20 @@ class Best(NamedTuple):
     raw_generator: object | None  # G's own weights when ``generator`` is their average
 
 
-def best_checkpoint(result, space: SearchSpace):
-    """The trial's best checkpoint by the metric (its ranked value under constraints; not its last), or None if it
-    saved none."""
-    try:
-        return result.get_best_checkpoint(space.ranked, space.mode)
-    except RuntimeError:  # Tune's answer for a trial without checkpoints
+def best_checkpoint(result, best_report: dict):
+    """The checkpoint saved with the trial's best report (``best_report``: the summary's, by the metric or its
+    ranked value under constraints), or None if that report saved none.
+
+    Read from the report's ``checkpoint_dir_name``, not Tune's list of the trial's checkpoints: Tune
+    registers a function trainable's checkpoint in a save step after it logs the report, and a phase that
+    ends (its time budget) between the two leaves the report in the results, and its checkpoint in storage,
+    but not in that list (a final run then continued from an earlier report than the summary's best).
+    """
+    name = best_report.get("checkpoint_dir_name")  # Tune's key: the folder of the checkpoint reported with it
+    if not isinstance(name, str) or not name:
         return None
+    # not checked for: a finished search, resumed, finds it pruned, and needs it only to name the final run's start
+    return tune.Checkpoint(path=f"{result.path}/{name}", filesystem=result.filesystem)
 
 
 def best_generator_config(result) -> dict:

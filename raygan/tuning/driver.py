@@ -156,7 +156,7 @@ def _trainable(data: Prepared, settings: TrialSettings, resources: dict):
 def _final_source(outcome: Outcome, space: SearchSpace) -> tuple:
     """The best trial's result and its best checkpoint, which the final run continues."""
     best = next(row for row in outcome.rows if row.trial == outcome.best_trial)
-    checkpoint = best_checkpoint(best.result, space)
+    checkpoint = best_checkpoint(best.result, best.best_report)
     if checkpoint is None:
         raise RayganError(f"the best trial {outcome.best_trial} saved no checkpoint to continue; see the summary")
     return best.result, checkpoint
