@@ -6,6 +6,7 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -430,3 +431,37 @@ def test_gpu_check_paragraph_names_the_device_and_every_step():
     text = gpu_check.paragraph(record)
     assert text.startswith("GPU check on NVIDIA H200 (") and "the cuda tests passed (3 passed, 950 deselected" in text
     assert "bench.engine exit 1 after 61 s;" in text and 'bench.gpu_share exit timeout after 61 s: {"counts"' in text
+
+
+def test_checkpoint_choice_plays_each_rule_on_real_generators(tmp_path, mnist_dir, monkeypatch, capsys):
+    import bench.checkpoint_choice as choice
+
+    monkeypatch.setattr(choice, "FINAL_NUM", 600)
+    monkeypatch.setattr(choice, "QUICK_NUM", 200)
+    choice.main(["--data-dir", str(mnist_dir), "--kimg", "1.28", "--from-kimg", "0.256", "--report-kimg", "0.256",
+                 "--repeats", "3", "--json", str(tmp_path / "c.jsonl")])
+    record = read_jsonl(tmp_path / "c.jsonl")[0]
+    assert record["dataset"] == "mnist" and record["final_num"] == 600 and record["quick_num"] == 200
+    (run,) = record["runs"]
+    assert run["kimg"] == pytest.approx([0.256, 0.512, 0.768, 1.024, 1.28]) and len(run["truth"]) == 5
+    assert all(value > 0 for value in run["truth"])
+    assert set(run["rules"]) == set(choice.RULES)
+    quick = run["rules"]["quick"]
+    assert quick["better_than_quick"] == quick["worse_than_quick"] == 0.0  # quick against itself
+    for rule in run["rules"].values():
+        assert 0 <= rule["truly_best"] <= 1 and 0 <= rule["mean_excess"] <= rule["worst_excess"]
+    assert "| remeasure |" in capsys.readouterr().out
+
+
+def test_checkpoint_choice_rules_on_a_clear_case():
+    from bench.checkpoint_choice import play, score
+
+    rng = np.random.default_rng(0)
+    reference = (np.zeros(4), np.eye(4))
+    good, bad = rng.normal(size=(3000, 4)), rng.normal(0.5, 1.0, size=(3000, 4))
+    picks = [play([good, bad, bad, bad, bad], reference, 200, 1000, rng) for _ in range(5)]
+    assert all(pick["quick"] == pick["remeasure"] == 0 and pick["last"] == 4 for pick in picks)
+    assert all(pick["smoothed"] >= 2 for pick in picks)  # the last report of its three
+    rules = score(picks, np.array([1.0, 2.0, 2.0, 2.0, 3.0]))
+    assert rules["remeasure"]["truly_best"] == 1.0 and rules["last"]["worse_than_quick"] == 1.0
+    assert rules["last"]["mean_excess"] == pytest.approx(2.0)
