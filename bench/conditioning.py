@@ -1,8 +1,8 @@
 """``python -m bench.conditioning``: which way of conditioning a GAN on its labels pays, for the same wall time?
 
 Trains one conditional model per conditioning variant, one after the other, each for the
-same wall time on the same data and from the same base recipe (:data:`RECIPES`, changed with
-``--set``), then measures each last generator the same
+same wall time on the same data and from the same base recipe (the model's defaults,
+:mod:`raygan.recipes`, changed with ``--set``), then measures each last generator the same
 way on 10,000 seeded samples, 1,000 per class: FID, intra-class FID, label accuracy (mean and
 worst class), precision, recall, and two image statistics relative to the real test images
 (1 is real): ``sharpness``, the Laplacian's variance (lower: blurrier), and ``speckle``, the
@@ -31,6 +31,7 @@ from raygan.atomic import output_folder
 from raygan.budget import FINAL_NUM
 from raygan.cli import Parser, duration
 from raygan.config import GANConfig, parse_overrides
+from raygan.recipes import recipe_values
 
 PROG = "bench.conditioning"
 # variant: (what it is, its conditioning keys)
@@ -41,10 +42,6 @@ VARIANTS = {
     "input-ac": ("label at G's input, auxiliary classifier D", {"g_cond": "input", "d_cond": "ac"}),
     "cbn-ac": ("class-conditional batch norm G, auxiliary classifier D", {"g_cond": "cbn", "d_cond": "ac"}),
 }
-# each model's base recipe: the measured start of the dcgan space; the gan search's measured best (README)
-RECIPES = {"cdcgan": ("loss=hinge", "d_norm=spectral", "beta1=0", "beta2=0.9", "lr_g=2e-3", "lr_d=4e-3",
-                      "g_width=32", "d_width=32"),
-           "cgan": ("loss=hinge", "lr_g=3.2e-4", "lr_d=5.4e-4")}
 VARIED = {key for _, conditioning in VARIANTS.values() for key in conditioning}  # what --set must leave alone
 METRICS = ("fid", "intra_fid", "label_acc", "label_acc_worst", "precision", "recall")
 SHOWN = ("seconds", "kimg", *METRICS, "sharpness", "speckle")
@@ -57,8 +54,7 @@ def build_parser() -> Parser:
     parser.add_argument("--time-budget", type=duration, required=True, help="wall time per variant, e.g. 4m")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"a subset of {','.join(VARIANTS)}")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="changes to the base recipe every variant shares (cdcgan: the dcgan space's start, "
-                             "cgan: the gan search's best)")
+                        help="changes to the model's recipe (its defaults, raygan.recipes) that every variant shares")
     parser.add_argument("--out", required=True, help="folder for the runs")
     parser.add_argument("--grids", default=None, help="folder for one per-class sample grid per variant")
     parser.add_argument("--json", default=None, help="append the result to this JSONL file")
@@ -107,12 +103,13 @@ def compare(args, log=print) -> dict:
     if unknown or not names:
         raise raygan.RayganError(f"--variants: unknown {', '.join(unknown) or 'empty list'}; "
                                  f"choose from {', '.join(VARIANTS)}")
-    given = parse_overrides([*RECIPES[args.model], *args.set])
+    given = parse_overrides(args.set)
     for key in given:
         if key in VARIED:
             raise raygan.RayganError(f"--set: {key} is what the variants set; drop it and choose --variants")
     checked = GANConfig.from_dict({"model": args.model, **given}, "--set").to_dict()  # a bad recipe fails first
-    recipe = {key: checked[key] for key in given}
+    # the model's recipe, less the keys the variants set, and --set's changes: what every variant shares
+    recipe = {key: checked[key] for key in {**recipe_values(args.model, given), **given} if key not in VARIED}
     out = output_folder(args.out, "out")
     source = open_source(None, args.data_dir)
     test = load_dataset(source.dataset, args.data_dir, "test")
