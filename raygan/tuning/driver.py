@@ -87,7 +87,7 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
         grids = [make_tuner(space, options, trainable, concurrent, deadline=search_end).fit()]
     phases = [Phase("search", time.time() - phase_start, interrupted=stop.requested, slots=concurrent)]
     outcome = summarize(grids, space, experiment_path(options), phases)
-    source = (_final_source(outcome, space) if final_kimg and outcome.best_trial is not None and not stop.requested
+    source = (_final_source(outcome) if final_kimg and outcome.best_trial is not None and not stop.requested
               else None)
     if not stop.requested:  # a stopped phase keeps every checkpoint: --resume continues its trials
         phases[0] = _pruned(phases[0], grids, options, keep=source[1].path if source else None)
@@ -153,7 +153,7 @@ def _trainable(data: Prepared, settings: TrialSettings, resources: dict):
     return tune.with_resources(tune.with_parameters(train_gan, data=data, settings=settings), resources)
 
 
-def _final_source(outcome: Outcome, space: SearchSpace) -> tuple:
+def _final_source(outcome: Outcome) -> tuple:
     """The best trial's result and its best checkpoint, which the final run continues."""
     best = next(row for row in outcome.rows if row.trial == outcome.best_trial)
     checkpoint = best_checkpoint(best.result, best.best_report)
