@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from raygan.augment import POLICIES
+from raygan.compiled import COMPILE_CHOICES
 from raygan.data import DATASETS
 from raygan.budget import images_per_step
 from raygan.ema import DEFAULT_EMA_KIMG, DEFAULT_EMA_RAMPUP, ema_kimg_of_decay
@@ -77,6 +78,8 @@ class GANConfig:
     r1_every: int = setting(16, low=1, high=1000)
     lecam_weight: float = setting(0.0, low=0.0, high=100.0)  # 0: off
     seed: int = setting(0, low=0, high=2**63 - 1)
+    # torch.compile of the training step (raygan.compiled): "auto" where it was measured to pay, "on", "off"
+    compile: str = setting("auto", choices=COMPILE_CHOICES)
 
     @property
     def conditional(self) -> bool:

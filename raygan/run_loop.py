@@ -8,8 +8,9 @@ One loop serves both ways of running a GAN; each supplies a thin :class:`Face`:
 
 At each report the loop adds the quick quality metrics (on ``budget.quick_num`` samples),
 D's accuracy on real training images beside held-out ones (``d_acc_train``, ``d_acc_heldout``)
-and the best value of the tracked metric so far (``fid_best``; under a search's constraints,
-of its ranked value ``fid_ranked``: :mod:`raygan.constraints`), appends the report to the
+the tracked metric's best value so far and the smoothed value a search judges the run by
+(``fid_best``, ``fid_smooth``, ``fid_smooth_best``: :mod:`raygan.judging`; under a search's
+constraints, of their ranked values: :mod:`raygan.constraints`), appends the report to the
 run's history, annotates it with :func:`~raygan.collapse.collapse_reason`, the learning
 rates in use and the face's tags, decides whether the run needs a checkpoint to go on
 from (every ``checkpoint_every`` reports, on collapse, at the end and at the last report
@@ -34,7 +35,7 @@ from raygan.collapse import CollapseRules, collapse_reason
 from raygan.constraints import ranked_key, ranked_value
 from raygan.generator_file import save_trainer_generator
 from raygan.metrics.measurer import Measurer
-from raygan.records import is_finite_number
+from raygan.judging import best_key, best_so_far, is_new_best, judged_key, moving_average, smoothed_key
 from raygan.trainer import GANTrainer
 
 
@@ -53,6 +54,11 @@ class RunPlan:
     def ranked(self) -> str:
         """The report key the run ranks its reports by: ``metric``, or with constraints ``<metric>_ranked``."""
         return ranked_key(self.metric, self.constraints)
+
+    @property
+    def judged(self) -> str:
+        """The report key a search judges the run by (:func:`raygan.judging.judged_key`): ``fid_smooth_best``."""
+        return judged_key(self.metric, self.constraints)
 
 
 @dataclass
@@ -124,13 +130,9 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face,
         report.update(collapsed=reason is not None, collapse_reason=reason or "",
                       lr_g_in_use=trainer.opt_g.param_groups[0]["lr"],
                       lr_d_in_use=trainer.opt_d.param_groups[0]["lr"])
-        if plan.constraints:
-            report[plan.ranked] = ranked_value(report, plan.metric, plan.mode, plan.constraints)
         history.append(report)
+        annotate_best(history, plan)
         best = is_new_best(history, plan.ranked, plan.mode)
-        if is_finite_number(report.get(plan.ranked)):
-            previous = history[-2].get(best_key(plan.ranked)) if len(history) > 1 else None
-            report[best_key(plan.ranked)] = report[plan.ranked] if best or previous is None else previous
         # Stop at the last report before the deadline: the next would come as long after this one.
         now = time.time()
         report["out_of_time"] = plan.deadline is not None and 2 * now - last_report_at > plan.deadline
@@ -144,19 +146,19 @@ def run_loop(trainer: GANTrainer, plan: RunPlan, measurer: Measurer, face: Face,
     return history
 
 
-def best_key(metric: str) -> str:
-    """The report key of the best ``metric`` so far: what Optuna and ASHA judge a trial by."""
-    return f"{metric}_best"
-
-
-def is_new_best(history: list[dict], metric: str, mode: str) -> bool:
-    """Whether the last report's ``metric`` beats every earlier one (ties are not new)."""
-    *earlier, last = [r.get(metric) for r in history]
-    return is_finite_number(last) and all(improves(last, v, mode) for v in earlier if is_finite_number(v))
-
-
-def improves(value, best, mode: str) -> bool:
-    """Whether ``value`` is finite and beats ``best`` (None: nothing yet) under ``mode`` (ties do not)."""
-    if not is_finite_number(value):
-        return False
-    return best is None or (value < best if mode == "min" else value > best)
+def annotate_best(history: list[dict], plan: RunPlan) -> None:
+    """Add to the last report of ``history`` the moving average of the tracked metric (``fid_smooth``), under
+    constraints both values ranked, and the best so far of each ranked value (``fid_best``, ``fid_smooth_best``:
+    :mod:`raygan.judging`)."""
+    report = history[-1]
+    smoothed = smoothed_key(plan.metric)
+    average = moving_average(history, plan.metric)
+    if average is not None:
+        report[smoothed] = average
+    ranked_pairs = [(plan.ranked, plan.metric), (ranked_key(smoothed, plan.constraints), smoothed)]
+    for ranked, value in ranked_pairs:
+        if plan.constraints and value in report:
+            report[ranked] = ranked_value(report, value, plan.mode, plan.constraints)
+        best = best_so_far(history, ranked, plan.mode)
+        if best is not None:
+            report[best_key(ranked)] = best

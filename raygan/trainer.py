@@ -18,6 +18,7 @@ import torch
 from raygan.ada import AdaptiveP
 from raygan.augment import augment
 from raygan.budget import images_per_step
+from raygan.compiled import CompiledCall, compiled_step, compiles
 from raygan.config import GANConfig
 from raygan.data import ImageData, to_unit_range
 from raygan.ema import ema_beta
@@ -60,6 +61,13 @@ class GANTrainer:
         # small-data defences (off by default): augmentation of what D sees, its adaptive probability, LeCam
         self.ada = AdaptiveP(config.ada_target, config.ada_kimg, self.device) if config.augment == "ada" else None
         self.lecam = LeCam(self.device) if config.lecam_weight else None
+        # the training step's forward passes, compiled where config.compile says (raygan.compiled); the modules
+        # themselves stay eager for sampling, metrics and R1's double backward
+        self._generate, self._judge_fn = self.generator, self.discriminator.judge
+        self._compiled = compiles(config.compile, self.device)
+        if self._compiled:
+            self._generate = CompiledCall(self.generator, self.device)
+            self._judge_fn = CompiledCall(self.discriminator.judge, self.device)
         self.step = 0
         self.images = 0  # real images shown to D so far
         self._window = torch.zeros(6, device=self.device)  # loss_d sum, loss_g sum, tp, fn, tn, fp
@@ -69,20 +77,22 @@ class GANTrainer:
         z = torch.randn(size, self.config.latent_dim, device=self.device, generator=self.rng)
         labels = (torch.randint(self.generator.num_classes, (size,), device=self.device, generator=self.rng)
                   if self.config.conditional else None)
-        return self.generator(z, labels), labels
+        return self._generate(z, labels), labels
 
-    def _judge(self, real, real_labels, fake, fake_labels) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """D's logits on a real and a fake batch, and its class logits on the real one (an ``ac`` head's; else None).
+    def _judge(self, real, real_labels, fake, fake_labels,
+               judge) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """D's logits on a real and a fake batch, and its class logits on the real one (an ``ac`` head's; else None),
+        by ``judge`` (D's own, or compiled).
 
         Without batch norm in D, the two batches go through as one (the same maths, half the
         kernel launches and larger matrix products); with it they stay separate, so batch
         statistics are never mixed across real and fake.
         """
         if self._d_has_batchnorm:
-            real_logits, real_classes = self.discriminator.judge(real, real_labels)
-            return real_logits, self.discriminator(fake, fake_labels), real_classes
+            real_logits, real_classes = judge(real, real_labels)
+            return real_logits, judge(fake, fake_labels)[0], real_classes
         labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
-        logits, classes = self.discriminator.judge(torch.cat([real, fake]), labels)
+        logits, classes = judge(torch.cat([real, fake]), labels)
         n = real.shape[0]
         return logits[:n], logits[n:], None if classes is None else classes[:n]
 
@@ -101,7 +111,9 @@ class GANTrainer:
         r1_due = config.r1_gamma > 0 and self.step % config.r1_every == 0  # lazy, as stylegan2's
         if r1_due:
             real = real.detach().requires_grad_(True)
-        real_logits, fake_logits, real_classes = self._judge(real, real_labels, fake, fake_labels)
+        # R1's penalty differentiates D's gradient again, which a compiled graph cannot: that update runs eagerly
+        judge = self.discriminator.judge if r1_due else self._judge_fn
+        real_logits, fake_logits, real_classes = self._judge(real, real_labels, fake, fake_labels, judge)
         loss = discriminator_loss(real_logits, fake_logits, config.loss, config.label_smoothing)
         loss = loss + class_loss(real_classes, real_labels, config.ac_weight)
         if self.lecam is not None:
@@ -117,12 +129,16 @@ class GANTrainer:
         return loss.detach()
 
     def train_step(self) -> None:
-        """One generator update after ``d_steps`` discriminator updates.
+        """One generator update after ``d_steps`` discriminator updates (compiled: :mod:`raygan.compiled`).
 
         The fake batch of the last discriminator update is reused for the generator update:
         G has not changed in between, so this is the same computation as drawing it again,
         at one generator forward pass less.
         """
+        with compiled_step(self._compiled):
+            self._step()
+
+    def _step(self) -> None:
         size = self.config.batch_size
         loss_d = torch.zeros((), device=self.device)
         for _ in range(self.config.d_steps - 1):
@@ -134,7 +150,7 @@ class GANTrainer:
         # D's weights need no gradient for G's update: skipping them saves a third of the
         # backward pass through D.
         self.discriminator.requires_grad_(False)
-        fake_logits, fake_classes = self.discriminator.judge(self._seen(fake), fake_labels)
+        fake_logits, fake_classes = self._judge_fn(self._seen(fake), fake_labels)
         loss_g = generator_loss(fake_logits, self.config.loss) + class_loss(fake_classes, fake_labels,
                                                                            self.config.ac_weight)
         self.opt_g.zero_grad(set_to_none=True)

@@ -157,11 +157,13 @@ def test_a_constraint_on_a_class_metric_is_refused_for_images_without_classes(tm
                               "'clothes' has not; drop the constraint or constrain one of fid, diversity")
 
 
-def test_every_metric_a_constraint_may_name_has_its_limits():
-    from raygan.metrics import quick_metrics
+def test_every_metric_a_constraint_may_name_has_its_limits_and_fid_se_is_not_one():
+    from raygan.metrics import quick_metrics, searchable_metrics
     from raygan.metrics.registry import LIMITS
 
-    assert set(LIMITS) == set(quick_metrics(True))
+    assert set(LIMITS) == set(searchable_metrics(True)) == set(quick_metrics(True)) - {"fid_se"}
+    with pytest.raises(RayganError, match="metric 'fid_se' is not a per-report metric a search can rank by"):
+        parse_space({"metric": "fid_se"}, "space.yaml")
 
 
 def test_each_param_has_its_optuna_distribution():

@@ -11,7 +11,9 @@ always finite.
 from raygan.metrics.evaluator import Evaluator
 from raygan.metrics.measurer import RECORD_KEYS, Measurer, check_metrics, evaluate, evaluate_generator, open_measurer
 from raygan.metrics.references import Reference
-from raygan.metrics.registry import METRICS, QUICK_METRICS, Samples, describe_metrics, quick_metrics
+from raygan.metrics.registry import (METRICS, QUICK_METRICS, Samples, describe_metrics, quick_metrics,
+                                     searchable_metrics)
 
 __all__ = ["METRICS", "QUICK_METRICS", "RECORD_KEYS", "Evaluator", "Measurer", "Reference", "Samples",
-           "check_metrics", "describe_metrics", "evaluate", "evaluate_generator", "open_measurer", "quick_metrics"]
+           "check_metrics", "describe_metrics", "evaluate", "evaluate_generator", "open_measurer", "quick_metrics",
+           "searchable_metrics"]

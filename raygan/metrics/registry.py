@@ -15,10 +15,10 @@ import numpy as np
 import torch
 
 from raygan.metrics import inception_score, intra_fid, kid, modes, prdc
-from raygan.metrics.fid import frechet_distance, gaussian_stats
+from raygan.metrics.fid import fid_standard_error, frechet_distance, gaussian_stats
 from raygan.metrics.references import Reference
 
-QUICK_METRICS = ("fid", "classes_covered", "class_kl", "diversity")  # cheap enough for every training report
+QUICK_METRICS = ("fid", "fid_se", "classes_covered", "class_kl", "diversity")  # cheap enough for every training report
 # ... and for conditional generators.  intra_fid's ten FIDs on ~200 samples each add 0.02 to 0.09 s to a quick
 # report on 2,000 MNIST samples (one or two BLAS threads, 2 AMD EPYC cores, 2026-12): under 1 % of the ~10 s
 # a 16-kimg report interval trains there.  Where a class has too few samples for it, it is left out.
@@ -26,7 +26,8 @@ QUICK_CONDITIONAL = ("label_acc", "label_acc_worst", "intra_fid")
 PER_CLASS = ("label_acc_worst", "intra_fid")  # measured class by class: their record names samples_per_class
 NEEDS_LABELS = ("label_acc", *PER_CLASS)
 NEEDS_CLASSES = ("inception_score", "classes_covered", "class_kl", *NEEDS_LABELS)  # meaningless without classes
-# The values each per-report metric can take (low, high; None: unbounded), where a search's constraint must leave room.
+# The per-report metrics a search can rank trials by or constrain (not fid_se, which says how far fid can be trusted),
+# and the values each can take (low, high; None: unbounded), where a search's constraint must leave room.
 LIMITS = {"fid": (0.0, None), "classes_covered": (0.0, None), "class_kl": (0.0, None), "diversity": (0.0, None),
           "label_acc": (0.0, 1.0), "label_acc_worst": (0.0, 1.0), "intra_fid": (0.0, None)}
 DIVERSITY_MAX_N = 1000  # points per set for diversity: 1000x1000 distances, a few ms
@@ -67,6 +68,10 @@ def _fid(s: Samples) -> float:
     return frechet_distance(*s.stats(), *s.reference.stats)
 
 
+def _fid_se(s: Samples) -> float:
+    return fid_standard_error(s.features, *s.reference.stats)
+
+
 def _diversity(s: Samples) -> float:
     """Samples' median nearest-neighbour distance over the test split's, at equal n (<= 1000).
 
@@ -87,6 +92,7 @@ def _prdc_entry(name: str) -> Callable[[Samples], float]:
 
 METRICS: dict[str, Callable[[Samples], float]] = {
     "fid": _fid,
+    "fid_se": _fid_se,
     "kid": lambda s: s.kid_mean_std()[0],
     "kid_std": lambda s: s.kid_mean_std()[1],  # spread of KID over its random subsets
     "inception_score": lambda s: inception_score.inception_score(s.probs),
@@ -103,6 +109,7 @@ METRICS: dict[str, Callable[[Samples], float]] = {
 }
 DESCRIPTIONS = {
     "fid": "Frechet distance of evaluator features (lower is better)",
+    "fid_se": "fid's standard error on these samples (from the fid of random halves of them)",
     "kid": "kernel distance of evaluator features, unbiased (lower is better)",
     "kid_std": "KID's standard deviation over its random subsets",
     "inception_score": "confidence and spread of the evaluator's class predictions (1 to #classes)",
@@ -124,6 +131,11 @@ def quick_metrics(conditional: bool, classes: bool = True) -> tuple[str, ...]:
     generators, without the class metrics for data without classes."""
     names = QUICK_METRICS + (QUICK_CONDITIONAL if conditional else ())
     return names if classes else tuple(n for n in names if n not in NEEDS_CLASSES)
+
+
+def searchable_metrics(conditional: bool, classes: bool = True) -> tuple[str, ...]:
+    """The per-report metrics a search can rank by or constrain: :func:`quick_metrics` but ``fid_se``."""
+    return tuple(name for name in quick_metrics(conditional, classes) if name in LIMITS)
 
 
 def describe_metrics() -> str:

@@ -29,7 +29,7 @@ def parse_space(raw, source: str) -> SearchSpace:
     if not isinstance(raw, dict):
         raise RayganError(f"{source}: expected a mapping of keys ({', '.join(TOP_LEVEL)}), got {_kind(raw)}")
     check_keys(raw, TOP_LEVEL, source)
-    from raygan.metrics import quick_metrics
+    from raygan.metrics import searchable_metrics
 
     top = {key: coerce(raw[key], str, f"{source}: {key}", key)
            for key in ("model", "dataset", "metric", "mode", "scheduler") if key in raw}
@@ -47,9 +47,9 @@ def parse_space(raw, source: str) -> SearchSpace:
     base = GANConfig.from_dict({**recipe, "model": model, "dataset": dataset, **fixed}, source=f"{source}: fixed",
                                recipe=False)
     metric, mode = top.get("metric", "fid"), top.get("mode", "min")
-    allowed = quick_metrics(base.conditional)
+    allowed = searchable_metrics(base.conditional)
     if metric not in allowed:
-        raise RayganError(f"{source}: metric '{metric}' is not reported every step; choose one of {', '.join(allowed)}")
+        raise RayganError(f"{source}: metric '{metric}' is not a per-report metric a search can rank by; choose one of {', '.join(allowed)}")
     if mode not in MODES:
         raise RayganError(f"{source}: mode must be min or max, got '{mode}'")
     constraints = _constraints(raw.get("constraints"), base, f"{source}: constraints")
@@ -133,17 +133,17 @@ def _constraints(raw, base: GANConfig, where: str) -> tuple:
 
     Each must be a metric every report of ``base``'s model holds, with a bound that some value of it can meet.
     """
-    from raygan.metrics import quick_metrics
+    from raygan.metrics import searchable_metrics
     from raygan.metrics.registry import LIMITS
 
-    allowed = quick_metrics(base.conditional)
+    allowed = searchable_metrics(base.conditional)
     if raw is not None and not isinstance(raw, dict):
         raise RayganError(f"{where} must be a mapping of metrics to bounds, e.g. {{label_acc: \">= 0.95\"}}; "
                           f"got {_kind(raw)}", "constraints")
     constraints = []
     for metric, text in (raw or {}).items():
         at = f"{where}.{metric}"
-        if metric in quick_metrics(True) and metric not in allowed:
+        if metric in searchable_metrics(True) and metric not in allowed:
             conditional = ", ".join(m for m in MODELS if is_conditional(m))
             raise RayganError(f"{at}: {metric} is measured for conditional models only ({conditional}), not "
                               f"{base.model}; drop the constraint or search a conditional model", "constraints")

@@ -7,7 +7,7 @@ a trial is feasible when every value is 0 or less): feasible trials by their val
 infeasible ones by how far they miss.  Just before the value is told,
 :class:`ConstrainedOptunaSearch` sets one constraint on the trial, named after the space's
 constraints: the violation of the trial's best report, which the value Tune judges it by
-(its ranked best, ``fid_ranked_best``) stands for (:func:`raygan.constraints.violation_of`).
+(its best smoothed ranked value, ``fid_smooth_ranked_best``) stands for (:func:`raygan.constraints.violation_of`).
 """
 from __future__ import annotations
 

@@ -128,9 +128,9 @@ def _search(space: SearchSpace, data: Prepared, options: SearchOptions, export, 
 def check_metric_fits(space: SearchSpace, info) -> None:
     """The space's metric and constrained metrics are ones the data can report (no class metrics on unlabelled
     images)."""
-    from raygan.metrics import quick_metrics
+    from raygan.metrics import searchable_metrics
 
-    allowed = quick_metrics(is_conditional(space.model), info.labelled)
+    allowed = searchable_metrics(is_conditional(space.model), info.labelled)
     if space.metric not in allowed:
         raise RayganError(f"{space.source}: metric '{space.metric}' needs classes, which dataset '{info.name}' "
                           f"has not; choose one of {', '.join(allowed)}")

@@ -22,7 +22,7 @@ from ray import tune
 
 from raygan.constraints import ranked_key, violation_of
 from raygan.progress import LiveText
-from raygan.run_loop import best_key
+from raygan.judging import best_key
 from raygan.tables import cell, text_table
 
 EVERY_S = 30.0  # between tables, as Ray's own

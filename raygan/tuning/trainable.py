@@ -33,9 +33,10 @@ from raygan.artifacts import ReportArtifacts
 from raygan.config import GANConfig
 from raygan.data.prepare import Prepared
 from raygan.devices import pick_device
+from raygan.judging import best_key, improves
 from raygan.layout import BEST_GENERATOR
 from raygan.records import finite_or_big
-from raygan.run_loop import ReportEvent, RunPlan, best_key, improves, run_loop
+from raygan.run_loop import ReportEvent, RunPlan, run_loop
 from raygan.trainer import GANTrainer
 from raygan.tuning.saving import SAVING, keep_stored_candidates, new_record, stored_best, timed, timing_uploads
 from raygan.tuning.storage import local_bytes, upload

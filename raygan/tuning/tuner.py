@@ -15,7 +15,7 @@ from ray import tune
 
 from raygan.errors import RayganError
 from raygan.layout import FINAL_NAME
-from raygan.run_loop import best_key
+from raygan.judging import judged_key
 from raygan.space import SearchSpace
 from raygan.tuning.location import experiment_path, storage_uri
 from raygan.tuning.options import SearchOptions
@@ -31,11 +31,13 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
                deadline: float | None = None) -> tune.Tuner:
     """A new Tuner for ``space``, or the interrupted one restored (``options.resume``).
 
-    The searcher and scheduler judge a trial by its best value so far (``fid_best``), not
-    its last: a trial stopped early, or one whose metric wobbles at the end, counts for what
-    it reached.  Checkpoints are still ranked by the metric itself, so the export is the
-    best checkpoint.  Under the space's constraints each of these goes by the ranked value
-    instead (``fid_ranked_best``, ``fid_ranked``: :mod:`raygan.constraints`), and Optuna's TPE
+    The searcher and scheduler judge a trial by the best so far of its metric's 3-report
+    moving average (``fid_smooth_best``, :mod:`raygan.judging`), not its last value nor its
+    raw best: a trial stopped early, or one whose metric wobbles at the end, counts for what
+    it reached, and one lucky 2,000-sample draw does not win it a rung.  Checkpoints are
+    still ranked by the metric itself.  Under the space's constraints each of these goes by
+    the ranked value instead (``fid_smooth_ranked_best``, ``fid_ranked``:
+    :mod:`raygan.constraints`), and Optuna's TPE
     is told each trial's violation (:mod:`.constrained_search`).  At ``deadline``
     (``time.time()``) Tune stops every trial; the searcher stops proposing trials earlier,
     when a new one could not report before it.  ASHA's
@@ -54,7 +56,8 @@ def make_tuner(space: SearchSpace, options: SearchOptions, trainable, concurrent
     run_config = _run_config(space, options, options.name, "search")
     num_samples = num_trials(space, options, concurrent)
     searcher = _searcher(space, options, concurrent, num_samples, deadline) if space.scheduler == "asha" else None
-    tune_config = tune.TuneConfig(metric=best_key(space.ranked), mode=space.mode, search_alg=searcher,
+    judged = judged_key(space.metric, space.constraints)
+    tune_config = tune.TuneConfig(metric=judged, mode=space.mode, search_alg=searcher,
                                   scheduler=_scheduler(space), num_samples=num_samples,
                                   time_budget_s=None if deadline is None else max(1.0, deadline - time.time()),
                                   reuse_actors=space.scheduler == "asha")
@@ -69,7 +72,7 @@ def final_tuner(space: SearchSpace, options: SearchOptions, trainable, config: d
         return tune.Tuner.restore(experiment_path(final), trainable, resume_unfinished=True, resume_errored=True)
     run_config = _run_config(space, final, options.name, FINAL_PHASE)
     # The run stops itself at its last report before the deadline; Tune's limit is only a backstop.
-    tune_config = tune.TuneConfig(metric=best_key(space.ranked), mode=space.mode, num_samples=1,
+    tune_config = tune.TuneConfig(metric=judged_key(space.metric, space.constraints), mode=space.mode, num_samples=1,
                                   time_budget_s=None if time_budget_s is None else time_budget_s + BACKSTOP_S)
     return tune.Tuner(trainable, param_space=dict(config), run_config=run_config, tune_config=tune_config)
 

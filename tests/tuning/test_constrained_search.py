@@ -4,6 +4,7 @@ import pytest
 from ray.tune.search.optuna import OptunaSearch
 
 from raygan.constraints import INFEASIBLE
+from raygan.judging import judged_key
 from raygan.space import parse_space
 from raygan.tuning.constrained_search import ConstrainedOptunaSearch
 from raygan.tuning.options import SearchOptions
@@ -14,9 +15,9 @@ NAME = "label_acc >= 0.95"
 
 
 def searcher_for(space, name: str):
-    """The search's searcher as Tune sets it up (its metric: the best ranked value), unwrapped."""
+    """The search's searcher as Tune sets it up (its metric: the best smoothed ranked value), unwrapped."""
     limiter = _searcher(space, SearchOptions(name=name), concurrent=4, num_samples=8, deadline=None)
-    limiter.set_search_properties(f"{space.ranked}_best", space.mode, space.tune_space())
+    limiter.set_search_properties(judged_key(space.metric, space.constraints), space.mode, space.tune_space())
     return limiter.searcher
 
 
@@ -24,7 +25,7 @@ def test_each_trial_reaches_optuna_with_its_violation_as_a_constraint(tmp_path):
     space = parse_space({**SPACE, "constraints": {"label_acc": ">= 0.95"}}, "space.yaml")
     searcher = searcher_for(space, "constrained")
     assert type(searcher) is ConstrainedOptunaSearch and searcher.constraint_name == NAME
-    results = {"met": {"fid_ranked_best": 42.0}, "missed": {"fid_ranked_best": INFEASIBLE + 0.05},
+    results = {"met": {"fid_smooth_ranked_best": 42.0}, "missed": {"fid_smooth_ranked_best": INFEASIBLE + 0.05},
                "unmeasured": {}}  # a trial that never reported its metric: Optuna is told it was pruned
     for trial_id, result in results.items():
         searcher.suggest(trial_id)
@@ -44,4 +45,4 @@ def test_each_trial_reaches_optuna_with_its_violation_as_a_constraint(tmp_path):
 
 def test_a_space_without_constraints_keeps_rays_own_searcher():
     searcher = searcher_for(parse_space(SPACE, "space.yaml"), "plain")
-    assert type(searcher) is OptunaSearch and searcher.metric == "fid_best"
+    assert type(searcher) is OptunaSearch and searcher.metric == "fid_smooth_best"

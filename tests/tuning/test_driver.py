@@ -141,6 +141,7 @@ def test_trial_results_hold_every_report_under_the_trials_own_values(e2e):
         for r in results:
             assert r["config"] == row["config"] and r["trial"] == row["trial"] and r["lineage"] == ""
             assert "fid_best" in r and "fid_ranked" not in r  # without constraints: the metric's keys, as ever
+            assert "fid_smooth_best" in r and r["fid_se"] > 0  # what ASHA and Optuna judge it by; fid's error
             assert r["lr_g_in_use"] == row["config"]["lr_g"] and r["lr_d_in_use"] == row["config"]["lr_d"]
         best = min(results, key=lambda r: r["fid"])
         assert (best["fid"], best["kimg"]) == (pytest.approx(row["best"]), pytest.approx(row["best_kimg"]))
