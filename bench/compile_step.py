@@ -4,7 +4,9 @@ For each model, with its recipe (the defaults ``train`` uses) on real MNIST, in 
 on one device: the eager step's time, the compiled trainer's first step (which compiles G's
 forward and D's ``judge``), a second compiled trainer's first step (what the next trial a Ray
 worker runs pays: Dynamo's cache), the compiled step's time, the losses both report over
-the same steps, and the break-even: how many steps the compiled step must save its compile
+the same steps, and the break-even.  The two steps are timed in alternating rounds (eager,
+compiled, eager, ...; the median of each's per-round times), so that a machine whose speed
+drifts (shared cores) does not favour one side; the break-even is how many steps the compiled step must save its compile
 time back over.  A 15-minute CPU run of the DCGAN takes some 40,000 steps; ``compile: auto``
 (:mod:`raygan.compiled`) should compile only where the break-even lies well inside a run.
 
@@ -13,6 +15,7 @@ version and commit (:mod:`bench.record`).
 """
 from __future__ import annotations
 
+import statistics
 import time
 
 import torch
@@ -32,7 +35,8 @@ def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True, help="folder with MNIST's four IDX .gz files")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    parser.add_argument("--steps", type=positive_int, default=200, help="timed steps per trainer (default 200)")
+    parser.add_argument("--steps", type=positive_int, default=500,
+                        help="timed steps per trainer, in 5 alternating rounds (default 500)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--json", default=None, help="append the record to this JSONL file")
     return parser
@@ -43,6 +47,9 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+ROUNDS = 5  # alternating timing rounds per side
+
+
 def _timed_steps(trainer: GANTrainer, steps: int) -> tuple[float, dict]:
     """Seconds per step over ``steps`` steps and the report of those steps (its mean losses)."""
     _sync(trainer.device)
@@ -50,6 +57,20 @@ def _timed_steps(trainer: GANTrainer, steps: int) -> tuple[float, dict]:
     report = trainer.run_steps(trainer.step + steps, steps)
     _sync(trainer.device)
     return (time.perf_counter() - started) / steps, report
+
+
+def _alternating(eager: GANTrainer, compiled: GANTrainer, steps: int) -> tuple[float, float, dict, dict]:
+    """The median seconds per step of each trainer over :data:`ROUNDS` alternating rounds of ``steps // ROUNDS``
+    steps, and each one's report of its first round."""
+    per_round = max(1, steps // ROUNDS)
+    times: dict[str, list[float]] = {"eager": [], "compiled": []}
+    reports: dict[str, dict] = {}
+    for _ in range(ROUNDS):
+        for name, trainer in (("eager", eager), ("compiled", compiled)):
+            seconds, report = _timed_steps(trainer, per_round)
+            times[name].append(seconds)
+            reports.setdefault(name, report)
+    return statistics.median(times["eager"]), statistics.median(times["compiled"]), reports["eager"], reports["compiled"]
 
 
 def _first_step(trainer: GANTrainer) -> float:
@@ -64,12 +85,11 @@ def measure_model(model: str, data, device: torch.device, steps: int) -> dict:
     """One model's row: eager and compiled step times, compile time (first and second trainer), losses."""
     eager = GANTrainer(GANConfig.from_dict({"model": model, "compile": "off"}), data, device)
     eager_first = _first_step(eager)
-    eager_s, eager_report = _timed_steps(eager, steps)
     compiled = GANTrainer(GANConfig.from_dict({"model": model, "compile": "on"}), data, device)
     first = _first_step(compiled)
     again = GANTrainer(GANConfig.from_dict({"model": model, "compile": "on"}), data, device)
     second = _first_step(again)
-    compiled_s, compiled_report = _timed_steps(compiled, steps)
+    eager_s, compiled_s, eager_report, compiled_report = _alternating(eager, compiled, steps)
     saved = eager_s - compiled_s
     compile_s = first - eager_first
     return {"model": model, "eager_step_ms": 1000 * eager_s, "compiled_step_ms": 1000 * compiled_s,

@@ -5,7 +5,9 @@ One after the other, each with a time limit, on the first CUDA device:
 1. the ``cuda`` tests (``pytest -m cuda``: train, resume, search, evaluate and export on the GPU);
 2. ``bench.engine`` on CUDA: raygan's engine against the usual PyTorch loop, images/s per model;
 3. ``bench.gpu_share`` on CUDA: aggregate images/s with 1, 2, 4 and 8 trials sharing the GPU (what
-   ``--gpus-per-trial`` should be).
+   ``--gpus-per-trial`` should be);
+4. ``bench.compile_step`` on CUDA: the compiled step (CUDA graphs) against the eager one for the DCGAN and
+   the conditional MLP, compile time counted (whether ``compile: auto`` should compile on a GPU).
 
 A step that fails or runs out of time is recorded as such and the next one runs.  Writes one
 JSON record (``--json``, appended) and prints it after a paragraph for ``bench/RESULTS.md``
@@ -27,7 +29,7 @@ from raygan.cli import Parser, user_errors
 from raygan.errors import RayganError
 
 PROG = "bench.gpu_check"
-LIMITS = {"tests": 240, "engine": 150, "gpu_share": 180}  # seconds per step: 9.5 minutes in all
+LIMITS = {"tests": 210, "engine": 110, "gpu_share": 150, "compile": 110}  # seconds per step: 9.7 minutes in all
 
 
 def build_parser() -> Parser:
@@ -68,9 +70,12 @@ def check(args) -> dict:
                                       "gan,dcgan,cgan", "--json", str(out / "engine.json")], out),
         "gpu_share": run_step("gpu_share", ["-m", "bench.gpu_share", "--device", "cuda", "--data-dir", data,
                                             "--counts", "1,2,4,8", "--steps", "300",
-                                            "--json", str(out / "gpu_share.json")], out)}
+                                            "--json", str(out / "gpu_share.json")], out),
+        "compile": run_step("compile", ["-m", "bench.compile_step", "--device", "cuda", "--data-dir", data,
+                                        "--models", "dcgan", "cgan", "--steps", "300",
+                                        "--json", str(out / "compile.json")], out)}
     return {"device": torch.cuda.get_device_name(0), "steps": steps, "engine": measured(out / "engine.json"),
-            "gpu_share": measured(out / "gpu_share.json")}
+            "gpu_share": measured(out / "gpu_share.json"), "compile": measured(out / "compile.json")}
 
 
 def paragraph(record: dict) -> str:
@@ -81,9 +86,9 @@ def paragraph(record: dict) -> str:
     summary = next((line for line in tests["tail"].splitlines()[::-1] if " passed" in line or " failed" in line), "")
     said.append(f"the cuda tests {'passed' if tests['exit'] == 0 else 'did not pass'} ({summary.strip()}, "
                 f"{tests['seconds']:.0f} s);")
-    for name in ("engine", "gpu_share"):
+    for name, prog in (("engine", "engine"), ("gpu_share", "gpu_share"), ("compile", "compile_step")):
         step = steps[name]
-        said.append(f"bench.{name} exit {step['exit']} after {step['seconds']:.0f} s"
+        said.append(f"bench.{prog} exit {step['exit']} after {step['seconds']:.0f} s"
                     + (f": {json.dumps(record[name])[:400]}" if record[name] else "") + ";")
     return " ".join(said)
 

@@ -426,11 +426,13 @@ def test_gpu_check_paragraph_names_the_device_and_every_step():
 
     step = {"exit": 0, "seconds": 61.0, "tail": "...\n3 passed, 950 deselected in 60.2s\n"}
     record = {**provenance(), "device": "NVIDIA H200", "steps": {"tests": step, "engine": {**step, "exit": 1},
-                                                                  "gpu_share": {**step, "exit": "timeout"}},
-              "engine": None, "gpu_share": {"counts": [1, 2]}}
+                                                                  "gpu_share": {**step, "exit": "timeout"},
+                                                                  "compile": step},
+              "engine": None, "gpu_share": {"counts": [1, 2]}, "compile": {"rows": []}}
     text = gpu_check.paragraph(record)
     assert text.startswith("GPU check on NVIDIA H200 (") and "the cuda tests passed (3 passed, 950 deselected" in text
     assert "bench.engine exit 1 after 61 s;" in text and 'bench.gpu_share exit timeout after 61 s: {"counts"' in text
+    assert 'bench.compile_step exit 0 after 61 s: {"rows"' in text
 
 
 def test_checkpoint_choice_plays_each_rule_on_real_generators(tmp_path, mnist_dir, monkeypatch, capsys):
@@ -465,3 +467,14 @@ def test_checkpoint_choice_rules_on_a_clear_case():
     rules = score(picks, np.array([1.0, 2.0, 2.0, 2.0, 3.0]))
     assert rules["remeasure"]["truly_best"] == 1.0 and rules["last"]["worse_than_quick"] == 1.0
     assert rules["last"]["mean_excess"] == pytest.approx(2.0)
+
+
+def test_compile_step_times_both_steps_and_counts_the_compile(mnist_dir, capsys):
+    from bench import compile_step
+
+    compile_step.main(["--data-dir", str(mnist_dir), "--models", "gan", "--steps", "5"])
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (row,) = record["rows"]
+    assert row["model"] == "gan" and row["compiled"] is True and row["eager_step_ms"] > 0 < row["compiled_step_ms"]
+    assert row["speedup"] == pytest.approx(row["eager_step_ms"] / row["compiled_step_ms"])
+    assert len(row["loss_d"]) == 2 and record["device"] == "cpu" and record["commit"]

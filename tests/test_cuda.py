@@ -54,3 +54,23 @@ def test_a_search_trains_its_trials_on_the_gpu_and_exports(tmp_path, mnist_dir, 
     devices = {r["device"] for path in (tmp_path / "gpu").glob("*/result.json") for r in read_jsonl(path)}
     assert devices == {"cuda"}
     assert load_generator(tmp_path / "best.safetensors", device="cuda").sample(4).is_cuda
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_the_compiled_step_on_the_gpu_gives_the_eager_steps_losses(mnist_dir, model):
+    """compile: on with CUDA graphs (mode reduce-overhead): the eager step's losses, step by step, within float
+    tolerance, and still compiled (not fallen back) at the end."""
+    from raygan.config import GANConfig
+    from raygan.data import load_dataset
+    from raygan.trainer import GANTrainer
+
+    data = load_dataset("mnist", mnist_dir, "train", device="cuda")
+    losses = {}
+    for compile in ("off", "on"):
+        config = GANConfig.from_dict({"model": model, "batch_size": 64, "seed": 1, "compile": compile})
+        trainer = GANTrainer(config, data, "cuda")
+        seen = []
+        trainer.run_steps(6, 1, on_report=lambda report: seen.extend((report["loss_d"], report["loss_g"])))
+        losses[compile] = seen
+    assert trainer._generate.active and trainer._judge_fn.active
+    assert losses["on"] == pytest.approx(losses["off"], rel=1e-3, abs=1e-4)
