@@ -244,6 +244,6 @@ def copy_candidate(out: Path, kimg: float) -> None:
 
 
 def one_line(report: dict) -> str:
-    keys = ("loss_d", "loss_g", "d_acc", "fid", "classes_covered", "label_acc", "images_per_s")
+    keys = ("loss_d", "loss_g", "d_acc", "fid", "fid_se", "classes_covered", "label_acc", "images_per_s")
     shown = " ".join(f"{k}={report[k]:.3g}" for k in keys if isinstance(report.get(k), (int, float)))
     return f"step {report['step']} ({report['kimg']:g} kimg): {shown}"

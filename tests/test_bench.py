@@ -478,3 +478,12 @@ def test_compile_step_times_both_steps_and_counts_the_compile(mnist_dir, capsys)
     assert row["model"] == "gan" and row["compiled"] is True and row["eager_step_ms"] > 0 < row["compiled_step_ms"]
     assert row["speedup"] == pytest.approx(row["eager_step_ms"] / row["compiled_step_ms"])
     assert len(row["loss_d"]) == 2 and record["device"] == "cpu" and record["commit"]
+
+
+def test_fid_error_compares_both_estimates_with_the_real_spread(mnist_dir, capsys):
+    from bench import fid_error
+
+    fid_error.main(["--data-dir", str(mnist_dir), "--num", "6000", "--estimates", "2"])
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["sets"] == 10 and len(record["halves"]) == len(record["bootstrap"]) == 2
+    assert 0.4 < record["halves_median_share"] < 2.5 and record["fid_sd"] > 0
