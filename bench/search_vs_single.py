@@ -45,7 +45,8 @@ def build_parser() -> Parser:
     parser = Parser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="gan", choices=MODELS)
     parser.add_argument("--time-budget", type=duration, required=True, help="T for each arm, e.g. 15m")
-    parser.add_argument("--data-dir", required=True, help="MNIST or Fashion-MNIST IDX files, or an image folder")
+    parser.add_argument("--data-dir", required=True, help="MNIST or Fashion-MNIST IDX files, or an image folder "
+                        "(its evaluator is trained first, outside both arms' budgets)")
     parser.add_argument("--space", default=None, help="search space (default search_spaces/MODEL.yaml)")
     parser.add_argument("--out", required=True, help="folder for both arms' runs")
     parser.add_argument("--json", default=None, help="append the result to this JSONL file")
@@ -84,9 +85,11 @@ def timed(command: list[str], log) -> tuple[float, str]:
 def measure(path: Path, dataset: str, data_dir, device) -> dict:
     """Every metric of the generator file at ``path`` on FINAL_NUM seeded samples."""
     from raygan import evaluate_generator, load_generator
+    from raygan.data.info import FOLDER
 
     generator = load_generator(path, device=device)
-    record = evaluate_generator(generator, dataset, data_dir, num=FINAL_NUM)
+    # an image folder's shape and classes are the generator's (its data info); a named dataset's are known
+    record = evaluate_generator(generator, generator.info if dataset == FOLDER else dataset, data_dir, num=FINAL_NUM)
     if "fid_raw" in generator.metadata.get("metrics", {}):
         record["fid_raw"] = generator.metadata["metrics"]["fid_raw"]
     return {**record, "kimg": generator.metadata.get("kimg"), "steps": generator.metadata.get("steps")}
@@ -110,6 +113,9 @@ def search_command(args, space_file: str, out: Path) -> list[str]:
 
 def compare(args, log=print) -> dict:
     from raygan.data import resolve_dataset
+    from raygan.data.info import FOLDER
+    from raygan.data.prepare import prepare
+    from raygan.data.sources import FolderSource
     from raygan.devices import pick_device
     from raygan.space import load_space
 
@@ -119,6 +125,8 @@ def compare(args, log=print) -> dict:
     dataset = resolve_dataset(space.dataset, args.data_dir)  # Fashion-MNIST files make a Fashion-MNIST run
     device = pick_device(args.device)
     recipe = single_recipe(space, args.single)
+    if dataset == FOLDER:  # the folder's evaluator is trained once, outside both arms' budgets
+        prepare(FolderSource(Path(args.data_dir)))
     search = search_command(args, space_file, out)
     search_seconds, search_out = timed(search, log)
     log(search_out)
