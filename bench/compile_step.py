@@ -70,7 +70,8 @@ def _alternating(eager: GANTrainer, compiled: GANTrainer, steps: int) -> tuple[f
             seconds, report = _timed_steps(trainer, per_round)
             times[name].append(seconds)
             reports.setdefault(name, report)
-    return statistics.median(times["eager"]), statistics.median(times["compiled"]), reports["eager"], reports["compiled"]
+    eager_s, compiled_s = statistics.median(times["eager"]), statistics.median(times["compiled"])
+    return eager_s, compiled_s, reports["eager"], reports["compiled"]
 
 
 def _first_step(trainer: GANTrainer) -> float:

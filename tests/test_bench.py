@@ -318,8 +318,9 @@ def test_search_vs_single_trains_the_recipe_it_is_asked_for(tmp_path, monkeypatc
     expected = {} if single == "defaults" else {**space.fixed, **space.start_with[0]}
     assert sets == {key: str(value) for key, value in expected.items()}
     assert result["single"]["recipe"] == single and result["single"]["config"] == expected
-    assert ("the space's start_with recipe" if single == "start" else "every default") in \
-        search_vs_single.format_table({**result, **provenance()})
+    table = search_vs_single.format_table({**result, **provenance()})
+    assert ("the space's start_with recipe" if single == "start" else "every default") in table
+    assert "| fid of the single run's best_generator (- kimg) | | 1 | 1.00 |" in table
 
 
 @pytest.mark.parametrize("search_export", [None, "c.safetensors"])
@@ -358,7 +359,8 @@ def test_search_vs_single_on_fashion_files_trains_and_measures_fashion(tmp_path,
         ["--model", "cgan", "--time-budget", "1m", "--data-dir", str(fashion_dir), "--out", str(tmp_path / "o")])
     result = search_vs_single.compare(args, log=lambda text: None)
     assert commands[1][commands[1].index("--dataset") + 1] == "fashion_mnist"
-    assert measured == ["fashion_mnist", "fashion_mnist"] and result["dataset"] == "fashion_mnist"
+    # the search's export, the single run's last generator and its best_generator.safetensors
+    assert measured == ["fashion_mnist"] * 3 and result["dataset"] == "fashion_mnist"
 
 
 def test_search_vs_single_start_without_start_with_is_one_line(tmp_path, capsys):
