@@ -39,12 +39,10 @@ def build_parser() -> Parser:
 
 def bootstrap_error(features: torch.Tensor, mu, sigma, resamples: int = HALVES, seed: int = 0) -> float:
     """The bootstrap's standard error of the FID: its spread over resamples of the vectors with replacement."""
-    x = features.double().numpy()
     rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(resamples):
-        sample = x[rng.integers(0, len(x), len(x))]
-        values.append(frechet_distance(sample.mean(axis=0), np.cov(sample, rowvar=False), mu, sigma))
+    n = len(features)
+    values = [frechet_distance(*gaussian_stats(features[torch.as_tensor(rng.integers(0, n, n))]), mu, sigma)
+              for _ in range(resamples)]
     return float(np.std(values, ddof=1))
 
 

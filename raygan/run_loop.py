@@ -35,7 +35,7 @@ from raygan.collapse import CollapseRules, collapse_reason
 from raygan.constraints import ranked_key, ranked_value
 from raygan.generator_file import save_trainer_generator
 from raygan.metrics.measurer import Measurer
-from raygan.judging import best_key, best_so_far, is_new_best, judged_key, moving_average, smoothed_key
+from raygan.judging import best_key, best_so_far, is_new_best, moving_average, smoothed_key
 from raygan.trainer import GANTrainer
 
 
@@ -54,11 +54,6 @@ class RunPlan:
     def ranked(self) -> str:
         """The report key the run ranks its reports by: ``metric``, or with constraints ``<metric>_ranked``."""
         return ranked_key(self.metric, self.constraints)
-
-    @property
-    def judged(self) -> str:
-        """The report key a search judges the run by (:func:`raygan.judging.judged_key`): ``fid_smooth_best``."""
-        return judged_key(self.metric, self.constraints)
 
 
 @dataclass

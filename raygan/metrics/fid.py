@@ -55,15 +55,12 @@ def fid_standard_error(features: torch.Tensor, mu: np.ndarray, sigma: np.ndarray
                        seed: int = 0) -> float:
     """The standard error of the FID between ``features`` (N, D) and N(mu, sigma): the standard deviation of
     the FID of ``halves`` random halves of the N vectors (seeded: the same features give the same value)."""
-    x = features.detach().to("cpu", torch.float64).numpy()
-    n = x.shape[0]
+    n = features.shape[0]
     if n < 4:
         raise ValueError(f"need at least 4 feature vectors for a standard error, got {n}")
     rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(halves):
-        half = x[rng.permutation(n)[: n // 2]]
-        values.append(frechet_distance(half.mean(axis=0), np.cov(half, rowvar=False), mu, sigma))
+    values = [frechet_distance(*gaussian_stats(features[torch.as_tensor(rng.permutation(n)[: n // 2])]), mu, sigma)
+              for _ in range(halves)]
     return float(np.std(values, ddof=1))
 
 

@@ -49,7 +49,8 @@ def parse_space(raw, source: str) -> SearchSpace:
     metric, mode = top.get("metric", "fid"), top.get("mode", "min")
     allowed = searchable_metrics(base.conditional)
     if metric not in allowed:
-        raise RayganError(f"{source}: metric '{metric}' is not a per-report metric a search can rank by; choose one of {', '.join(allowed)}")
+        raise RayganError(f"{source}: metric '{metric}' is not a per-report metric a search can rank by; "
+                          f"choose one of {', '.join(allowed)}")
     if mode not in MODES:
         raise RayganError(f"{source}: mode must be min or max, got '{mode}'")
     constraints = _constraints(raw.get("constraints"), base, f"{source}: constraints")
