@@ -18,13 +18,15 @@ def test_every_model_trains_its_recipe_by_default_and_the_recipe_is_a_valid_conf
     assert changed == set(RECIPES[model])  # nothing but the recipe differs from the field defaults
 
 
-def test_dcgan_recipe_is_the_measured_one_and_gan_keeps_the_field_defaults():
+def test_each_recipe_is_the_measured_one():
     dcgan = GANConfig.from_dict({"model": "dcgan"})
     assert (dcgan.loss, dcgan.discriminator_norm, dcgan.beta1, dcgan.beta2) == ("hinge", "spectral", 0.0, 0.9)
     assert (dcgan.lr_g, dcgan.lr_d, dcgan.g_width, dcgan.d_width) == (2e-3, 4e-3, 32, 32)
     cgan = GANConfig.from_dict({"model": "cgan"})
     assert (cgan.g_method, cgan.d_method, cgan.loss) == ("cbn", "projection", "hinge")
-    assert GANConfig.from_dict({"model": "gan"}) == GANConfig()
+    gan = GANConfig.from_dict({"model": "gan"})
+    assert (gan.loss, gan.lr_g, gan.lr_d, gan.beta1, gan.latent_dim, gan.d_dropout) == (
+        "hinge", 1.81e-4, 4.66e-4, 0.427, 53, 0.4)
 
 
 def test_given_keys_win_and_displace_the_recipe_keys_they_contradict():
@@ -57,5 +59,5 @@ def test_train_help_lists_each_models_recipe():
 
     text = " ".join(build_parser().format_help().split())
     assert "dcgan: loss hinge, d_norm spectral, beta1 0, beta2 0.9, lr_g 0.002, lr_d 0.004, g_width 32" in text
-    assert "cgan: g_cond cbn, d_cond projection, loss hinge" in text and "gan: none" in text
+    assert "cgan: g_cond cbn, d_cond projection, loss hinge" in text and "gan: loss hinge, lr_g 0.000181, lr_d 0.000466, beta1 0.427, latent_dim 53, d_dropout 0.4" in text
 
