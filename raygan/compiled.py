@@ -19,7 +19,9 @@ entries in Dynamo's cache, so calls raise its per-function limit (8 by default, 
 which Dynamo silently runs the function eagerly) to :data:`RECOMPILE_LIMIT` (:func:`compiled_step`).  A compile
 that fails (no C++ compiler, an unsupported operation) prints one warning line and the run
 goes on eagerly.  A compiled step runs under PyTorch's deterministic algorithms, so that a
-compiled run is as reproducible as an eager one (:func:`compiled_step`).
+compiled run is as reproducible as an eager one (:func:`compiled_step`).  Dropout in D (``gan``'s recipe) is
+the exception to "the same losses": inductor draws its masks from a random stream of its own, so a compiled
+run drops other units than an eager one.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ import torch
 
 from bench.engine import main
 from bench.record import cpu_model, git_state, provenance
+from raygan.config import GANConfig
 from raygan.records import read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,8 +54,9 @@ def test_short_benchmark_reports_both_loops(tmp_path, mnist_dir, capsys):
     # One engine step per real image, counted by torch, against the count by hand for the default MLP GAN:
     # G forward; D forward and weight gradients on real + fake; D input gradients (not for its first layer's
     # input); then for G's update D forward and input gradients on the fake, and G's backward (not into z).
-    g, d = _mlp_flops([100, 256, 512, 1024, 784]), _mlp_flops([784, 1024, 512, 256, 1])
-    by_hand = g + 2 * d + 2 * d + 2 * (d - 2 * 784 * 1024) + d + d + g + (g - 2 * 100 * 256)
+    latent = GANConfig.from_dict({"model": "gan"}).latent_dim  # its recipe's
+    g, d = _mlp_flops([latent, 256, 512, 1024, 784]), _mlp_flops([784, 1024, 512, 256, 1])
+    by_hand = g + 2 * d + 2 * d + 2 * (d - 2 * 784 * 1024) + d + d + g + (g - 2 * latent * 256)
     gan, cgan = result["models"]
     assert gan["train_flops_per_image"] == by_hand
     assert cgan["train_flops_per_image"] > by_hand  # the label code widens G's and D's first layers

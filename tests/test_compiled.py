@@ -36,20 +36,22 @@ def _losses(trainer: GANTrainer, steps: int = STEPS) -> list[float]:
 def test_the_compiled_step_gives_the_eager_steps_losses_and_resumes_exactly(mnist, model):
     """Each model with its recipe (cdcgan's spectral-norm D, cgan's class batch norm and projection head): the same
     losses step by step within float tolerance, and a compiled run resumed from a checkpoint goes where an
-    unbroken compiled one goes, bit for bit."""
-    eager = GANTrainer(_config(model, "off"), mnist)
-    compiled = GANTrainer(_config(model, "on"), mnist)
+    unbroken compiled one goes, bit for bit.  gan's recipe without its dropout in D: inductor draws dropout masks
+    from a random stream of its own, so with dropout the two steps drop different units."""
+    plain = {"d_dropout": 0.0} if model == "gan" else {}
+    eager = GANTrainer(_config(model, "off", **plain), mnist)
+    compiled = GANTrainer(_config(model, "on", **plain), mnist)
     assert compiled._generate.active is True
     expected, got = _losses(eager), _losses(compiled)
     assert compiled._generate.active and compiled._judge_fn.active  # compiled, not fallen back
     assert got == pytest.approx(expected, rel=1e-4, abs=1e-5)
 
-    first = GANTrainer(_config(model, "on"), mnist)
+    first = GANTrainer(_config(model, "on", **plain), mnist)
     first.run_steps(STEPS // 2, STEPS // 2)
     buffer = io.BytesIO()
     torch.save(first.state_dict(), buffer)
     buffer.seek(0)
-    resumed = GANTrainer(_config(model, "on"), mnist)
+    resumed = GANTrainer(_config(model, "on", **plain), mnist)
     resumed.load_state_dict(torch.load(buffer, weights_only=True))
     resumed.run_steps(STEPS, STEPS // 2)
     for a, b in zip(compiled.generator.state_dict().values(), resumed.generator.state_dict().values()):

@@ -1,4 +1,7 @@
 """Each model's defaults are its measured recipe: filled only where the user is silent, never for saved configs."""
+import re
+from pathlib import Path
+
 import pytest
 
 from raygan.config import GANConfig
@@ -61,3 +64,19 @@ def test_train_help_lists_each_models_recipe():
     assert "dcgan: loss hinge, d_norm spectral, beta1 0, beta2 0.9, lr_g 0.002, lr_d 0.004, g_width 32" in text
     assert "cgan: g_cond cbn, d_cond projection, loss hinge" in text and "gan: loss hinge, lr_g 0.000181, lr_d 0.000466, beta1 0.427, latent_dim 53, d_dropout 0.4" in text
 
+
+
+def test_readme_recipe_table_gives_each_models_recipe():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in readme.splitlines():  # | `dcgan`, `cdcgan` | `loss` hinge, `lr_g` 2e-3, ... | measured |
+        cells = line.split(" | ")
+        if len(cells) == 3 and cells[1].startswith("`") and "`lr_g`" in cells[1]:
+            for model in re.findall(r"`(\w+)`", cells[0]):
+                rows[model] = dict(re.findall(r"`(\w+)` ([^,]+?)(?:,|$| \()", cells[1]))
+    assert sorted(rows) == sorted(RECIPES)
+    for model, recipe in RECIPES.items():
+        assert set(rows[model]) == set(recipe), model
+        for key, part in recipe.items():
+            shown = rows[model][key]
+            assert (float(shown) == part.value) if isinstance(part.value, float) else shown == str(part.value), key

@@ -57,13 +57,14 @@ def _trainer(test_split, **changes):
 def test_reports_carry_measured_metrics_and_checkpoints_follow_the_budget(tmp_path, test_split, measurer):
     face = RecordingFace(tmp_path)
     plan = RunPlan(in_steps(50, 10, checkpoint_every=2, quick_num=200), NO_COLLAPSE)
-    history = run_loop(_trainer(test_split), plan, measurer, face)
+    trainer = _trainer(test_split)
+    history = run_loop(trainer, plan, measurer, face)
     assert face.started_with == [] and [r["step"] for r in history] == [10, 20, 30, 40, 50]
     best_so_far, smooth_best, fids = float("inf"), float("inf"), []
     for event in face.events:
         report = event.report
         assert report["num_samples"] == 200 and report["evaluator"].startswith("mnist-") and "fid" in report
-        assert report["collapsed"] is False and report["lr_g_in_use"] == 2e-4 and report["face_tag"] == "recorded"
+        assert report["collapsed"] is False and report["lr_g_in_use"] == trainer.config.lr_g and report["face_tag"] == "recorded"
         assert report["kimg"] == pytest.approx(report["step"] * 0.016) and report["out_of_time"] is False
         assert event.new_best == (report["fid"] < best_so_far)
         best_so_far = min(best_so_far, report["fid"])
