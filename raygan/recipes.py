@@ -34,8 +34,9 @@ class Ingredient:
     yields_to: tuple[str, ...] = ()
 
 
+_HINGE = Ingredient("hinge", ("label_smoothing",))  # label_smoothing needs the ns loss: giving it drops the hinge
 _DCGAN = MappingProxyType({
-    "loss": Ingredient("hinge", ("label_smoothing",)),
+    "loss": _HINGE,
     "d_norm": Ingredient("spectral"),
     "beta1": Ingredient(0.0),
     "beta2": Ingredient(0.9),
@@ -48,12 +49,12 @@ _CGAN = MappingProxyType({
     # cond would have no effect beside both, label_embedding nothing to embed, and cbn needs G's batch norm
     "g_cond": Ingredient("cbn", ("cond", "label_embedding", "g_norm")),
     "d_cond": Ingredient("projection", ("cond", "label_embedding")),
-    "loss": Ingredient("hinge", ("label_smoothing",)),
+    "loss": _HINGE,
     "lr_g": Ingredient(3.2e-4),
     "lr_d": Ingredient(5.4e-4),
 })
 _GAN = MappingProxyType({
-    "loss": Ingredient("hinge", ("label_smoothing",)),
+    "loss": _HINGE,
     "lr_g": Ingredient(1.81e-4),
     "lr_d": Ingredient(4.66e-4),
     "beta1": Ingredient(0.427),

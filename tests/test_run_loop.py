@@ -64,7 +64,8 @@ def test_reports_carry_measured_metrics_and_checkpoints_follow_the_budget(tmp_pa
     for event in face.events:
         report = event.report
         assert report["num_samples"] == 200 and report["evaluator"].startswith("mnist-") and "fid" in report
-        assert report["collapsed"] is False and report["lr_g_in_use"] == trainer.config.lr_g and report["face_tag"] == "recorded"
+        assert report["collapsed"] is False and report["lr_g_in_use"] == trainer.config.lr_g
+        assert report["face_tag"] == "recorded"
         assert report["kimg"] == pytest.approx(report["step"] * 0.016) and report["out_of_time"] is False
         assert event.new_best == (report["fid"] < best_so_far)
         best_so_far = min(best_so_far, report["fid"])
