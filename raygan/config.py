@@ -45,6 +45,9 @@ class GANConfig:
     ac_weight: float = setting(1.0, low=0, above=True, high=100)  # d_cond ac: the class loss's weight in both losses
     label_embedding: int = setting(0, low=0, high=512)  # 0: one-hot labels; >0: a learned embedding of this size
     latent_dim: int = setting(100, low=2, high=512)
+    # unconditional models: both nets conditioned on this many k-means clusters of the training images, G
+    # choosing one from z (raygan.models.self_conditioning); 0: off
+    clusters: int = setting(0, low=0, high=1000)
     g_hidden: tuple[int, ...] = setting((256, 512, 1024), low=1, high=8192, count=(1, 8))  # MLP G widths, input first
     d_hidden: tuple[int, ...] = setting((1024, 512, 256), low=1, high=8192, count=(1, 8))  # MLP D widths, input first
     g_norm: str = setting("batch", choices=G_NORMS)  # MLP generator: "batch" norm after each hidden layer, or "none"
@@ -84,6 +87,11 @@ class GANConfig:
     @property
     def conditional(self) -> bool:
         return is_conditional(self.model)
+
+    @property
+    def labelled(self) -> bool:
+        """Whether D sees each image with a label: the data's class, or its cluster (``clusters``)."""
+        return self.conditional or self.clusters > 0
 
     @property
     def g_method(self) -> str:
@@ -148,6 +156,12 @@ class GANConfig:
                 raise RayganError(f"{source}: {message}", key)
         if self.conditional:
             self._validate_conditioning(source, default)
+        if self.clusters == 1:
+            raise RayganError(f"{source}: clusters 1 is one class for every image; set clusters to 0 (off) or "
+                              "at least 2", "clusters")
+        if self.clusters and self.g_norm != "batch":
+            raise RayganError(f"{source}: clusters condition G through its batch norms, and g_norm 'none' gives it "
+                              "none; set g_norm=batch or clusters=0", ("clusters", "g_norm"))
         if self.label_smoothing and self.loss != "ns":
             raise RayganError(f"{source}: label_smoothing applies to loss 'ns' only, not '{self.loss}'; "
                               "set label_smoothing to 0 or loss to ns", ("label_smoothing", "loss"))

@@ -20,7 +20,9 @@ from raygan.augment import augment
 from raygan.budget import images_per_step
 from raygan.compiled import CompiledCall, compiled_step, compiles
 from raygan.config import GANConfig
+from raygan.errors import RayganError
 from raygan.data import ImageData, to_unit_range
+from raygan.data.clusters import Clusters, cluster_images
 from raygan.ema import ema_beta
 from raygan.losses import accuracies, class_loss, confusion_counts, discriminator_loss, generator_loss
 from raygan.models import build_models
@@ -40,8 +42,14 @@ class GANTrainer:
         if self.data.device != self.device:
             self.data = data.to(self.device)
         self.info = data.info
+        # self-conditioning (config.clusters): D sees each real image with its cluster, G draws them as often
+        self.clusters = _clusters(config, self.data)
+        if self.clusters is not None:
+            self.data = ImageData(self.data.info, self.data.images, self.clusters.assignments.to(self.device))
         torch.manual_seed(config.seed)
         generator, discriminator = build_models(config, data.info)
+        if self.clusters is not None:
+            generator.set_shares(self.clusters.shares())
         # channels_last lets oneDNN / cuDNN pick their fastest convolution kernels; a no-op for MLPs.
         self.generator = generator.to(self.device, memory_format=torch.channels_last)
         self.discriminator = discriminator.to(self.device, memory_format=torch.channels_last)
@@ -75,6 +83,8 @@ class GANTrainer:
 
     def _fake_batch(self, size: int):
         z = torch.randn(size, self.config.latent_dim, device=self.device, generator=self.rng)
+        if self.clusters is not None:  # G picks the cluster from z itself; D is told which it picked
+            return self._generate(z, None), self.generator.cluster_of(z)
         labels = (torch.randint(self.generator.num_classes, (size,), device=self.device, generator=self.rng)
                   if self.config.conditional else None)
         return self._generate(z, labels), labels
@@ -105,7 +115,7 @@ class GANTrainer:
     def _d_update(self, fake: torch.Tensor, fake_labels) -> torch.Tensor:
         config = self.config
         real, real_labels = self.data.batch(config.batch_size, self.rng)
-        if not config.conditional:
+        if not config.labelled:
             real_labels = None
         real, fake = self._seen(real), self._seen(fake.detach())
         r1_due = config.r1_gamma > 0 and self.step % config.r1_every == 0  # lazy, as stylegan2's
@@ -213,12 +223,20 @@ class GANTrainer:
         try:
             for name, split in (("d_acc_train", train), ("d_acc_heldout", heldout)):
                 count = min(num, len(split))
-                labels = split.labels[:count].to(self.device) if self.config.conditional else None
-                logits = self.discriminator(to_unit_range(split.images[:count].to(self.device)), labels)
+                images = split.images[:count].to(self.device)
+                labels = self._labels_of(images, split.labels[:count].to(self.device))
+                logits = self.discriminator(to_unit_range(images), labels)
                 shares[name] = (logits > 0).float().mean().item()
         finally:
             self.discriminator.train()
         return shares
+
+    def _labels_of(self, images_uint8: torch.Tensor, classes: torch.Tensor) -> torch.Tensor | None:
+        """What D is told of real ``images_uint8``: their ``classes`` (conditional), their clusters (self-conditioned)
+        or nothing."""
+        if self.clusters is not None:
+            return self.clusters.assign(images_uint8)
+        return classes if self.config.conditional else None
 
     def run(self, max_images: int, report_images: int, on_report: ReportFn | None = None,
             on_step: Callable[[int], None] | None = None) -> dict | None:
@@ -303,3 +321,13 @@ class GANTrainer:
         if "window" in state:  # checkpoints written before runs could stop between reports had an empty one
             self._window.copy_(state["window"])
             self._window_steps = int(state["window_steps"])
+
+
+def _clusters(config: GANConfig, data: ImageData) -> Clusters | None:
+    """The training images' k-means clusters for a self-conditioned run (None without ``clusters``)."""
+    if not config.clusters:
+        return None
+    if config.clusters > len(data):
+        raise RayganError(f"clusters {config.clusters} needs at least as many training images; dataset "
+                          f"'{data.name}' has {len(data)}: set clusters to at most {len(data)}, or 0", "clusters")
+    return cluster_images(data.images, config.clusters, config.seed)

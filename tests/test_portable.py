@@ -40,6 +40,7 @@ CASES = {
     "cdcgan-32-colour": ("cdcgan", 3, 32, 3, {"cond": "input"}),
     "cdcgan-32-colour-cbn": ("cdcgan", 3, 32, 3, {"g_cond": "cbn", "d_cond": "projection"}),
     "cgan-28-grey-cbn-mnist": ("cgan", 1, 28, 10, {"g_cond": "cbn", "d_cond": "ac"}),
+    "dcgan-32-colour-clusters": ("dcgan", 3, 32, 0, {"clusters": 4}),  # the cluster is chosen from z inside
 }
 FORMATS = {"onnx": to_onnx, "torchscript": to_torchscript}
 BATCHES = (1, 5)
@@ -133,7 +134,10 @@ def _write_generator(path, name: str, mnist):
         return save_trainer_generator(path, trainer, {"fid": 123.5, "num_samples": 500})
     torch.manual_seed(len(name))
     info = _info(channels, size, classes)
-    return save_generator(path, build_generator(config, info), config, info)
+    generator = build_generator(config, info)
+    if config.clusters:  # uneven shares of its clusters, as a trained one has
+        generator.set_shares(torch.tensor([0.4, 0.3, 0.2, 0.1]))
+    return save_generator(path, generator, config, info)
 
 
 def _inputs_and_samples(path, arrays):

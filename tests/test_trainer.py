@@ -27,11 +27,13 @@ def mnist(mnist_dir):
     return load_dataset("mnist", mnist_dir, "train")
 
 
-CONDITIONINGS = {"cbn-projection": {"g_cond": "cbn", "d_cond": "projection"}, "ac": {"d_cond": "ac"}}
+CONDITIONINGS = {"cbn-projection": {"g_cond": "cbn", "d_cond": "projection"}, "ac": {"d_cond": "ac"},
+                 "clusters": {"clusters": 8}}
 
 
 @pytest.mark.parametrize("model, conditioning", [("gan", ""), ("dcgan", ""), ("cgan", ""), ("cdcgan", ""),
-                                                 *[(m, c) for m in ("cgan", "cdcgan") for c in CONDITIONINGS]])
+                                                 *[(m, c) for m in ("cgan", "cdcgan") for c in ("cbn-projection", "ac")],
+                                                 ("gan", "clusters"), ("dcgan", "clusters")])
 def test_reports_every_k_steps_with_finite_values(mnist, model, conditioning):
     config = GANConfig.from_dict({"model": model, **_small(model), "d_steps": 2, **CONDITIONINGS.get(conditioning, {})})
     reports = []
@@ -81,8 +83,9 @@ def test_discriminator_learns_to_tell_real_digits_from_a_frozen_generator(mnist)
 
 
 @pytest.mark.parametrize("values", [SMALL, {**_small("cdcgan"), "model": "cdcgan", "g_cond": "cbn", "d_cond": "ac"},
-                                    {**_small("cgan"), "model": "cgan", "d_cond": "projection", "d_norm": "spectral"}],
-                         ids=["gan", "cdcgan-cbn-ac", "cgan-projection"])
+                                    {**_small("cgan"), "model": "cgan", "d_cond": "projection", "d_norm": "spectral"},
+                                    {**_small("dcgan"), "model": "dcgan", "clusters": 8}],
+                         ids=["gan", "cdcgan-cbn-ac", "cgan-projection", "dcgan-clusters"])
 def test_checkpoint_resumes_bit_for_bit_with_own_learning_rates(mnist, values):
     config = GANConfig.from_dict({**values, "seed": 3})
     straight = GANTrainer(config, mnist)
@@ -278,6 +281,42 @@ def test_every_small_data_key_is_checked_in_one_line(key, value, message):
     with pytest.raises(RayganError) as error:
         GANConfig.from_dict({key: value})
     assert message in str(error.value) and "\n" not in str(error.value) and error.value.fields == (key,)
+
+
+def test_a_self_conditioned_run_tells_d_each_real_images_cluster_and_each_fakes_drawn_one(mnist, mnist_dir):
+    trainer = GANTrainer(GANConfig.from_dict({**_small("dcgan"), "model": "dcgan", "clusters": 6}), mnist)
+    assert torch.equal(trainer.data.labels, trainer.clusters.assignments)
+    assert trainer.generator.boundaries.tolist() == pytest.approx(
+        torch.cumsum(trainer.clusters.shares(), 0)[:-1].tolist(), abs=1e-6)
+    drawn, told = [], []
+    cluster_of, judge = trainer.generator.cluster_of, trainer._judge
+
+    def record_drawn(z):
+        drawn.append(cluster_of(z))
+        return drawn[-1]
+
+    def record_told(real, real_labels, fake, fake_labels, how):
+        told.append((real, real_labels, fake_labels))
+        return judge(real, real_labels, fake, fake_labels, how)
+
+    trainer.generator.cluster_of, trainer._judge = record_drawn, record_told
+    trainer.run_steps(2, 2)
+    assert len(told) == 2
+    for real, real_labels, fake_labels in told:  # the clusters G drew the fakes from (it draws in its forward too)
+        assert any(torch.equal(fake_labels, clusters) for clusters in drawn)
+        images = ((real + 1) * 127.5).round().to(torch.uint8)
+        assert torch.equal(real_labels, trainer.clusters.assign(images))
+    shares = trainer.real_accuracy(mnist, load_dataset("mnist", mnist_dir, "test"), num=100)
+    assert set(shares) == {"d_acc_train", "d_acc_heldout"}
+
+
+def test_more_clusters_than_training_images_is_a_one_line_error(mnist):
+    from raygan.data import ImageData
+    from raygan.errors import RayganError
+
+    few = ImageData(mnist.info, mnist.images[:5], mnist.labels[:5])
+    with pytest.raises(RayganError, match="clusters 8 needs at least as many training images; dataset 'mnist' has 5"):
+        GANTrainer(GANConfig.from_dict({**SMALL, "clusters": 8}), few)
 
 
 @pytest.mark.parametrize("model", ["dcgan", "cgan"])

@@ -28,7 +28,7 @@ from torch import nn
 
 from raygan.data import DatasetInfo, dataset_info
 from raygan.errors import RayganError
-from raygan.models import conditioning, dcgan, mlp
+from raygan.models import conditioning, dcgan, mlp, self_conditioning
 from raygan.models.base import Generator, spectral_norm_all
 
 
@@ -57,7 +57,7 @@ class Family:
     @property
     def keys(self) -> tuple[str, ...]:
         """The config keys that only some models read, and this one does."""
-        return self.architecture.keys + (conditioning.KEYS if self.conditional else ())
+        return self.architecture.keys + (conditioning.KEYS if self.conditional else self_conditioning.KEYS)
 
 
 FAMILIES: dict[str, Family] = {
@@ -95,7 +95,9 @@ def keys_without_effect(model: str) -> dict[str, str]:
     for name, family in sorted(FAMILIES.items(), key=lambda item: distance(item[1])):
         for key in family.keys:
             if key not in own.keys and key not in messages:
-                why = "it is unconditional" if key in conditioning.KEYS else f"it is {own.architecture.description}"
+                why = ("it is unconditional" if key in conditioning.KEYS
+                       else "it is conditional: its labels are the data's classes" if key in self_conditioning.KEYS
+                       else f"it is {own.architecture.description}")
                 messages[key] = f"{key} has no effect on model {model} ({why}); drop it or use {name}"
     return messages
 
@@ -111,18 +113,32 @@ def _method(config, info: DatasetInfo, net: str) -> str | None:
     return conditioning.resolve(config.cond, getattr(config, f"{net}_cond"))
 
 
+def _plan(config, info: DatasetInfo | None, net: str) -> tuple[DatasetInfo, str | None]:
+    """The dataset info ``net`` ("g" or "d") is built for and its conditioning method: the data's classes for a
+    conditional model, ``clusters`` pseudo-classes for a self-conditioned one (:mod:`.self_conditioning`)."""
+    info = info or dataset_info(config.dataset)
+    if getattr(config, "clusters", 0) and not is_conditional(config.model):
+        method = self_conditioning.G_METHOD if net == "g" else self_conditioning.D_METHOD
+        return self_conditioning.cluster_info(info, config.clusters), method
+    return info, _method(config, info, net)
+
+
 def build_generator(config, info: DatasetInfo | None = None) -> Generator:
     """A fresh generator for a validated config (a GANConfig, or any object with its fields);
-    ``info`` defaults to the config's dataset."""
-    info = info or dataset_info(config.dataset)
-    return FAMILIES[config.model].architecture.generator(config, info, _method(config, info, "g"))
+    ``info`` defaults to the config's dataset.  A self-conditioned one (``clusters``) is unconditional
+    outside: :class:`~raygan.models.self_conditioning.SelfConditioned` over its conditional net."""
+    net_info, method = _plan(config, info, "g")
+    generator = FAMILIES[config.model].architecture.generator(config, net_info, method)
+    if method is None or is_conditional(config.model):
+        return generator
+    return self_conditioning.SelfConditioned(generator, (info or dataset_info(config.dataset)).num_classes)
 
 
 def build_discriminator(config, info: DatasetInfo | None = None) -> nn.Module:
     """A fresh discriminator, with spectral norm on every layer when ``d_norm`` is spectral."""
-    info = info or dataset_info(config.dataset)
+    net_info, method = _plan(config, info, "d")
     norm = resolve_d_norm(config.model, config.d_norm)
-    discriminator = FAMILIES[config.model].architecture.discriminator(config, info, _method(config, info, "d"), norm)
+    discriminator = FAMILIES[config.model].architecture.discriminator(config, net_info, method, norm)
     return spectral_norm_all(discriminator) if norm == "spectral" else discriminator
 
 

@@ -19,16 +19,17 @@ def test_the_four_models_are_an_architecture_with_or_without_conditioning():
 
 @pytest.mark.parametrize("model, keys", [
     ("gan", {"cond", "g_cond", "d_cond", "label_embedding", "ac_weight", "g_width", "d_width"}),
-    ("cgan", {"g_width", "d_width"}),
+    ("cgan", {"g_width", "d_width", "clusters"}),
     ("dcgan", {"cond", "g_cond", "d_cond", "label_embedding", "ac_weight", "g_hidden", "d_hidden", "g_norm",
                "d_dropout"}),
-    ("cdcgan", {"g_hidden", "d_hidden", "g_norm", "d_dropout"}),
+    ("cdcgan", {"g_hidden", "d_hidden", "g_norm", "d_dropout", "clusters"}),
 ])
 def test_keys_without_effect_name_the_nearest_model_that_reads_them(model, keys):
     messages = keys_without_effect(model)
     assert set(messages) == keys
-    fits = {"gan": {"g_width": "dcgan", "cond": "cgan"}, "cgan": {"d_width": "cdcgan"},
-            "dcgan": {"g_hidden": "gan", "label_embedding": "cdcgan"}, "cdcgan": {"d_dropout": "cgan"}}[model]
+    fits = {"gan": {"g_width": "dcgan", "cond": "cgan"}, "cgan": {"d_width": "cdcgan", "clusters": "gan"},
+            "dcgan": {"g_hidden": "gan", "label_embedding": "cdcgan"},
+            "cdcgan": {"d_dropout": "cgan", "clusters": "dcgan"}}[model]
     for key, other in fits.items():
         assert messages[key].endswith(f"drop it or use {other}") and key not in keys_without_effect(other)
 
