@@ -63,7 +63,7 @@ def test_train_help_lists_each_models_recipe():
     text = " ".join(build_parser().format_help().split())
     assert "dcgan: loss hinge, d_norm spectral, beta1 0, beta2 0.9, lr_g 0.002, lr_d 0.004, g_width 32" in text
     assert "cgan: g_cond cbn, d_cond projection, loss hinge" in text
-    assert "gan: loss hinge, lr_g 0.000181, lr_d 0.000466, beta1 0.427, latent_dim 53, d_dropout 0.4" in text
+    assert "gan: loss hinge, lr_g 0.000181, lr_d 0.000466, beta1 0.427, latent_dim 53, d_dropout 0.4, clusters 50" in text
 
 
 def test_readme_recipe_table_gives_each_models_recipe():

@@ -96,7 +96,8 @@ def test_the_label_joins_both_nets_of_both_architectures_where_cond_says(model, 
 
 @pytest.mark.parametrize("model", ["gan", "dcgan"])
 def test_unconditional_nets_take_no_label(model):
-    config = GANConfig.from_dict({"model": model, "latent_dim": LATENT, **small_nets(model, hidden=(16, 32))})
+    config = GANConfig.from_dict({"model": model, "latent_dim": LATENT, "clusters": 0,
+                                  **small_nets(model, hidden=(16, 32))})
     generator, discriminator = build_models(config)
     expected = WIDTHS["c" + model](10)
     assert [_join_widths(generator), _join_widths(discriminator)] == \

@@ -19,9 +19,9 @@ def _has_batchnorm(module):
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
 
-@pytest.mark.parametrize("values", [{"model": "dcgan"}, {"model": "cdcgan", "cond": "hidden"},
-                                    {"model": "gan"}, {"model": "cgan", "cond": "hidden"}],
-                         ids=lambda v: "-".join(v.values()))
+@pytest.mark.parametrize("values", [{"model": "dcgan", "clusters": 0}, {"model": "cdcgan", "cond": "hidden"},
+                                    {"model": "gan", "clusters": 0}, {"model": "cgan", "cond": "hidden"}],
+                         ids=lambda v: "-".join(map(str, v.values())))
 def test_spectral_norm_bounds_every_layer_of_d_only(values):
     torch.manual_seed(0)  # 30 power iterations reach 2% for most random weights, not all: these ones
     generator, discriminator = _build(**values, d_norm="spectral")

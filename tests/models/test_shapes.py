@@ -13,10 +13,12 @@ from tests.conftest import small_nets
 
 CLASSES = tuple(f"class{i}" for i in range(4))
 VARIANTS = [
-    {"model": "gan"},
-    {"model": "dcgan"},
-    {"model": "dcgan", "d_norm": "spectral"},
-    {"model": "dcgan", "d_norm": "none"},
+    {"model": "gan", "clusters": 0},
+    {"model": "dcgan", "clusters": 0},
+    {"model": "dcgan", "d_norm": "spectral", "clusters": 0},
+    {"model": "dcgan", "d_norm": "none", "clusters": 0},
+    {"model": "gan", "clusters": 5},  # self-conditioned: D is told the cluster G drew
+    {"model": "dcgan", "clusters": 5},
     {"model": "cgan", "cond": "input"},
     {"model": "cgan", "cond": "hidden"},
     {"model": "cgan", "cond": "input", "label_embedding": 16},
@@ -42,9 +44,10 @@ def test_every_model_builds_for_every_size_channel_count_and_latent_size(values,
                                   "latent_dim": latent_dim})
     generator, discriminator = build_models(config, info)
     labels = torch.arange(6) % len(CLASSES) if config.conditional else None
-    images = generator(torch.randn(6, latent_dim), labels)
+    z = torch.randn(6, latent_dim)
+    images = generator(z, labels)
     assert images.shape == (6, channels, size, size) and images.abs().max() <= 1
-    logits, classes = discriminator.judge(images, labels)
+    logits, classes = discriminator.judge(images, generator.cluster_of(z) if config.clusters else labels)
     assert logits.shape == (6,) and (classes is None) == (values.get("d_cond") != "ac")
     assert classes is None or classes.shape == (6, len(CLASSES))
     assert generator.sample(3, labels=0 if config.conditional else None).shape == (3, channels, size, size)

@@ -29,7 +29,8 @@ def _cases():
         for size, channels in ((28, 1), (32, 3)) if mlp else ((28, 1), (32, 3), (64, 3)):
             for norm in ("none", "spectral") if mlp else ("batch", "spectral", "none"):
                 values = {"model": model, "dataset": "folder", "latent_dim": 12, "d_norm": norm,
-                          **({"cond": cond, "label_embedding": embedding} if cond else {}),
+                          # unconditional: the plain nets the reference holds (a self-conditioned one wraps them)
+                          **({"cond": cond, "label_embedding": embedding} if cond else {"clusters": 0}),
                           **({"g_hidden": [16, 24], "d_hidden": [24, 16]} if mlp else {"g_width": 8, "d_width": 8})}
                 info = DatasetInfo("t", (channels, size, size), CLASSES, fingerprint="f" * 16)
                 variant = "-".join(map(str, [model, *([cond, embedding] if cond else []), f"{size}x{channels}"]))
