@@ -155,7 +155,8 @@ def run_benchmark(models, dataset: str, data_dir, device, batch_size: int, steps
     with tempfile.TemporaryDirectory() as tmp:
         root = torchvision_copy(dataset, data_dir, Path(tmp))
         for model in models:
-            config = GANConfig.from_dict({"model": model, "dataset": dataset, "batch_size": batch_size})
+            # the reference loop trains the plain nets: no self-conditioning (the unconditional recipes' clusters)
+            config = GANConfig.from_dict({"model": model, "dataset": dataset, "batch_size": batch_size, "clusters": 0})
             reference = reference_images_per_s(config, root, device, steps, warmup, workers)
             engine = engine_images_per_s(config, data, device, steps, warmup)
             row = {"model": model, "batch_size": batch_size, "reference_images_per_s": reference,

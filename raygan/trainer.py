@@ -20,10 +20,10 @@ from raygan.augment import augment
 from raygan.budget import images_per_step
 from raygan.compiled import CompiledCall, compiled_step, compiles
 from raygan.config import GANConfig
-from raygan.errors import RayganError
 from raygan.data import ImageData, to_unit_range
 from raygan.data.clusters import Clusters, cluster_images
 from raygan.ema import ema_beta
+from raygan.errors import RayganError
 from raygan.losses import accuracies, class_loss, confusion_counts, discriminator_loss, generator_loss
 from raygan.models import build_models
 from raygan.regularizers import LeCam, r1_penalty

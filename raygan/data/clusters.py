@@ -19,6 +19,7 @@ import torch
 from torch.nn import functional as F
 
 POOLED = 14  # pixels a side the images are pooled to before clustering (MNIST's 28 -> 14: 196 features)
+FIT_IMAGES = 10000  # the centres are fitted on at most this many images (a seeded draw), then every image assigned
 ITERATIONS = 25  # at most this many Lloyd iterations after k-means++ seeding
 SETTLED = 0.002  # ... stopping once fewer than this share of the images change cluster
 
@@ -61,28 +62,31 @@ def _nearest(x: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
 def cluster_images(images_uint8: torch.Tensor, count: int, seed: int = 0) -> Clusters:
     """k-means with ``count`` clusters of ``images_uint8`` (N, C, H, W), seeded by k-means++ from ``seed``.
 
-    A cluster left empty by an iteration takes the image farthest from its centre; with fewer distinct
-    images than clusters some stay empty, and their share is 0.  Raises ValueError when there are
-    fewer images than clusters.
+    The centres are fitted on :data:`FIT_IMAGES` of the images drawn with ``seed`` (all of them when there
+    are fewer): a run starts in a fraction of the time, and ten thousand images place 100 centres about as
+    well as sixty thousand.  A cluster left empty by an iteration takes the image farthest from its centre;
+    with fewer distinct images than clusters some stay empty, and their share is 0.  Raises ValueError when
+    there are fewer images than clusters.
     """
     x = features(images_uint8)
     if count < 1 or count > len(x):
         raise ValueError(f"cannot make {count} clusters of {len(x)} images")
     rng = torch.Generator().manual_seed(seed)
-    centres = _seed_centres(x, count, rng)
-    assignments = _nearest(x, centres)
+    fit = x if len(x) <= FIT_IMAGES else x[torch.randperm(len(x), generator=rng)[:FIT_IMAGES]]
+    centres = _seed_centres(fit, count, rng)
+    assignments = _nearest(fit, centres)
     for _ in range(ITERATIONS):
-        sums = torch.zeros_like(centres).index_add_(0, assignments, x)
+        sums = torch.zeros_like(centres).index_add_(0, assignments, fit)
         sizes = torch.bincount(assignments, minlength=count)
         empty = (sizes == 0).nonzero().flatten()
         centres = sums / sizes.clamp(min=1)[:, None].float()
         if len(empty):
-            distance = (x - centres[assignments]).norm(dim=1)
-            centres[empty] = x[distance.topk(len(empty)).indices]
-        previous, assignments = assignments, _nearest(x, centres)
+            distance = (fit - centres[assignments]).norm(dim=1)
+            centres[empty] = fit[distance.topk(len(empty)).indices]
+        previous, assignments = assignments, _nearest(fit, centres)
         if (previous != assignments).float().mean() < SETTLED and not len(empty):
             break
-    return Clusters(centres, assignments)
+    return Clusters(centres, _nearest(x, centres))
 
 
 def _seed_centres(x: torch.Tensor, count: int, rng: torch.Generator) -> torch.Tensor:

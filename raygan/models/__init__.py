@@ -113,10 +113,9 @@ def _method(config, info: DatasetInfo, net: str) -> str | None:
     return conditioning.resolve(config.cond, getattr(config, f"{net}_cond"))
 
 
-def _plan(config, info: DatasetInfo | None, net: str) -> tuple[DatasetInfo, str | None]:
+def _plan(config, info: DatasetInfo, net: str) -> tuple[DatasetInfo, str | None]:
     """The dataset info ``net`` ("g" or "d") is built for and its conditioning method: the data's classes for a
     conditional model, ``clusters`` pseudo-classes for a self-conditioned one (:mod:`.self_conditioning`)."""
-    info = info or dataset_info(config.dataset)
     if getattr(config, "clusters", 0) and not is_conditional(config.model):
         method = self_conditioning.G_METHOD if net == "g" else self_conditioning.D_METHOD
         return self_conditioning.cluster_info(info, config.clusters), method
@@ -127,16 +126,17 @@ def build_generator(config, info: DatasetInfo | None = None) -> Generator:
     """A fresh generator for a validated config (a GANConfig, or any object with its fields);
     ``info`` defaults to the config's dataset.  A self-conditioned one (``clusters``) is unconditional
     outside: :class:`~raygan.models.self_conditioning.SelfConditioned` over its conditional net."""
+    info = info or dataset_info(config.dataset)
     net_info, method = _plan(config, info, "g")
     generator = FAMILIES[config.model].architecture.generator(config, net_info, method)
     if method is None or is_conditional(config.model):
         return generator
-    return self_conditioning.SelfConditioned(generator, (info or dataset_info(config.dataset)).num_classes)
+    return self_conditioning.SelfConditioned(generator, info.num_classes)
 
 
 def build_discriminator(config, info: DatasetInfo | None = None) -> nn.Module:
     """A fresh discriminator, with spectral norm on every layer when ``d_norm`` is spectral."""
-    net_info, method = _plan(config, info, "d")
+    net_info, method = _plan(config, info or dataset_info(config.dataset), "d")
     norm = resolve_d_norm(config.model, config.d_norm)
     discriminator = FAMILIES[config.model].architecture.discriminator(config, net_info, method, norm)
     return spectral_norm_all(discriminator) if norm == "spectral" else discriminator
