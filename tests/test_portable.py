@@ -135,7 +135,7 @@ def _write_generator(path, name: str, mnist):
     torch.manual_seed(len(name))
     info = _info(channels, size, classes)
     generator = build_generator(config, info)
-    if config.clusters:  # uneven shares of its clusters, as a trained one has
+    if values.get("clusters"):  # uneven shares of its clusters, as a trained one has
         generator.set_shares(torch.tensor([0.4, 0.3, 0.2, 0.1]))
     return save_generator(path, generator, config, info)
 
