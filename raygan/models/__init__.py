@@ -113,10 +113,15 @@ def _method(config, info: DatasetInfo, net: str) -> str | None:
     return conditioning.resolve(config.cond, getattr(config, f"{net}_cond"))
 
 
+def _self_conditioned(config) -> bool:
+    """Whether ``config`` is an unconditional model trained on clusters of its images (:mod:`.self_conditioning`)."""
+    return bool(getattr(config, "clusters", 0)) and not is_conditional(config.model)
+
+
 def _plan(config, info: DatasetInfo, net: str) -> tuple[DatasetInfo, str | None]:
     """The dataset info ``net`` ("g" or "d") is built for and its conditioning method: the data's classes for a
-    conditional model, ``clusters`` pseudo-classes for a self-conditioned one (:mod:`.self_conditioning`)."""
-    if getattr(config, "clusters", 0) and not is_conditional(config.model):
+    conditional model, ``clusters`` pseudo-classes for a self-conditioned one."""
+    if _self_conditioned(config):
         method = self_conditioning.G_METHOD if net == "g" else self_conditioning.D_METHOD
         return self_conditioning.cluster_info(info, config.clusters), method
     return info, _method(config, info, net)
@@ -129,9 +134,7 @@ def build_generator(config, info: DatasetInfo | None = None) -> Generator:
     info = info or dataset_info(config.dataset)
     net_info, method = _plan(config, info, "g")
     generator = FAMILIES[config.model].architecture.generator(config, net_info, method)
-    if method is None or is_conditional(config.model):
-        return generator
-    return self_conditioning.SelfConditioned(generator, info.num_classes)
+    return self_conditioning.SelfConditioned(generator, info.num_classes) if _self_conditioned(config) else generator
 
 
 def build_discriminator(config, info: DatasetInfo | None = None) -> nn.Module:
