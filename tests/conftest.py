@@ -239,10 +239,33 @@ def folder_with_evaluator():
     return prepare
 
 
+# Test files that start a Ray head or a cluster of their own (``ray start``, Ray's ``Cluster``, a job server): one
+# xdist group, so no two run at once (``ray.init()`` without an address joins the latest head started on the machine)
+OWN_CLUSTER_FILES = ("test_autoscaler.py", "test_cluster.py", "test_jobs.py", "test_node_death.py",
+                     "test_s3_storage.py", "test_ray_floor.py", "test_ray_session.py")
+
+
+def pytest_configure(config):
+    """Under xdist, one torch thread per worker (and in what it starts), so two workers never oversubscribe the
+    cores: oversubscribed torch threads slow both several-fold."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Without a CUDA device the ``cuda`` tests are deselected (not skipped: nothing to see in the summary)."""
+    """Each test file is one xdist group (its module fixtures run once), except :data:`OWN_CLUSTER_FILES`, which
+    share one; without a CUDA device the ``cuda`` tests are deselected (not skipped: nothing to see in the
+    summary)."""
     import torch
 
+    for item in items:
+        file = item.path.name
+        item.add_marker(pytest.mark.xdist_group("own-cluster" if file in OWN_CLUSTER_FILES else
+                                                str(item.path.relative_to(REPO))))
     if torch.cuda.is_available():
         return
     deselected = [item for item in items if item.get_closest_marker("cuda")]

@@ -36,7 +36,7 @@ LR_PARAMS = """  lr_g: {dist: loguniform, low: 1.0e-4, high: 2.0e-3}
 
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="ERROR")
     yield
     ray.shutdown()
 

@@ -65,7 +65,7 @@ def test_trials_asha_stopped_are_told_apart_live_and_from_tunes_records(tmp_path
     from raygan.tuning.tuner import _scheduler
 
     space = load_space(tiny_space(max_steps=80, grace_period=40))  # a report every 1.28 kimg; rungs at 2.56
-    ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR")
+    ray.init(address="local", num_cpus=1, include_dashboard=False, logging_level="ERROR")
     try:
         tuner = tune.Tuner(reports_like_a_trial, param_space={"x": tune.grid_search([0, 1, 2, 3])},
                            # reuse_actors as in raygan's ASHA searches: one worker process for the four trials
