@@ -240,7 +240,8 @@ def folder_with_evaluator():
 
 
 # Test files that start a Ray head or a cluster of their own (``ray start``, Ray's ``Cluster``, a job server): one
-# xdist group, so no two run at once (``ray.init()`` without an address joins the latest head started on the machine)
+# unit of work for xdist, so no two run at once (``ray.init()`` without an address joins the latest head started on
+# the machine)
 OWN_CLUSTER_FILES = ("test_autoscaler.py", "test_cluster.py", "test_jobs.py", "test_node_death.py",
                      "test_s3_storage.py", "test_ray_floor.py", "test_ray_session.py")
 
@@ -255,17 +256,33 @@ def pytest_configure(config):
         torch.set_num_threads(1)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
+def pytest_xdist_make_scheduler(config, log):
+    """Whole test files to each worker (a module's Ray and shared search start once), :data:`OWN_CLUSTER_FILES`
+    together as one; in the order :func:`pytest_collection_modifyitems` leaves them (the long ones first)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return "own-cluster" if Path(file).name in OWN_CLUSTER_FILES else file
+
+    return FileScheduling(config, log)
+
+
+def _start_order(items) -> dict:
+    """Per test file, when it starts: the own-cluster files, then the others with tests marked slow, then the rest,
+    so that neither xdist worker ends on a long file while the other idles."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    return {item.path: 0 if item.path.name in OWN_CLUSTER_FILES else 1 if item.path in slow else 2 for item in items}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Each test file is one xdist group (its module fixtures run once), except :data:`OWN_CLUSTER_FILES`, which
-    share one; without a CUDA device the ``cuda`` tests are deselected (not skipped: nothing to see in the
-    summary)."""
+    """Long files first (:func:`_start_order`; the sort is stable, so each file keeps its order); without a CUDA
+    device the ``cuda`` tests are deselected (not skipped: nothing to see in the summary)."""
     import torch
 
-    for item in items:
-        file = item.path.name
-        item.add_marker(pytest.mark.xdist_group("own-cluster" if file in OWN_CLUSTER_FILES else
-                                                str(item.path.relative_to(REPO))))
+    order = _start_order(items)
+    items.sort(key=lambda item: order[item.path])
     if torch.cuda.is_available():
         return
     deselected = [item for item in items if item.get_closest_marker("cuda")]
