@@ -76,8 +76,11 @@ def test_nothing_listening_and_malformed_addresses(monkeypatch):
 
 @contextlib.contextmanager
 def _head_node(env: dict):
-    """``ray start --head --block`` on a free port under ``env``; its address, then it is ended by process group."""
+    """``ray start --head --block`` on a free port under ``env`` (with its own ``RAY_TMPDIR``); its address once it
+    listens and has written itself as the machine's latest cluster (``--address auto`` reads that file, and without
+    it falls back to any Ray running here, such as another test's), then it is ended by process group."""
     port = _free_port()
+    latest = Path(env["RAY_TMPDIR"]) / "ray" / "ray_current_cluster"
     head = subprocess.Popen([RAY_CLI, "start", "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
                              "--disable-usage-stats", "--block"], env={**env, **NO_DRAIN}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -85,10 +88,12 @@ def _head_node(env: dict):
         while True:  # (pytest-timeout ends a hang)
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                if latest.is_file() and latest.read_text().endswith(f":{port}"):
+                    break
             except OSError:
-                assert head.poll() is None, "ray start --head ended before it listened"
-                time.sleep(0.5)
+                pass
+            assert head.poll() is None, "ray start --head ended before it listened"
+            time.sleep(0.5)
         yield f"127.0.0.1:{port}"
     finally:
         os.killpg(head.pid, signal.SIGTERM)  # the head and everything it started, nothing else
