@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from ray_head import NO_DRAIN
+from ray_head import NO_DRAIN, free_port
 
 from raygan.errors import RayganError
 from raygan.tuning import ray_session
@@ -27,12 +27,6 @@ def ray_tmpdir():
 
 
 RAY_CLI = str(Path(sys.executable).parent / "ray")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.slow
@@ -69,7 +63,7 @@ def test_a_port_that_is_not_ray_fails_in_seconds(monkeypatch):
 
 def test_nothing_listening_and_malformed_addresses(monkeypatch):
     with pytest.raises(RayganError, match="no Ray cluster at address"):
-        ray_session.start_ray(f"127.0.0.1:{_free_port()}")
+        ray_session.start_ray(f"127.0.0.1:{free_port()}")
     with pytest.raises(RayganError, match="not HOST:PORT"):
         ray_session.start_ray("127.0.0.1:http")
 
@@ -79,7 +73,7 @@ def _head_node(env: dict):
     """``ray start --head --block`` on a free port under ``env`` (with its own ``RAY_TMPDIR``); its address once it
     listens and has written itself as the machine's latest cluster (``--address auto`` reads that file, and without
     it falls back to any Ray running here, such as another test's), then it is ended by process group."""
-    port = _free_port()
+    port = free_port()
     latest = Path(env["RAY_TMPDIR"]) / "ray" / "ray_current_cluster"
     head = subprocess.Popen([RAY_CLI, "start", "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
                              "--disable-usage-stats", "--block"], env={**env, **NO_DRAIN}, stdout=subprocess.DEVNULL,
