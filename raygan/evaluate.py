@@ -31,7 +31,8 @@ def build_parser() -> Parser:
                     epilog="metrics (name: meaning):\n" + describe_metrics())
     parser.add_argument("generator", help="a generator .safetensors file exported by raygan")
     parser.add_argument("--dataset", choices=DATASETS, default=None,
-                        help="evaluator and reference data (default: the dataset the generator was trained on)")
+                        help="evaluator and reference data (default: the generator's own; MNIST or Fashion-MNIST files "
+                             "in --data-dir replace an image folder it was trained on)")
     parser.add_argument("--data-dir", default=None,
                         help="folder with the dataset's four IDX .gz files, or the image folder it was trained on")
     parser.add_argument("--num", type=positive_int, default=FINAL_NUM,
@@ -45,7 +46,7 @@ def build_parser() -> Parser:
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     with user_errors(PROG, FLAGS):
-        from raygan.data import FOLDER, open_source
+        from raygan.data import FOLDER, dataset_info, measured_against, open_source
         from raygan.data.prepare import prepare
         from raygan.devices import pick_device
         from raygan.generator_file import load_generator
@@ -55,9 +56,11 @@ def main(argv=None) -> None:
 
         device = pick_device(args.device)
         generator = load_generator(args.generator, device=device)
-        dataset = args.dataset or generator.metadata["dataset"]
+        dataset = measured_against(generator.metadata["dataset"], generator.image_shape, args.data_dir, args.dataset,
+                                   generator.info.class_names if generator.conditional else None)
         names = None if args.metrics is None else [name.strip() for name in args.metrics.split(",") if name.strip()]
-        check_metrics(names, generator.conditional, generator.info.labelled)
+        labelled = generator.info.labelled if dataset == FOLDER else dataset_info(dataset).labelled
+        check_metrics(names, generator.conditional, labelled)
         if args.data_dir is None and dataset != FOLDER:  # metrics that need no real data, or a one-line error
             measurer, shown = open_measurer(dataset, None, device), dataset
         else:  # an image folder is read at the generator's shape

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from raygan.data import detect_dataset, load_dataset, open_source, resolve_dataset, resolve_source
+from raygan.data import detect_dataset, load_dataset, measured_against, open_source, resolve_dataset, resolve_source
 from raygan.data.idx import SPLIT_FILES, read_idx
 from raygan.errors import RayganError
 
@@ -162,6 +162,34 @@ def test_the_files_decide_over_a_declared_dataset(mnist_dir, fashion_dir, monkey
     assert resolve_dataset("mnist") == "mnist" and resolve_dataset(None) is None
     with pytest.raises(RayganError, match="unknown dataset 'cifar10'"):
         resolve_dataset("mnist", fashion_dir, "cifar10")
+
+
+def test_a_generator_is_measured_against_its_own_data_or_the_idx_files_a_folder_came_from(
+        mnist_dir, fashion_dir, flat_folder):
+    """What ``raygan.evaluate`` measures a generator against: the files speak for a folder-trained one (a folder is
+    often cut from MNIST or Fashion-MNIST); another mismatch, or another shape, is a one-line error."""
+    grey, colour = (1, 28, 28), (3, 32, 32)
+    assert measured_against("fashion_mnist", grey) == "fashion_mnist"  # no folder: metrics that need no data
+    assert measured_against("fashion_mnist", grey, fashion_dir) == "fashion_mnist"
+    assert measured_against("folder", grey, fashion_dir) == "fashion_mnist"  # the dataset the folder came from
+    assert measured_against("folder", grey, flat_folder) == "folder"
+    assert measured_against("mnist", grey, fashion_dir, "fashion_mnist") == "fashion_mnist"  # asked for
+    with pytest.raises(RayganError) as err:
+        measured_against("mnist", grey, fashion_dir)
+    assert str(err.value) == (f"the generator was trained on mnist, but data_dir {fashion_dir} holds fashion_mnist "
+                              "IDX files; pass mnist's files, or dataset fashion_mnist to measure it against these")
+    assert set(err.value.fields) == {"dataset", "data_dir"}
+    with pytest.raises(RayganError, match="trained on fashion_mnist, but data_dir .* holds an image folder"):
+        measured_against("fashion_mnist", grey, flat_folder)
+    with pytest.raises(RayganError, match="draws 3x32x32 images and mnist's are 1x28x28; measure it against the "
+                                          "image folder it was trained on"):
+        measured_against("folder", colour, mnist_dir)
+    with pytest.raises(RayganError, match="dataset folder contradicts data_dir"):
+        measured_against("folder", grey, mnist_dir, "folder")
+    # a conditional generator's labels must mean the dataset's classes
+    assert measured_against("folder", grey, mnist_dir, class_names=list("0123456789")) == "mnist"
+    with pytest.raises(RayganError, match=r"the generator's classes \(cat, dog\) are not mnist's \(0, 1, 2"):
+        measured_against("folder", grey, mnist_dir, class_names=["cat", "dog"])
 
 
 def test_the_data_line_counts_the_training_and_held_out_images(mnist_dir, flat_folder):

@@ -20,7 +20,7 @@ SMALL = [*RUN, "--set", "g_width=8", "--set", "d_width=8"]  # small DCGAN nets
 
 
 def test_a_colour_folder_trains_evaluates_and_draws_colour_grids(tmp_path, colour_folder, folder_with_evaluator,
-                                                                 capsys):
+                                                                 mnist_dir, capsys):
     _, test_set = folder_with_evaluator(colour_folder)
     out = tmp_path / "run"
     train_main(["--model", "cdcgan", "--data-dir", str(colour_folder), "--out", str(out), *SMALL])
@@ -46,6 +46,11 @@ def test_a_colour_folder_trains_evaluates_and_draws_colour_grids(tmp_path, colou
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["dataset"] == "colour_digits" and record["evaluator"] == summary["evaluator"]
     assert record["fid"] == pytest.approx(summary["fid"], rel=1e-4)  # the same seeded samples, the same evaluator
+    with pytest.raises(SystemExit) as exit_info:  # MNIST's files: the wrong shape, said in one line
+        evaluate_main([str(out / "generator.safetensors"), "--data-dir", str(mnist_dir)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1
+    assert "draws 3x32x32 images and mnist's are 1x28x28; measure it against the image folder" in err
 
     generate_main([str(out / "generator.safetensors"), "--label", "2", "--num", "16", "--out", str(tmp_path / "g.png")])
     grid = np.asarray(Image.open(tmp_path / "g.png"))
@@ -55,13 +60,20 @@ def test_a_colour_folder_trains_evaluates_and_draws_colour_grids(tmp_path, colou
 
 
 def test_a_flat_folder_trains_unconditionally_without_class_metrics(tmp_path, flat_folder, folder_with_evaluator,
-                                                                    capsys):
+                                                                    fashion_dir, capsys):
     folder_with_evaluator(flat_folder)
     out = tmp_path / "flat"
     train_main(["--model", "dcgan", "--data-dir", str(flat_folder), "--out", str(out), *SMALL])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert "fid" in summary and "diversity" in summary and "classes_covered" not in summary
     assert load_generator(out / "generator.safetensors").sample(2).shape == (2, 1, 28, 28)
+    # the folder holds Fashion-MNIST images: measured against the dataset's own files and evaluator, by pointing
+    # --data-dir at them, with no --dataset
+    evaluate_main([str(out / "generator.safetensors"), "--data-dir", str(fashion_dir), "--num", "500",
+                   "--metrics", "fid,classes_covered"])
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["dataset"] == "fashion_mnist" and record["evaluator"].startswith("fashion_mnist-")
+    assert record["fid"] > 0 and 1 <= record["classes_covered"] <= 10
 
 
 def test_a_conditional_model_on_a_flat_folder_is_a_one_line_error(tmp_path, flat_folder, folder_with_evaluator):

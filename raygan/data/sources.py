@@ -103,6 +103,41 @@ def resolve_dataset(declared: str | None, data_dir=None, dataset: str | None = N
     return found or dataset or declared
 
 
+def measured_against(trained_on: str, image_shape, data_dir=None, dataset: str | None = None,
+                     class_names=None) -> str:
+    """The dataset a generator trained on ``trained_on``, drawing ``image_shape`` images (of ``class_names``
+    when conditional), is measured against, given the user's ``data_dir`` and ``dataset`` (None: decided here).
+
+    Without ``dataset``: the generator's own, unless ``data_dir`` holds something else.  IDX files of a known
+    dataset replace an image folder (a folder is often cut from one, and its own evaluator sees only its
+    held-out images); any other mismatch is a one-line error naming both, since measuring against another
+    dataset's files by accident would print a number that looks real.  A known dataset's images must have the
+    generator's shape, and a conditional generator's classes must be its classes, in its order.
+    """
+    if dataset is not None:
+        name = resolve_dataset(trained_on, data_dir, dataset)
+    else:
+        found = detect_dataset(data_dir)
+        name = found if found is not None and trained_on == FOLDER and found != FOLDER else trained_on
+        if found is not None and found != name:
+            held = "an image folder" if found == FOLDER else f"{found} IDX files"
+            raise RayganError(f"the generator was trained on {trained_on}, but data_dir {data_dir} holds {held}; "
+                              f"pass {trained_on}'s files, or dataset {found} to measure it against these",
+                              fields=("data_dir", "dataset"))
+    if name == FOLDER:
+        return name
+    info = dataset_info(name)
+    if info.image_shape != tuple(image_shape):
+        drawn, wanted = ("x".join(map(str, shape)) for shape in (image_shape, info.image_shape))
+        raise RayganError(f"the generator draws {drawn} images and {name}'s are {wanted}; measure it against the "
+                          "image folder it was trained on", fields=("data_dir", "dataset"))
+    if class_names is not None and tuple(class_names) != info.class_names:
+        raise RayganError(f"the generator's classes ({', '.join(class_names)}) are not {name}'s "
+                          f"({', '.join(info.class_names)}); measure it against the image folder it was trained on",
+                          fields=("data_dir", "dataset"))
+    return name
+
+
 def resolve_source(declared: str, data_dir=None, dataset: str | None = None, declared_dir=None,
                    download: bool = False, image_size: int | None = None, channels: int | None = None) -> Source:
     """The source of a run of a search space or model config that declares the dataset ``declared`` (an image
