@@ -188,8 +188,11 @@ def test_a_generator_is_measured_against_its_own_data_or_the_idx_files_a_folder_
         measured_against("folder", grey, mnist_dir, "folder")
     # a conditional generator's labels must mean the dataset's classes
     assert measured_against("folder", grey, mnist_dir, class_names=list("0123456789")) == "mnist"
-    with pytest.raises(RayganError, match=r"the generator's classes \(cat, dog\) are not mnist's \(0, 1, 2"):
+    with pytest.raises(RayganError, match=r"the generator's classes \(cat, dog\) are not mnist's \(0, 1, 2.*; "
+                                          "measure it against the image folder it was trained on"):
         measured_against("folder", grey, mnist_dir, class_names=["cat", "dog"])
+    with pytest.raises(RayganError, match=r"are not fashion_mnist's \(T-shirt/top, .*; measure it against mnist's files"):
+        measured_against("mnist", grey, fashion_dir, "fashion_mnist", class_names=list("0123456789"))
 
 
 def test_the_data_line_counts_the_training_and_held_out_images(mnist_dir, flat_folder):

@@ -127,14 +127,14 @@ def measured_against(trained_on: str, image_shape, data_dir=None, dataset: str |
     if name == FOLDER:
         return name
     info = dataset_info(name)
+    own = "the image folder it was trained on" if trained_on == FOLDER else f"{trained_on}'s files"
     if info.image_shape != tuple(image_shape):
         drawn, wanted = ("x".join(map(str, shape)) for shape in (image_shape, info.image_shape))
-        raise RayganError(f"the generator draws {drawn} images and {name}'s are {wanted}; measure it against the "
-                          "image folder it was trained on", fields=("data_dir", "dataset"))
+        raise RayganError(f"the generator draws {drawn} images and {name}'s are {wanted}; measure it against {own}",
+                          fields=("data_dir", "dataset"))
     if class_names is not None and tuple(class_names) != info.class_names:
         raise RayganError(f"the generator's classes ({', '.join(class_names)}) are not {name}'s "
-                          f"({', '.join(info.class_names)}); measure it against the image folder it was trained on",
-                          fields=("data_dir", "dataset"))
+                          f"({', '.join(info.class_names)}); measure it against {own}", fields=("data_dir", "dataset"))
     return name
 
 
