@@ -65,7 +65,8 @@ def check(args) -> dict:
     out = output_folder(args.out, "out")
     data = str(args.data_dir)
     steps = {
-        "tests": run_step("tests", ["-m", "pytest", "-q", "-n", "0", "-m", "cuda", "-p", "no:cacheprovider", "tests"], out),
+        "tests": run_step("tests", ["-m", "pytest", "-q", "-n", "0", "-m", "cuda", "-p", "no:cacheprovider", "tests"],
+                          out),
         "engine": run_step("engine", ["-m", "bench.engine", "--device", "cuda", "--data-dir", data, "--models",
                                       "gan,dcgan,cgan", "--json", str(out / "engine.json")], out),
         "gpu_share": run_step("gpu_share", ["-m", "bench.gpu_share", "--device", "cuda", "--data-dir", data,

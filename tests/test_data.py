@@ -191,7 +191,8 @@ def test_a_generator_is_measured_against_its_own_data_or_the_idx_files_a_folder_
     with pytest.raises(RayganError, match=r"the generator's classes \(cat, dog\) are not mnist's \(0, 1, 2.*; "
                                           "measure it against the image folder it was trained on"):
         measured_against("folder", grey, mnist_dir, class_names=["cat", "dog"])
-    with pytest.raises(RayganError, match=r"are not fashion_mnist's \(T-shirt/top, .*; measure it against mnist's files"):
+    with pytest.raises(RayganError,
+                       match=r"are not fashion_mnist's \(T-shirt/top, .*; measure it against mnist's files"):
         measured_against("mnist", grey, fashion_dir, "fashion_mnist", class_names=list("0123456789"))
 
 

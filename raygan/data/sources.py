@@ -84,6 +84,11 @@ def detect_dataset(data_dir) -> str | None:
     return FOLDER if image_folder.holds_images(root) else None
 
 
+def _held(found: str) -> str:
+    """What a folder :func:`detect_dataset` named holds, in an error's words."""
+    return "an image folder" if found == FOLDER else f"{found} IDX files"
+
+
 def resolve_dataset(declared: str | None, data_dir=None, dataset: str | None = None) -> str | None:
     """The dataset a run on ``data_dir`` trains on: what its files are (:func:`detect_dataset`), else
     ``dataset`` (what the user asked for), else ``declared`` (the search space's or model config's).
@@ -96,8 +101,7 @@ def resolve_dataset(declared: str | None, data_dir=None, dataset: str | None = N
         raise RayganError(f"unknown dataset '{dataset}'; choose one of {', '.join(DATASETS)}", fields="dataset")
     found = detect_dataset(data_dir)
     if found is not None and dataset is not None and dataset != found:
-        held = "an image folder" if found == FOLDER else f"{found} IDX files"
-        raise RayganError(f"dataset {dataset} contradicts data_dir {data_dir}, which holds {held}; "
+        raise RayganError(f"dataset {dataset} contradicts data_dir {data_dir}, which holds {_held(found)}; "
                           f"pass dataset {found}, or leave it out to use what the folder holds",
                           fields=("dataset", "data_dir"))
     return found or dataset or declared
@@ -118,12 +122,11 @@ def measured_against(trained_on: str, image_shape, data_dir=None, dataset: str |
         name = resolve_dataset(trained_on, data_dir, dataset)
     else:
         found = detect_dataset(data_dir)
-        name = found if found is not None and trained_on == FOLDER and found != FOLDER else trained_on
+        name = found if found is not None and trained_on == FOLDER else trained_on
         if found is not None and found != name:
-            held = "an image folder" if found == FOLDER else f"{found} IDX files"
-            raise RayganError(f"the generator was trained on {trained_on}, but data_dir {data_dir} holds {held}; "
-                              f"pass {trained_on}'s files, or dataset {found} to measure it against these",
-                              fields=("data_dir", "dataset"))
+            raise RayganError(f"the generator was trained on {trained_on}, but data_dir {data_dir} holds "
+                              f"{_held(found)}; pass {trained_on}'s files, or dataset {found} to measure it against "
+                              "these", fields=("data_dir", "dataset"))
     if name == FOLDER:
         return name
     info = dataset_info(name)
